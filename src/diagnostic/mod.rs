@@ -1,0 +1,139 @@
+//! Our own diagnostic model. Every output format renders from it; miette appears only in the
+//! human renderer.
+
+mod fix;
+
+pub use fix::{Applicability, Edit, Fix};
+
+use crate::source::FileId;
+use mesh_lint_yaml::Span;
+use serde::Serialize;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Severity> {
+        match s {
+            "info" => Some(Severity::Info),
+            "warning" => Some(Severity::Warning),
+            "error" => Some(Severity::Error),
+            _ => None,
+        }
+    }
+}
+
+/// A place in a file with a short message ("this port", "victim Service here").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Label {
+    pub file: FileId,
+    pub span: Span,
+    pub message: String,
+}
+
+impl Label {
+    pub fn new(file: FileId, span: Span, message: impl Into<String>) -> Self {
+        Label { file, span, message: message.into() }
+    }
+}
+
+/// Identity of the Kubernetes object a finding is about.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ObjectId {
+    #[serde(rename = "apiVersion")]
+    pub api_version: String,
+    pub kind: String,
+    pub namespace: Option<String>,
+    pub name: String,
+}
+
+impl std::fmt::Display for ObjectId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.namespace {
+            Some(ns) => write!(f, "{} {}/{}", self.kind, ns, self.name),
+            None => write!(f, "{} {}", self.kind, self.name),
+        }
+    }
+}
+
+/// One finding.
+#[derive(Clone, Debug)]
+pub struct Diagnostic {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub severity: Severity,
+    /// What is wrong, values in backticks.
+    pub message: String,
+    /// The exact offending node; its message is the primary label text (may be empty).
+    pub primary: Label,
+    /// The other resources involved, in any file.
+    pub related: Vec<Label>,
+    /// Why it matters, in Istio's terms.
+    pub notes: Vec<String>,
+    /// What to do, when there is no fix or in addition to it.
+    pub help: Option<String>,
+    pub fix: Option<Fix>,
+    /// The object the primary span belongs to, when known.
+    pub object: Option<ObjectId>,
+    /// Helm template path from the nearest preceding `# Source:` comment.
+    pub source: Option<String>,
+    pub url: Option<String>,
+}
+
+impl Diagnostic {
+    /// A finding with only the primary location; fill the rest with the builder methods.
+    pub fn new(code: &'static str, name: &'static str, severity: Severity, message: impl Into<String>, primary: Label) -> Self {
+        Diagnostic {
+            code,
+            name,
+            severity,
+            message: message.into(),
+            primary,
+            related: Vec::new(),
+            notes: Vec::new(),
+            help: None,
+            fix: None,
+            object: None,
+            source: None,
+            url: None,
+        }
+    }
+
+    pub fn with_note(mut self, note: impl Into<String>) -> Self {
+        self.notes.push(note.into());
+        self
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn with_related(mut self, label: Label) -> Self {
+        self.related.push(label);
+        self
+    }
+
+    pub fn with_fix(mut self, fix: Fix) -> Self {
+        self.fix = Some(fix);
+        self
+    }
+
+    /// Sort key: file, position, code; gives every format the same stable order.
+    pub fn sort_key(&self) -> (FileId, u32, u32, &'static str) {
+        (self.primary.file, self.primary.span.start, self.primary.span.end, self.code)
+    }
+}

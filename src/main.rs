@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    mesh_lint::cli::main()
+}

@@ -1,0 +1,1 @@
+//! Typed objects and the mesh index.

@@ -1,0 +1,41 @@
+use crate::diagnostic::Severity;
+use serde::Serialize;
+
+/// How often a rule can offer a fix, and of what kind (see `rules.md`: safe/unsafe/display).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FixAvailability {
+    None,
+    /// Always offers a fix of the given kind.
+    Always,
+    /// Offers a fix only in some cases.
+    Sometimes,
+}
+
+/// Everything known about a rule without running it. `explain`, `rules`, SARIF rule metadata
+/// and the README table all come from here.
+#[derive(Debug, Serialize)]
+pub struct RuleMeta {
+    pub code: &'static str,
+    pub name: &'static str,
+    /// `input`, `ports`, `scoping`, `hosts` or `lifecycle`.
+    pub area: &'static str,
+    pub severity: Severity,
+    pub fix: FixAvailability,
+    /// The kinds of fix offered as written in the catalogue, e.g. `unsafe/display`; empty if none.
+    pub fix_kinds: &'static str,
+    /// One line: what the rule finds.
+    pub summary: &'static str,
+    /// Markdown: What it does / Why is this bad? / Example / Use instead / Fix safety / References.
+    pub docs: &'static str,
+}
+
+impl RuleMeta {
+    pub fn url(&self) -> String {
+        format!("{}{}", DOCS_BASE, self.name)
+    }
+}
+
+/// Rule documentation lives at `mesh-lint.io`, the domain of our `mesh-lint.io/ignore`
+/// annotation; `mesh-lint explain` prints the same text offline.
+pub const DOCS_BASE: &str = "https://mesh-lint.io/rules/";
