@@ -6,8 +6,10 @@
 //! [`fix`] applies edits.
 
 pub mod cli;
+pub mod config;
 pub mod diagnostic;
 pub mod fix;
+pub mod lint;
 pub mod model;
 pub mod parse;
 pub mod render;

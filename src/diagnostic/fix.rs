@@ -41,6 +41,10 @@ pub struct Fix {
 
 impl Fix {
     pub fn new(title: impl Into<String>, applicability: Applicability, edits: Vec<Edit>) -> Self {
-        Fix { title: title.into(), applicability, edits }
+        Fix {
+            title: title.into(),
+            applicability,
+            edits,
+        }
     }
 }

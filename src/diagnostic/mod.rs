@@ -46,7 +46,11 @@ pub struct Label {
 
 impl Label {
     pub fn new(file: FileId, span: Span, message: impl Into<String>) -> Self {
-        Label { file, span, message: message.into() }
+        Label {
+            file,
+            span,
+            message: message.into(),
+        }
     }
 }
 
@@ -91,11 +95,19 @@ pub struct Diagnostic {
     /// Helm template path from the nearest preceding `# Source:` comment.
     pub source: Option<String>,
     pub url: Option<String>,
+    /// The index of the object in the mesh index, for suppression by annotation.
+    pub subject: Option<usize>,
 }
 
 impl Diagnostic {
     /// A finding with only the primary location; fill the rest with the builder methods.
-    pub fn new(code: &'static str, name: &'static str, severity: Severity, message: impl Into<String>, primary: Label) -> Self {
+    pub fn new(
+        code: &'static str,
+        name: &'static str,
+        severity: Severity,
+        message: impl Into<String>,
+        primary: Label,
+    ) -> Self {
         Diagnostic {
             code,
             name,
@@ -109,6 +121,7 @@ impl Diagnostic {
             object: None,
             source: None,
             url: None,
+            subject: None,
         }
     }
 
@@ -134,6 +147,11 @@ impl Diagnostic {
 
     /// Sort key: file, position, code; gives every format the same stable order.
     pub fn sort_key(&self) -> (FileId, u32, u32, &'static str) {
-        (self.primary.file, self.primary.span.start, self.primary.span.end, self.code)
+        (
+            self.primary.file,
+            self.primary.span.start,
+            self.primary.span.end,
+            self.code,
+        )
     }
 }

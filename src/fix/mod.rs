@@ -18,7 +18,12 @@ pub struct FixedFile {
 /// Computes the new text of every file that at least one fix at or above `min` changes.
 /// Files in `blocked` (parse errors) are left out entirely. A fix whose edits span several files
 /// is applied to all or none. Bytes outside edited spans are preserved exactly.
-pub fn plan(files: &Files, diagnostics: &[Diagnostic], min: Applicability, blocked: &[FileId]) -> Vec<FixedFile> {
+pub fn plan(
+    files: &Files,
+    diagnostics: &[Diagnostic],
+    min: Applicability,
+    blocked: &[FileId],
+) -> Vec<FixedFile> {
     todo!("{} {} {min:?} {blocked:?}", files.len(), diagnostics.len())
 }
 

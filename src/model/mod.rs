@@ -1,1 +1,12 @@
-//! Typed objects and the mesh index.
+//! Typed objects and the mesh index, built once from all parsed documents.
+
+mod context;
+mod index;
+mod object;
+pub mod protocol;
+mod workload;
+
+pub use context::{IstioVersion, LintContext, MeshConfig, Origin};
+pub use index::{InvalidObject, MeshIndex, NamespaceInfo, ServiceInfo};
+pub use object::{Object, ObjectRef};
+pub use workload::{Workload, WORKLOAD_KINDS};

@@ -51,7 +51,12 @@ pub struct RenderContext<'a> {
 }
 
 /// Writes `diagnostics` (already sorted) in `format` to `out`. Linear in the number of findings.
-pub fn render(format: Format, diagnostics: &[Diagnostic], ctx: &RenderContext<'_>, out: &mut dyn Write) -> io::Result<()> {
+pub fn render(
+    format: Format,
+    diagnostics: &[Diagnostic],
+    ctx: &RenderContext<'_>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     match format {
         Format::Human => human::render(diagnostics, ctx, out),
         Format::Concise => concise::render(diagnostics, ctx, out),

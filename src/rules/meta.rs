@@ -39,3 +39,24 @@ impl RuleMeta {
 /// Rule documentation lives at `mesh-lint.io`, the domain of our `mesh-lint.io/ignore`
 /// annotation; `mesh-lint explain` prints the same text offline.
 pub const DOCS_BASE: &str = "https://mesh-lint.io/rules/";
+
+impl RuleMeta {
+    /// The documentation with the one space that `///` leaves at the start of each line removed.
+    pub fn docs_markdown(&self) -> String {
+        self.docs
+            .lines()
+            .map(|l| l.strip_prefix(' ').unwrap_or(l))
+            .collect::<Vec<_>>()
+            .join("\n")
+            + "\n"
+    }
+
+    /// The `## ` section headings of the documentation, in order.
+    pub fn doc_sections(&self) -> Vec<String> {
+        self.docs_markdown()
+            .lines()
+            .filter_map(|l| l.strip_prefix("## "))
+            .map(str::to_owned)
+            .collect()
+    }
+}

@@ -1,5 +1,24 @@
-//! The rule catalogue: one file per rule under its area, a registry, and selection.
+//! The rule catalogue: one file per rule under its area (`input`, `ports`, ...), holding the
+//! rule's metadata, documentation, wording and check. [`registry`] lists them all.
 
+#[macro_use]
+mod macros;
+mod checker;
+mod input;
 mod meta;
+mod ports;
+mod registry;
+mod selection;
 
+pub use checker::Checker;
 pub use meta::{FixAvailability, RuleMeta, DOCS_BASE};
+pub use registry::{all, find, metas};
+pub use selection::{RuleSelection, Selector};
+
+use crate::diagnostic::Diagnostic;
+
+/// A check over the whole mesh index. Rules run in parallel, each pushing its findings.
+pub trait Rule: Sync {
+    fn meta(&self) -> &'static RuleMeta;
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>);
+}

@@ -31,6 +31,10 @@ pub struct Discovery {
 /// Binary files (a NUL byte in the first 8 KiB) and unreadable files are added through
 /// `SourceFile::unreadable` so they are reported as MESH001; symlink loops and unreadable
 /// directories become [`InputProblem`]s.
-pub fn discover(paths: &[String], opts: &WalkOptions, stdin: &mut dyn Read) -> Result<Discovery, String> {
+pub fn discover(
+    paths: &[String],
+    opts: &WalkOptions,
+    stdin: &mut dyn Read,
+) -> Result<Discovery, String> {
     todo!("{paths:?} {opts:?} {:p}", stdin)
 }

@@ -32,7 +32,14 @@ impl SourceFile {
             Err(err) => sanitize(err.into_bytes()),
         };
         let line_index = LineIndex::new(&text);
-        SourceFile { name, path, text: Arc::from(text), line_index, invalid_utf8, unreadable: None }
+        SourceFile {
+            name,
+            path,
+            text: Arc::from(text),
+            line_index,
+            invalid_utf8,
+            unreadable: None,
+        }
     }
 
     /// A file that exists but cannot be linted as text; reported as MESH001 at its start.
@@ -100,6 +107,16 @@ impl Files {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
-        self.files.iter().enumerate().map(|(i, f)| (FileId(i as u32), f))
+        self.files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (FileId(i as u32), f))
+    }
+}
+
+impl Files {
+    /// Swaps in a file's new contents after fixes were written.
+    pub fn replace(&mut self, id: FileId, file: SourceFile) {
+        self.files[id.0 as usize] = file;
     }
 }

@@ -2,5 +2,10 @@
 //!
 //! Deserialization into k8s-openapi types is instantiated here, in non-generic functions, so the
 //! heavy generic code compiles once in this crate and stays cached while the main crate changes.
+//! Istio kinds get small hand-written structs holding only the fields rules read.
+
+pub mod istio;
+mod typed;
 
 pub use k8s_openapi;
+pub use typed::{namespace, pod_template, service};

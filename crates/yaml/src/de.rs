@@ -8,7 +8,9 @@ pub struct Budget {
 
 impl Budget {
     pub fn new(max_nodes: usize) -> Self {
-        Budget { remaining: max_nodes }
+        Budget {
+            remaining: max_nodes,
+        }
     }
 }
 

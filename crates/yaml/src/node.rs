@@ -134,7 +134,10 @@ impl<'a> Node<'a> {
     /// the target asks for "any" (serde_json::Value, untagged enums, IntOrString); a string
     /// target accepts any scalar's text. Every visited node counts against `budget`, so alias
     /// bombs fail fast. Errors carry the span and dotted path of the node that did not fit.
-    pub fn deserialize<T: serde::de::DeserializeOwned>(self, budget: &mut Budget) -> Result<T, DeError> {
+    pub fn deserialize<T: serde::de::DeserializeOwned>(
+        self,
+        budget: &mut Budget,
+    ) -> Result<T, DeError> {
         todo!("{:?}", budget)
     }
 

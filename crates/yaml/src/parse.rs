@@ -1,6 +1,6 @@
+use crate::node::Node;
 use crate::span::Span;
 use crate::tree::Tree;
-use crate::node::Node;
 
 /// Budgets that keep hostile input cheap. Exceeding one is a [`ParseError`] for that document
 /// (nesting) or a [`crate::DeError`] (expansion), never a crash or a hang.
@@ -14,7 +14,10 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_depth: 128, max_expanded_nodes: 1_000_000 }
+        Limits {
+            max_depth: 128,
+            max_expanded_nodes: 1_000_000,
+        }
     }
 }
 

@@ -1,0 +1,18 @@
+use k8s_openapi::api::core::v1::{Namespace, PodTemplateSpec, Service};
+use mesh_lint_yaml::{Budget, DeError, Node};
+
+/// A `v1/Service` object.
+pub fn service(node: Node<'_>, budget: &mut Budget) -> Result<Service, DeError> {
+    node.deserialize(budget)
+}
+
+/// A `v1/Namespace` object.
+pub fn namespace(node: Node<'_>, budget: &mut Budget) -> Result<Namespace, DeError> {
+    node.deserialize(budget)
+}
+
+/// A pod template (`metadata` + `spec`). A Pod object deserializes as one too: its other
+/// top-level fields are ignored.
+pub fn pod_template(node: Node<'_>, budget: &mut Budget) -> Result<PodTemplateSpec, DeError> {
+    node.deserialize(budget)
+}

@@ -1,0 +1,134 @@
+use crate::render::Format;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap_complete::Shell;
+use std::path::PathBuf;
+
+/// Lint Kubernetes and Istio manifests offline: find what breaks mesh traffic before it
+/// reaches a cluster.
+#[derive(Debug, Parser)]
+#[command(
+    version,
+    args_conflicts_with_subcommands = true,
+    disable_help_subcommand = true
+)]
+#[command(
+    after_help = "Without a command, `check` runs. `-` reads manifests from stdin (e.g. `helm template . | mesh-lint -`).\n\
+Exit status: 0 no finding at or above --fail-on, 1 findings, 2 usage or input error."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub check: CheckArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Lint files, directories (recursively) or `-` (stdin). The default command.
+    Check(CheckArgs),
+    /// Print a rule's documentation: what it finds, why it matters, examples, fix safety.
+    Explain {
+        /// A rule code (MESH101) or name (port-name-without-protocol).
+        rule: String,
+    },
+    /// List every rule.
+    Rules {
+        #[arg(long, value_enum, default_value_t = RulesFormat::Table)]
+        format: RulesFormat,
+    },
+    /// Print a shell completion script.
+    Completions {
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RulesFormat {
+    Table,
+    Markdown,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Info,
+    Never,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Clone, Debug, Default, Args)]
+pub struct CheckArgs {
+    /// Files, directories or `-` for stdin [default: .]
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<String>,
+
+    /// Output format.
+    #[arg(short = 'o', long = "format", value_enum, value_name = "FORMAT")]
+    pub format: Option<Format>,
+
+    /// Namespace for objects without metadata.namespace [default: default]
+    #[arg(short = 'n', long = "namespace", value_name = "NS")]
+    pub namespace: Option<String>,
+
+    /// Istio minor version whose behaviour to assume, e.g. 1.22 [default: newest stable known]
+    #[arg(long, value_name = "X.Y")]
+    pub istio_version: Option<String>,
+
+    /// MeshConfig YAML (what the `istio` ConfigMap's `mesh` key holds)
+    #[arg(long, value_name = "FILE")]
+    pub mesh_config: Option<PathBuf>,
+
+    /// Cluster DNS domain [default: cluster.local]
+    #[arg(long, value_name = "D")]
+    pub cluster_domain: Option<String>,
+
+    /// Config file [default: nearest .mesh-lint.yaml upwards]
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Rules to run: codes, prefixes (MESH1) or names, comma-separated
+    #[arg(long, value_name = "CODES", value_delimiter = ',')]
+    pub select: Vec<String>,
+
+    /// Rules not to run: codes, prefixes or names, comma-separated
+    #[arg(long, value_name = "CODES", value_delimiter = ',')]
+    pub ignore: Vec<String>,
+
+    /// Lowest severity that makes the exit status 1 [default: warning]
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub fail_on: Option<FailOn>,
+
+    /// Apply safe fixes
+    #[arg(long)]
+    pub fix: bool,
+
+    /// Also apply unsafe fixes (they change behaviour, as intended)
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+
+    /// Print the fixes as a diff instead of writing them
+    #[arg(long)]
+    pub diff: bool,
+
+    /// Glob of paths not to lint (repeatable)
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+
+    /// When to use colour (NO_COLOR is honoured)
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+
+    /// Print counts per rule instead of findings
+    #[arg(long)]
+    pub statistics: bool,
+}

@@ -1,0 +1,31 @@
+use super::{error, EXIT_USAGE};
+use crate::rules;
+
+/// `mesh-lint explain <CODE|NAME>`: the rule's documentation as Markdown, ruff style.
+pub fn run(key: &str) -> u8 {
+    let Some(meta) = rules::find(key) else {
+        error(format!("no rule `{key}`; `mesh-lint rules` lists them"));
+        return EXIT_USAGE;
+    };
+    print!("{}", render(meta));
+    0
+}
+
+pub fn render(meta: &rules::RuleMeta) -> String {
+    let fix = match meta.fix {
+        rules::FixAvailability::None => "No fix is available.".to_owned(),
+        rules::FixAvailability::Always => format!("Fix is always available ({}).", meta.fix_kinds),
+        rules::FixAvailability::Sometimes => {
+            format!("Fix is sometimes available ({}).", meta.fix_kinds)
+        }
+    };
+    format!(
+        "# {} ({})\n\nSeverity: {}. {}\n\n{}\n{}\n",
+        meta.name,
+        meta.code,
+        meta.severity.as_str(),
+        fix,
+        meta.docs_markdown().trim_end(),
+        meta.url()
+    )
+}

@@ -1,0 +1,88 @@
+//! Context found in the inputs themselves: the Istio version (IstioOperator `spec.tag`, the
+//! istiod image tag) and MeshConfig (the `istio` ConfigMap's `mesh` key, IstioOperator
+//! `spec.meshConfig`). Explicit flags win over the inputs; the inputs win over the config file
+//! and the defaults.
+
+use crate::model::{IstioVersion, LintContext, MeshConfig, MeshIndex, Origin};
+use mesh_lint_yaml::{parse_stream, Budget, Limits, Node};
+
+pub fn context_from_inputs(index: &MeshIndex<'_>, cx: &mut LintContext) {
+    if cx.istio_version_origin != Origin::Flag {
+        if let Some(v) = detect_version(index) {
+            cx.istio_version = v;
+            cx.istio_version_origin = Origin::Inputs;
+        }
+    }
+    if cx.mesh_config == MeshConfig::default() {
+        if let Some(mc) = detect_mesh_config(index, cx) {
+            cx.mesh_config = mc;
+        }
+    }
+}
+
+fn detect_version(index: &MeshIndex<'_>) -> Option<IstioVersion> {
+    for (_, op) in index.by_kind("IstioOperator") {
+        if let Some(v) = op
+            .node
+            .at_keys("spec.tag")
+            .and_then(|t| t.as_str())
+            .and_then(IstioVersion::parse)
+        {
+            return Some(v);
+        }
+    }
+    for (_, d) in index.by_kind("Deployment") {
+        if !d.name.starts_with("istiod") {
+            continue;
+        }
+        let containers = d.node.at_keys("spec.template.spec.containers");
+        for c in containers.iter().flat_map(|c| c.items()) {
+            let image = c.get("image").and_then(|i| i.as_str()).unwrap_or("");
+            let Some((repo, tag)) = image.rsplit_once(':') else {
+                continue;
+            };
+            if repo.ends_with("pilot") {
+                if let Some(v) = IstioVersion::parse(tag) {
+                    return Some(v);
+                }
+            }
+        }
+    }
+    None
+}
+
+fn detect_mesh_config(index: &MeshIndex<'_>, cx: &LintContext) -> Option<MeshConfig> {
+    for (_, op) in index.by_kind("IstioOperator") {
+        if let Some(node) = op.node.at_keys("spec.meshConfig") {
+            if let Some(mc) = read_mesh_config(node) {
+                return Some(mc);
+            }
+        }
+    }
+    let root = cx.mesh_config.root_namespace();
+    for (_, cm) in index.by_kind("ConfigMap") {
+        let is_mesh = cm.name == "istio" || cm.name.starts_with("istio-");
+        if !is_mesh || cm.namespace.as_deref() != Some(root) {
+            continue;
+        }
+        let Some(text) = cm.node.at_keys("data.mesh").and_then(|m| m.as_str()) else {
+            continue;
+        };
+        if let Some(mc) = parse_mesh_config_text(text) {
+            return Some(mc);
+        }
+    }
+    None
+}
+
+fn read_mesh_config(node: Node<'_>) -> Option<MeshConfig> {
+    node.deserialize(&mut Budget::new(Limits::default().max_expanded_nodes))
+        .ok()
+}
+
+/// MeshConfig from YAML text (a ConfigMap's embedded `mesh` value).
+pub fn parse_mesh_config_text(text: &str) -> Option<MeshConfig> {
+    let docs = parse_stream(text, &Limits::default());
+    let root = docs.first()?.root()?;
+    read_mesh_config(root)
+}

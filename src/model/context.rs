@@ -1,0 +1,131 @@
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// An Istio minor version, e.g. 1.24.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct IstioVersion {
+    pub major: u32,
+    pub minor: u32,
+}
+
+impl IstioVersion {
+    /// The newest stable minor mesh-lint knows; the default for `--istio-version`.
+    pub const LATEST: IstioVersion = IstioVersion {
+        major: 1,
+        minor: 30,
+    };
+
+    pub const fn new(major: u32, minor: u32) -> Self {
+        IstioVersion { major, minor }
+    }
+
+    /// Accepts `1.24`, `1.24.3`, `v1.24`, `1.24.0-rc.1` and image tags like `1.24.3-distroless`.
+    pub fn parse(s: &str) -> Option<IstioVersion> {
+        let s = s.trim().trim_start_matches('v');
+        let mut parts = s.split(['.', '-', '_']);
+        let major = parts.next()?.parse().ok()?;
+        let minor = parts.next()?.parse().ok()?;
+        Some(IstioVersion { major, minor })
+    }
+
+    pub fn at_least(self, major: u32, minor: u32) -> bool {
+        self >= IstioVersion::new(major, minor)
+    }
+}
+
+impl fmt::Display for IstioVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.major, self.minor)
+    }
+}
+
+/// The MeshConfig fields rules read (what the `istio` ConfigMap's `mesh` key holds).
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct MeshConfig {
+    pub root_namespace: Option<String>,
+    pub default_service_export_to: Option<Vec<String>>,
+    pub default_virtual_service_export_to: Option<Vec<String>>,
+    pub default_destination_rule_export_to: Option<Vec<String>>,
+    pub default_config: Option<ProxyConfig>,
+    pub outbound_traffic_policy: Option<OutboundTrafficPolicy>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ProxyConfig {
+    pub hold_application_until_proxy_starts: Option<bool>,
+    pub proxy_metadata: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct OutboundTrafficPolicy {
+    pub mode: Option<String>,
+}
+
+impl MeshConfig {
+    /// Istio's default root namespace when MeshConfig does not name one.
+    pub fn root_namespace(&self) -> &str {
+        self.root_namespace.as_deref().unwrap_or("istio-system")
+    }
+}
+
+/// Where a piece of context came from, so notes can say "assumed" or "from the inputs".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Origin {
+    Default,
+    Flag,
+    Config,
+    Inputs,
+}
+
+/// The facts every rule may depend on besides the objects themselves.
+#[derive(Clone, Debug)]
+pub struct LintContext {
+    pub istio_version: IstioVersion,
+    pub istio_version_origin: Origin,
+    pub mesh_config: MeshConfig,
+    pub cluster_domain: String,
+    /// The namespace given to objects without `metadata.namespace` (`-n`, default `default`).
+    pub default_namespace: String,
+    /// True when `-n` or the config named it (a fix may then still not bake it in: it is an
+    /// assumption about where the file will be applied).
+    pub default_namespace_origin: Origin,
+    /// istiod's `ENABLE_EXTERNAL_NAME_ALIAS` when known (config); Istio's default otherwise.
+    pub external_name_alias: Option<bool>,
+}
+
+impl Default for LintContext {
+    fn default() -> Self {
+        LintContext {
+            istio_version: IstioVersion::LATEST,
+            istio_version_origin: Origin::Default,
+            mesh_config: MeshConfig::default(),
+            cluster_domain: "cluster.local".to_owned(),
+            default_namespace: "default".to_owned(),
+            default_namespace_origin: Origin::Default,
+            external_name_alias: None,
+        }
+    }
+}
+
+impl LintContext {
+    /// Whether ExternalName Services are plain DNS aliases whose ports create no listeners
+    /// (§6.4): never before 1.20; opt-in on 1.20; the default on 1.21–1.23, where
+    /// `ENABLE_EXTERNAL_NAME_ALIAS=false` turns it off; always from 1.24 (flag removed).
+    pub fn external_name_is_alias(&self) -> bool {
+        let v = self.istio_version;
+        if v.at_least(1, 24) {
+            return true;
+        }
+        if v.at_least(1, 21) {
+            return self.external_name_alias.unwrap_or(true);
+        }
+        if v.at_least(1, 20) {
+            return self.external_name_alias.unwrap_or(false);
+        }
+        false
+    }
+}

@@ -1,0 +1,318 @@
+//! The mesh index: every object, plus lookups by kind, name, namespace and port. Built once;
+//! cross-resource rules are lookups here, never nested loops over all objects.
+
+use super::object::{is_cluster_scoped, string_map, Object, ObjectRef};
+use super::workload::{template_path, Workload};
+use super::LintContext;
+use crate::parse::ParsedFile;
+use k8s_openapi::api::core::v1::Service;
+use mesh_lint_kube::k8s_openapi;
+use mesh_lint_yaml::{Budget, DeError, Limits, Node, Span};
+use std::collections::{BTreeMap, HashMap};
+
+/// A known kind whose fields do not have the shape mesh-lint reads (MESH002).
+#[derive(Debug, Clone)]
+pub struct InvalidObject {
+    pub object: ObjectRef,
+    /// Path from the object root, e.g. `spec.ports[0].port`.
+    pub path: String,
+    pub span: Span,
+    pub message: String,
+    /// The alias expansion budget ran out: a YAML problem (MESH001), not a shape problem.
+    pub budget_exceeded: bool,
+}
+
+/// A Service with its typed view.
+#[derive(Debug)]
+pub struct ServiceInfo<'a> {
+    pub object: ObjectRef,
+    pub spec: Service,
+    /// `spec.ports` items in order, for pointing at a port.
+    pub port_nodes: Vec<Node<'a>>,
+}
+
+impl ServiceInfo<'_> {
+    pub fn selector(&self) -> BTreeMap<String, String> {
+        self.spec
+            .spec
+            .as_ref()
+            .and_then(|s| s.selector.clone())
+            .unwrap_or_default()
+    }
+
+    pub fn service_type(&self) -> &str {
+        self.spec
+            .spec
+            .as_ref()
+            .and_then(|s| s.type_.as_deref())
+            .unwrap_or("ClusterIP")
+    }
+
+    /// `clusterIP: None`: per-endpoint listeners instead of a VIP (§6.2).
+    pub fn is_headless(&self) -> bool {
+        self.spec
+            .spec
+            .as_ref()
+            .and_then(|s| s.cluster_ip.as_deref())
+            == Some("None")
+    }
+}
+
+/// A namespace seen in the inputs, as an object or only as the namespace of objects.
+#[derive(Debug, Default)]
+pub struct NamespaceInfo {
+    pub object: Option<ObjectRef>,
+    pub labels: BTreeMap<String, String>,
+    /// Objects in it, in input order.
+    pub members: Vec<ObjectRef>,
+}
+
+#[derive(Debug, Default)]
+pub struct MeshIndex<'a> {
+    pub objects: Vec<Object<'a>>,
+    pub invalid: Vec<InvalidObject>,
+    pub services: Vec<ServiceInfo<'a>>,
+    pub workloads: Vec<Workload<'a>>,
+    pub namespaces: BTreeMap<String, NamespaceInfo>,
+    by_kind: HashMap<&'a str, Vec<ObjectRef>>,
+    services_by_ns: HashMap<String, Vec<usize>>,
+    services_by_port: HashMap<i32, Vec<usize>>,
+    workloads_by_ns: HashMap<String, Vec<usize>>,
+}
+
+impl<'a> MeshIndex<'a> {
+    pub fn build(files: &'a [ParsedFile], cx: &LintContext, limits: &Limits) -> MeshIndex<'a> {
+        let mut index = MeshIndex::default();
+        for parsed in files {
+            for doc in parsed.documents.iter().filter(|d| d.is_usable()) {
+                let Some(root) = doc.doc.root() else { continue };
+                let mut budget = Budget::new(limits.max_expanded_nodes);
+                for node in object_nodes(root) {
+                    let Some(object) = read_object(parsed.file, node, doc.source.as_deref(), cx)
+                    else {
+                        continue;
+                    };
+                    index.add(object, &mut budget);
+                }
+            }
+        }
+        index
+    }
+
+    fn add(&mut self, object: Object<'a>, budget: &mut Budget) {
+        let id = self.objects.len();
+        let kind = object.kind;
+        let node = object.node;
+        let ns = object.namespace.clone();
+        self.by_kind.entry(kind).or_default().push(id);
+        if let Some(ns) = &ns {
+            self.namespaces
+                .entry(ns.clone())
+                .or_default()
+                .members
+                .push(id);
+        }
+        let core = object.group().is_empty();
+        let apps_like = matches!(object.group(), "" | "apps" | "batch" | "argoproj.io");
+        self.objects.push(object);
+        match kind {
+            "Service" if core => self.add_service(id, node, budget),
+            "Namespace" if core => self.add_namespace(id, node, budget),
+            _ if apps_like => self.add_workload(id, kind, node, budget),
+            _ => {}
+        }
+    }
+
+    fn add_service(&mut self, id: ObjectRef, node: Node<'a>, budget: &mut Budget) {
+        let spec = match mesh_lint_kube::service(node, budget) {
+            Ok(spec) => spec,
+            Err(err) => return self.invalid(id, "", err),
+        };
+        let port_nodes = node
+            .at_keys("spec.ports")
+            .map(|p| p.items().collect())
+            .unwrap_or_default();
+        let ns = self.objects[id].ns().to_owned();
+        let idx = self.services.len();
+        for port in spec.spec.iter().flat_map(|s| s.ports.iter().flatten()) {
+            let list = self.services_by_port.entry(port.port).or_default();
+            if list.last() != Some(&idx) {
+                list.push(idx);
+            }
+        }
+        self.services_by_ns.entry(ns).or_default().push(idx);
+        self.services.push(ServiceInfo {
+            object: id,
+            spec,
+            port_nodes,
+        });
+    }
+
+    fn add_namespace(&mut self, id: ObjectRef, node: Node<'a>, budget: &mut Budget) {
+        if let Err(err) = mesh_lint_kube::namespace(node, budget) {
+            return self.invalid(id, "", err);
+        }
+        let name = self.objects[id].name.to_owned();
+        let labels = self.objects[id]
+            .labels
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let info = self.namespaces.entry(name).or_default();
+        info.object = Some(id);
+        info.labels = labels;
+    }
+
+    fn add_workload(&mut self, id: ObjectRef, kind: &str, node: Node<'a>, budget: &mut Budget) {
+        let Some(path) = template_path(kind) else {
+            return;
+        };
+        let template_node = if path.is_empty() {
+            Some(node)
+        } else {
+            node.at_keys(path)
+        };
+        let Some(template_node) = template_node else {
+            return;
+        };
+        let template = match mesh_lint_kube::pod_template(template_node, budget) {
+            Ok(t) => t,
+            Err(err) => return self.invalid(id, path, err),
+        };
+        let labels = template
+            .metadata
+            .as_ref()
+            .and_then(|m| m.labels.clone())
+            .unwrap_or_default();
+        let ns = self.objects[id].ns().to_owned();
+        self.workloads_by_ns
+            .entry(ns)
+            .or_default()
+            .push(self.workloads.len());
+        self.workloads.push(Workload {
+            object: id,
+            template_node,
+            template_path: path,
+            template,
+            labels,
+        });
+    }
+
+    fn invalid(&mut self, object: ObjectRef, prefix: &str, err: DeError) {
+        let path = match (prefix.is_empty(), err.path.is_empty()) {
+            (true, _) => err.path,
+            (false, true) => prefix.to_owned(),
+            (false, false) if err.path.starts_with('[') => format!("{prefix}{}", err.path),
+            (false, false) => format!("{prefix}.{}", err.path),
+        };
+        self.invalid.push(InvalidObject {
+            object,
+            path,
+            span: err.span,
+            message: err.message,
+            budget_exceeded: err.budget_exceeded,
+        });
+    }
+
+    pub fn by_kind(&self, kind: &str) -> impl Iterator<Item = (ObjectRef, &Object<'a>)> {
+        self.by_kind
+            .get(kind)
+            .into_iter()
+            .flatten()
+            .map(|&i| (i, &self.objects[i]))
+    }
+
+    pub fn services_in(&self, ns: &str) -> impl Iterator<Item = &ServiceInfo<'a>> {
+        self.services_by_ns
+            .get(ns)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.services[i])
+    }
+
+    pub fn services_on_port(&self, port: i32) -> impl Iterator<Item = &ServiceInfo<'a>> {
+        self.services_by_port
+            .get(&port)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.services[i])
+    }
+
+    pub fn workloads_in(&self, ns: &str) -> impl Iterator<Item = &Workload<'a>> {
+        self.workloads_by_ns
+            .get(ns)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.workloads[i])
+    }
+
+    /// Workloads in the Service's namespace whose pod-template labels its selector matches.
+    pub fn selected_workloads<'s>(
+        &'s self,
+        svc: &ServiceInfo<'a>,
+    ) -> impl Iterator<Item = &'s Workload<'a>> + 's {
+        let selector = svc.selector();
+        let ns = self.objects[svc.object].ns().to_owned();
+        self.workloads_in(&ns).filter(move |w| w.matches(&selector))
+    }
+
+    /// Looks an object up by kind, namespace and name.
+    pub fn find(&self, kind: &str, ns: Option<&str>, name: &str) -> Option<&Object<'a>> {
+        self.by_kind(kind)
+            .map(|(_, o)| o)
+            .find(|o| o.name == name && o.namespace.as_deref() == ns)
+    }
+}
+
+/// The object mappings of a document: the root, or the items of a `kind: List` (or `*List`).
+fn object_nodes(root: Node<'_>) -> Vec<Node<'_>> {
+    let kind = root.get("kind").and_then(|k| k.as_str()).unwrap_or("");
+    let is_list = kind.ends_with("List") && root.get("items").is_some();
+    if !is_list {
+        return vec![root];
+    }
+    root.get("items")
+        .map(|items| items.items().collect())
+        .unwrap_or_default()
+}
+
+/// An object's identity; `None` for non-Kubernetes YAML (values files, OpenAPI specs), which is
+/// skipped quietly.
+fn read_object<'a>(
+    file: crate::source::FileId,
+    node: Node<'a>,
+    source: Option<&'a str>,
+    cx: &LintContext,
+) -> Option<Object<'a>> {
+    let api_version = node.get("apiVersion")?.as_str()?;
+    let kind = node.get("kind")?.as_str()?;
+    if kind.is_empty() || api_version.is_empty() {
+        return None;
+    }
+    let metadata = node.get("metadata");
+    let name = metadata
+        .and_then(|m| m.get("name"))
+        .and_then(|n| n.as_str())
+        .unwrap_or("");
+    let written_ns = metadata
+        .and_then(|m| m.get("namespace"))
+        .and_then(|n| n.as_str())
+        .filter(|s| !s.is_empty());
+    let namespace = match (is_cluster_scoped(kind), written_ns) {
+        (true, _) => None,
+        (false, Some(ns)) => Some(ns.to_owned()),
+        (false, None) => Some(cx.default_namespace.clone()),
+    };
+    Some(Object {
+        file,
+        node,
+        api_version,
+        kind,
+        name,
+        namespace,
+        namespace_explicit: written_ns.is_some(),
+        source,
+        labels: string_map(metadata.and_then(|m| m.get("labels"))),
+        annotations: string_map(metadata.and_then(|m| m.get("annotations"))),
+    })
+}

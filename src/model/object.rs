@@ -1,0 +1,94 @@
+use crate::diagnostic::ObjectId;
+use crate::source::FileId;
+use mesh_lint_yaml::Node;
+use std::collections::BTreeMap;
+
+/// Index of an object in [`crate::model::MeshIndex::objects`].
+pub type ObjectRef = usize;
+
+/// A Kubernetes object found in the inputs, with its tree node so rules can point into it.
+#[derive(Debug, Clone)]
+pub struct Object<'a> {
+    pub file: FileId,
+    /// The object's mapping node (an item of `kind: List` for flattened lists).
+    pub node: Node<'a>,
+    pub api_version: &'a str,
+    pub kind: &'a str,
+    pub name: &'a str,
+    /// The effective namespace: `metadata.namespace`, else the `-n` default; `None` for
+    /// cluster-scoped kinds.
+    pub namespace: Option<String>,
+    /// True when `metadata.namespace` is written in the file (fixes may then bake it in).
+    pub namespace_explicit: bool,
+    pub source: Option<&'a str>,
+    pub labels: BTreeMap<&'a str, &'a str>,
+    pub annotations: BTreeMap<&'a str, &'a str>,
+}
+
+impl<'a> Object<'a> {
+    pub fn id(&self) -> ObjectId {
+        ObjectId {
+            api_version: self.api_version.to_owned(),
+            kind: self.kind.to_owned(),
+            namespace: self.namespace.clone(),
+            name: self.name.to_owned(),
+        }
+    }
+
+    /// `ns/name`, or `name` for cluster-scoped objects.
+    pub fn qualified_name(&self) -> String {
+        match &self.namespace {
+            Some(ns) => format!("{ns}/{}", self.name),
+            None => self.name.to_owned(),
+        }
+    }
+
+    pub fn ns(&self) -> &str {
+        self.namespace.as_deref().unwrap_or("")
+    }
+
+    /// The API group, `""` for the core group.
+    pub fn group(&self) -> &'a str {
+        self.api_version.rsplit_once('/').map_or("", |(g, _)| g)
+    }
+
+    pub fn is_istio_networking(&self) -> bool {
+        self.group() == "networking.istio.io"
+    }
+}
+
+/// Kinds without a namespace (never defaulted by `-n`).
+pub fn is_cluster_scoped(kind: &str) -> bool {
+    matches!(
+        kind,
+        "Namespace"
+            | "Node"
+            | "PersistentVolume"
+            | "ClusterRole"
+            | "ClusterRoleBinding"
+            | "CustomResourceDefinition"
+            | "StorageClass"
+            | "PriorityClass"
+            | "IngressClass"
+            | "GatewayClass"
+            | "MutatingWebhookConfiguration"
+            | "ValidatingWebhookConfiguration"
+            | "ValidatingAdmissionPolicy"
+            | "ValidatingAdmissionPolicyBinding"
+            | "APIService"
+            | "CSIDriver"
+            | "RuntimeClass"
+            | "ClusterIssuer"
+    )
+}
+
+/// A string-to-string map (labels, annotations); non-scalar values are skipped here and left to
+/// MESH002.
+pub fn string_map(node: Option<Node<'_>>) -> BTreeMap<&str, &str> {
+    let Some(node) = node else {
+        return BTreeMap::new();
+    };
+    node.entries()
+        .filter_map(|(k, v)| Some((k.as_str()?, v.as_str()?)))
+        .collect()
+}

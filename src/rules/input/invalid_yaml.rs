@@ -1,0 +1,170 @@
+use crate::diagnostic::{Diagnostic, Label, Severity};
+use crate::rules::{Checker, Rule, RuleMeta};
+use crate::source::FileId;
+use mesh_lint_yaml::{ParseErrorKind, Span};
+
+declare_rule! {
+    /// ## What it does
+    /// Reports YAML that cannot be read: syntax errors, invalid UTF-8, duplicate mapping keys,
+    /// nesting deeper than the depth budget, alias expansion beyond the node budget, and files
+    /// that are binary or unreadable. The finding points at the exact position.
+    ///
+    /// ## Why is this bad?
+    /// `kubectl apply` rejects such a document (or, for duplicate keys, other tools silently keep
+    /// one of the values), so nothing in it reaches the cluster as written. mesh-lint cannot
+    /// check it either; it skips only the broken document and keeps linting every other
+    /// document and file.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// apiVersion: v1
+    /// kind: Service
+    /// metadata:
+    ///   name: reviews
+    ///     namespace: bookinfo   # indented under `name`
+    /// ```
+    ///
+    /// Use instead:
+    /// ```yaml
+    /// apiVersion: v1
+    /// kind: Service
+    /// metadata:
+    ///   name: reviews
+    ///   namespace: bookinfo
+    /// ```
+    ///
+    /// ## Fix safety
+    /// No fix: only the author knows what the document should say.
+    ///
+    /// ## References
+    /// - [YAML 1.2.2 specification](https://yaml.org/spec/1.2.2/)
+    pub static META = {
+        code: "MESH001",
+        name: "invalid-yaml",
+        area: "input",
+        severity: Error,
+        fix: None,
+        fix_kinds: "",
+        summary: "A YAML document that does not parse: syntax, invalid UTF-8, duplicate keys, depth or alias budget",
+    };
+}
+
+pub struct InvalidYaml;
+
+const NOT_LINTED: &str = "this document is not linted; the other documents and files are";
+
+impl Rule for InvalidYaml {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+        for (id, file) in ck.files.iter() {
+            if let Some(reason) = &file.unreadable {
+                out.push(
+                    finding(
+                        id,
+                        Span::new(0, 0),
+                        format!("cannot lint `{}`: {reason}", file.name),
+                    )
+                    .with_note("mesh-lint reads manifests as UTF-8 YAML; this file is not text")
+                    .with_help("exclude it with `--exclude` or remove it from the manifest set"),
+                );
+            }
+        }
+        for parsed in ck.parsed {
+            let file = ck.files.get(parsed.file);
+            for doc in &parsed.documents {
+                if let Some(at) = doc.invalid_utf8_at {
+                    out.push(
+                        finding(parsed.file, Span::new(at, at + 1), "invalid UTF-8 in YAML document")
+                            .with_note(format!("YAML must be UTF-8; the byte at offset {at} is not part of a valid character; {NOT_LINTED}"))
+                            .with_help("re-save the file as UTF-8"),
+                    );
+                } else if let Some(err) = &doc.doc.error {
+                    out.push(syntax_finding(
+                        parsed.file,
+                        err.kind,
+                        err.span,
+                        &err.message,
+                        doc.source.clone(),
+                    ));
+                }
+                for dup in &doc.doc.duplicate_keys {
+                    let mut d = finding(parsed.file, dup.second, format!("duplicate key `{}`", dup.key))
+                        .with_related(Label::new(parsed.file, dup.first, "first defined here"))
+                        .with_note("Kubernetes' YAML decoder rejects a mapping that repeats a key (`mapping key already defined`); tools that accept it keep only one of the values")
+                        .with_help(format!("keep one `{}` entry", dup.key));
+                    d.primary.message = "defined again here".into();
+                    d.source = doc.source.clone();
+                    out.push(d);
+                }
+            }
+            if let Some(at) = crate::parse::stray_invalid_utf8(file, parsed) {
+                out.push(
+                    finding(
+                        parsed.file,
+                        Span::new(at, at + 1),
+                        "invalid UTF-8 outside any document",
+                    )
+                    .with_note(format!(
+                        "the byte at offset {at} is not part of a valid UTF-8 character"
+                    ))
+                    .with_help("re-save the file as UTF-8"),
+                );
+            }
+        }
+        for inv in ck.index.invalid.iter().filter(|i| i.budget_exceeded) {
+            let mut d = ck.diagnostic(
+                &META,
+                inv.object,
+                inv.span,
+                "YAML aliases expand beyond the node budget",
+            );
+            d.notes.push(format!("expanding the aliases of this object visits more nodes than mesh-lint allows ({}); a document like this (\"billion laughs\") exhausts memory in tools that expand it", inv.message));
+            d.help = Some("write the repeated values out, or use fewer nested aliases".into());
+            out.push(d);
+        }
+    }
+}
+
+fn finding(file: FileId, span: Span, message: impl Into<String>) -> Diagnostic {
+    let mut d = Diagnostic::new(
+        META.code,
+        META.name,
+        Severity::Error,
+        message,
+        Label::new(file, span, ""),
+    );
+    d.url = Some(META.url());
+    d
+}
+
+fn syntax_finding(
+    file: FileId,
+    kind: ParseErrorKind,
+    span: Span,
+    message: &str,
+    source: Option<String>,
+) -> Diagnostic {
+    let (msg, help) = match kind {
+        ParseErrorKind::Syntax => (
+            format!("invalid YAML: {message}"),
+            "fix the syntax at this position; `kubectl apply` rejects this document too",
+        ),
+        ParseErrorKind::TooDeep => (
+            format!("YAML nests too deeply: {message}"),
+            "Kubernetes manifests never need this depth; check for runaway brackets or indentation",
+        ),
+        ParseErrorKind::BadAlias => (
+            format!("invalid YAML alias: {message}"),
+            "define the anchor (`&name`) before its alias (`*name`), outside the aliased node",
+        ),
+    };
+    let mut d = finding(file, span, msg)
+        .with_note(NOT_LINTED)
+        .with_help(help);
+    d.primary.message = "here".into();
+    d.source = source;
+    d
+}

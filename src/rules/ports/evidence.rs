@@ -1,0 +1,254 @@
+//! What a port evidently carries, independent of its name: the target container's port name,
+//! a well-known image listening on that port, or a well-known port number. Used to decide
+//! whether a fix can name the protocol, and whether sniffing would stall a server-first protocol.
+
+use crate::model::protocol::{convert_protocol, PortSpec, Protocol};
+use crate::model::{IstioVersion, MeshIndex, ObjectRef, ServiceInfo};
+use k8s_openapi::api::core::v1::{Container, ServicePort};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use mesh_lint_kube::k8s_openapi;
+use mesh_lint_yaml::Span;
+
+/// A protocol the inputs show, and where.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Evidence {
+    /// The protocol to declare (`tcp` for opaque and server-first protocols).
+    pub protocol: Protocol,
+    /// The application protocol in words ("MySQL", "HTTP").
+    pub what: &'static str,
+    /// The server speaks first (MySQL, SMTP, NATS...): sniffing waits for client bytes forever.
+    pub server_first: bool,
+    /// Why we believe it, e.g. "container port `mysql` of Deployment db/mariadb".
+    pub because: String,
+    /// The workload object and node the evidence comes from, for a secondary label.
+    pub at: Option<(ObjectRef, Span)>,
+}
+
+struct Known {
+    protocol: Protocol,
+    what: &'static str,
+    server_first: bool,
+}
+
+const fn k(protocol: Protocol, what: &'static str, server_first: bool) -> Known {
+    Known {
+        protocol,
+        what,
+        server_first,
+    }
+}
+
+/// Well-known default ports. Server-first ones are where sniffing stalls (§1.4).
+fn known_port(port: i32) -> Option<Known> {
+    use Protocol::{Http, Https, Tcp};
+    Some(match port {
+        21 => k(Tcp, "FTP", true),
+        22 => k(Tcp, "SSH", true),
+        80 => k(Http, "HTTP", false),
+        110 => k(Tcp, "POP3", true),
+        143 => k(Tcp, "IMAP", true),
+        443 => k(Https, "TLS", false),
+        587 | 2525 => k(Tcp, "SMTP", true),
+        1883 => k(Tcp, "MQTT", false),
+        2181 => k(Tcp, "ZooKeeper", false),
+        3307 => k(Tcp, "MySQL", true),
+        4222 => k(Tcp, "NATS", true),
+        5432 => k(Tcp, "PostgreSQL", false),
+        5672 => k(Tcp, "AMQP", false),
+        5701 => k(Tcp, "Hazelcast", false),
+        5900 => k(Tcp, "VNC", true),
+        6379 => k(Tcp, "Redis", false),
+        9042 => k(Tcp, "Cassandra", false),
+        9092 => k(Tcp, "Kafka", false),
+        11211 => k(Tcp, "Memcached", false),
+        _ => return None,
+    })
+}
+
+/// Images whose protocol on their default port is known. Matched on the image's last path
+/// segment without tag, so `docker.io/bitnami/mariadb:11` is `mariadb`.
+fn known_image(image: &str, port: i32) -> Option<Known> {
+    use Protocol::{Grpc, Http, Tcp};
+    let repo = image.rsplit('/').next().unwrap_or(image);
+    let repo = repo.split(['@', ':']).next().unwrap_or(repo);
+    Some(match (repo, port) {
+        ("mysql" | "mariadb" | "percona" | "percona-server", 3306) => k(Tcp, "MySQL", true),
+        ("postgres" | "postgresql" | "postgis", 5432) => k(Tcp, "PostgreSQL", false),
+        ("redis" | "valkey" | "redis-stack-server", 6379) => k(Tcp, "Redis", false),
+        ("memcached", 11211) => k(Tcp, "Memcached", false),
+        ("mongo" | "mongodb", 27017) => k(Tcp, "MongoDB", false),
+        ("nats", 4222) => k(Tcp, "NATS", true),
+        ("zookeeper" | "cp-zookeeper", 2181) => k(Tcp, "ZooKeeper", false),
+        ("kafka" | "cp-kafka" | "cp-server", 9092) => k(Tcp, "Kafka", false),
+        ("hazelcast" | "hazelcast-enterprise", 5701) => k(Tcp, "Hazelcast", false),
+        ("rabbitmq", 5672) => k(Tcp, "AMQP", false),
+        ("rabbitmq", 15672) => k(Http, "HTTP", false),
+        ("elasticsearch" | "opensearch", 9200) => k(Http, "HTTP", false),
+        ("elasticsearch" | "opensearch", 9300) => k(Tcp, "Elasticsearch transport", false),
+        ("cassandra", 9042) => k(Tcp, "Cassandra", false),
+        ("etcd", 2379) => k(Grpc, "gRPC", false),
+        ("postfix" | "exim" | "mailhog" | "mailpit", 25 | 587 | 1025 | 2525) => {
+            k(Tcp, "SMTP", true)
+        }
+        ("nginx" | "httpd" | "caddy" | "traefik", 80 | 8080) => k(Http, "HTTP", false),
+        ("prometheus", 9090) => k(Http, "HTTP", false),
+        ("grafana", 3000) => k(Http, "HTTP", false),
+        _ => return None,
+    })
+}
+
+/// Container port names that name an application protocol Istio does not parse.
+fn known_port_name(name: &str) -> Option<Known> {
+    use Protocol::{Http, Tcp};
+    let name = name.to_ascii_lowercase();
+    let head = name.split('-').next().unwrap_or("");
+    Some(match head {
+        "mariadb" | "mysqlx" => k(Tcp, "MySQL", true),
+        "smtp" | "smtps" | "submission" => k(Tcp, "SMTP", true),
+        "nats" => k(Tcp, "NATS", true),
+        "ftp" => k(Tcp, "FTP", true),
+        "ssh" => k(Tcp, "SSH", true),
+        "imap" | "pop3" => k(Tcp, "mail", true),
+        "postgres" | "postgresql" | "pg" => k(Tcp, "PostgreSQL", false),
+        "amqp" => k(Tcp, "AMQP", false),
+        "kafka" | "broker" => k(Tcp, "Kafka", false),
+        "zookeeper" | "zk" => k(Tcp, "ZooKeeper", false),
+        "hazelcast" | "hz" => k(Tcp, "Hazelcast", false),
+        "memcached" | "memcache" => k(Tcp, "Memcached", false),
+        "web" | "metrics" | "prometheus" | "health" | "healthz" => k(Http, "HTTP", false),
+        _ => return None,
+    })
+}
+
+/// The evidence for `port` of `svc`, strongest first: the target container port's name, then
+/// a well-known image on the target port, then the target or service port number.
+pub fn for_port(
+    index: &MeshIndex<'_>,
+    svc: &ServiceInfo<'_>,
+    port: &ServicePort,
+    version: IstioVersion,
+) -> Option<Evidence> {
+    let mut image_evidence = None;
+    for w in index.selected_workloads(svc) {
+        let containers = w.template.spec.iter().flat_map(|s| s.containers.iter());
+        for (ci, c) in containers.enumerate() {
+            let Some((cport_index, number, name)) = target_container_port(c, port) else {
+                continue;
+            };
+            let at = container_port_span(w, ci, cport_index).map(|s| (w.object, s));
+            let owner = index.objects[w.object].qualified_name();
+            let kind = index.objects[w.object].kind;
+            if let Some(name) = name {
+                let spec = PortSpec {
+                    port: number,
+                    name: Some(name),
+                    l4: None,
+                    app_protocol: None,
+                };
+                let parsed = convert_protocol(spec, version);
+                if parsed != Protocol::Unsupported {
+                    let what =
+                        if parsed.listener_class() == crate::model::protocol::ListenerClass::Http {
+                            "HTTP"
+                        } else {
+                            "TCP"
+                        };
+                    let because = format!("container port `{name}` of {kind} {owner}");
+                    return Some(Evidence {
+                        protocol: parsed,
+                        what,
+                        server_first: false,
+                        because,
+                        at,
+                    });
+                }
+                if let Some(known) = known_port_name(name) {
+                    let because = format!("container port `{name}` of {kind} {owner}");
+                    return Some(evidence(known, because, at));
+                }
+            }
+            if image_evidence.is_none() {
+                if let Some(known) = c.image.as_deref().and_then(|img| known_image(img, number)) {
+                    let because = format!(
+                        "image `{}` listens on {number} in {kind} {owner}",
+                        c.image.as_deref().unwrap_or("")
+                    );
+                    image_evidence = Some(evidence(known, because, at));
+                }
+            }
+        }
+    }
+    if image_evidence.is_some() {
+        return image_evidence;
+    }
+    let target = match &port.target_port {
+        Some(IntOrString::Int(n)) => *n,
+        _ => port.port,
+    };
+    known_port(target)
+        .map(|known| {
+            evidence(
+                known,
+                format!("port {target} is {}'s well-known port", known_what(target)),
+                None,
+            )
+        })
+        .or_else(|| {
+            known_port(port.port).map(|known| {
+                evidence(
+                    known,
+                    format!(
+                        "port {} is {}'s well-known port",
+                        port.port,
+                        known_what(port.port)
+                    ),
+                    None,
+                )
+            })
+        })
+}
+
+fn known_what(port: i32) -> &'static str {
+    known_port(port).map_or("", |k| k.what)
+}
+
+fn evidence(known: Known, because: String, at: Option<(ObjectRef, Span)>) -> Evidence {
+    Evidence {
+        protocol: known.protocol,
+        what: known.what,
+        server_first: known.server_first,
+        because,
+        at,
+    }
+}
+
+/// The container port a Service port reaches: by name for a named targetPort, else by number.
+fn target_container_port<'c>(
+    c: &'c Container,
+    port: &ServicePort,
+) -> Option<(usize, i32, Option<&'c str>)> {
+    let ports = c.ports.as_deref().unwrap_or_default();
+    let found = match &port.target_port {
+        Some(IntOrString::String(name)) => ports
+            .iter()
+            .position(|p| p.name.as_deref() == Some(name.as_str())),
+        Some(IntOrString::Int(n)) => ports.iter().position(|p| p.container_port == *n),
+        None => ports.iter().position(|p| p.container_port == port.port),
+    }?;
+    let p = &ports[found];
+    Some((found, p.container_port, p.name.as_deref()))
+}
+
+fn container_port_span(
+    w: &crate::model::Workload<'_>,
+    container: usize,
+    port: usize,
+) -> Option<Span> {
+    let node = w
+        .template_node
+        .at_keys("spec.containers")?
+        .items()
+        .nth(container)?;
+    let port = node.get("ports")?.items().nth(port)?;
+    Some(port.get("name").unwrap_or(port).span())
+}

@@ -1,0 +1,272 @@
+use super::evidence::{self, Evidence};
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
+use crate::model::protocol::{convert_protocol, PortSpec, Protocol};
+use crate::model::ServiceInfo;
+use crate::rules::{Checker, Rule, RuleMeta};
+use k8s_openapi::api::core::v1::ServicePort;
+use mesh_lint_kube::k8s_openapi;
+use mesh_lint_yaml::Node;
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a Service port whose protocol Istio cannot tell from `appProtocol` or the port
+    /// name, so sidecars sniff the traffic instead of routing it by its declared protocol.
+    /// Istio reads `appProtocol` when set (it replaces the name entirely), else the port name
+    /// up to the first `-`, case-insensitively: `http-web` is HTTP, `web` and `web-http` are
+    /// unknown. `kubernetes.io/h2c` counts from Istio 1.19, `kubernetes.io/ws` and `wss` from
+    /// 1.24. UDP ports, ports 25, 53, 3306 and 27017 (which Istio treats as TCP), Services of
+    /// the Istio control plane and gateway-managed Services are not reported, nor ExternalName
+    /// Services on Istio versions where they are DNS aliases without listeners.
+    ///
+    /// The finding is an **error** when the port evidently carries a server-first protocol
+    /// (MySQL on a non-standard port, SMTP, NATS, FTP, SSH...): the server waits for the client
+    /// and the sidecar waits for client bytes to detect the protocol, so connections stall.
+    ///
+    /// ## Why is this bad?
+    /// An unnamed or unknown port gets protocol detection: HTTP routing, retries, header
+    /// matches and HTTP telemetry depend on the first bytes of each connection, detection adds
+    /// latency, and server-first protocols hang until a timeout.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// apiVersion: v1
+    /// kind: Service
+    /// metadata:
+    ///   name: reviews
+    /// spec:
+    ///   selector:
+    ///     app: reviews
+    ///   ports:
+    ///     - name: web
+    ///       port: 9080
+    /// ```
+    ///
+    /// Use instead:
+    /// ```yaml
+    ///   ports:
+    ///     - name: http-web
+    ///       port: 9080
+    /// ```
+    /// or keep the name and add `appProtocol: http`.
+    ///
+    /// ## Fix safety
+    /// When the protocol is evident (the target container port's name, a well-known image on
+    /// that port, a well-known port number), the fix adds `appProtocol: <protocol>`: unsafe,
+    /// since it changes how every sidecar routes the port. Otherwise a display-only suggestion.
+    ///
+    /// ## References
+    /// - [Istio: protocol selection](https://istio.io/latest/docs/ops/configuration/traffic-management/protocol-selection/)
+    /// - [Istio: server-first protocols](https://istio.io/latest/docs/ops/deployment/application-requirements/#server-first-protocols)
+    /// - istioctl analyze IST0118 and IST0150
+    pub static META = {
+        code: "MESH101",
+        name: "port-name-without-protocol",
+        area: "ports",
+        severity: Warning,
+        fix: Sometimes,
+        fix_kinds: "unsafe/display",
+        summary: "A Service port whose protocol Istio cannot tell from appProtocol or its name, so it is sniffed",
+    };
+}
+
+pub struct PortNameWithoutProtocol;
+
+impl Rule for PortNameWithoutProtocol {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+        for svc in &ck.index.services {
+            if is_skipped(ck, svc) {
+                continue;
+            }
+            let ports = svc.spec.spec.iter().flat_map(|s| s.ports.iter().flatten());
+            for (i, port) in ports.enumerate() {
+                let Some(node) = svc.port_nodes.get(i).copied() else {
+                    continue;
+                };
+                if let Some(d) = check_port(ck, svc, port, node) {
+                    out.push(d);
+                }
+            }
+        }
+    }
+}
+
+/// Control-plane Services (any `istio` label, or `release: istio`), gateway-managed Services,
+/// and ExternalName Services that Istio treats as DNS aliases.
+fn is_skipped(ck: &Checker<'_, '_>, svc: &ServiceInfo<'_>) -> bool {
+    let labels = &ck.index.objects[svc.object].labels;
+    if labels.contains_key("istio") || labels.get("release") == Some(&"istio") {
+        return true;
+    }
+    if labels
+        .get("gateway.istio.io/managed")
+        .is_some_and(|v| v.starts_with("istio.io"))
+    {
+        return true;
+    }
+    svc.service_type() == "ExternalName" && ck.cx.external_name_is_alias()
+}
+
+fn check_port(
+    ck: &Checker<'_, '_>,
+    svc: &ServiceInfo<'_>,
+    port: &ServicePort,
+    node: Node<'_>,
+) -> Option<Diagnostic> {
+    let spec = PortSpec {
+        port: port.port,
+        name: port.name.as_deref(),
+        l4: port.protocol.as_deref(),
+        app_protocol: port.app_protocol.as_deref(),
+    };
+    if convert_protocol(spec, ck.cx.istio_version) != Protocol::Unsupported {
+        return None;
+    }
+    let evidence = evidence::for_port(ck.index, svc, port, ck.cx.istio_version);
+    let target = node
+        .get("appProtocol")
+        .or_else(|| node.get("name"))
+        .or_else(|| node.get("port"))
+        .unwrap_or(node);
+    let mut d = ck.diagnostic(
+        &META,
+        svc.object,
+        target.span(),
+        message(&spec, ck.cx.istio_version),
+    );
+    d.primary.message = "protocol unknown to Istio".into();
+    d.notes.push(
+        "Istio takes a port's protocol from `appProtocol`, else from the port name up to the first `-` (`http-web` is HTTP); \
+         this port names none, so every sidecar sniffs its first bytes to guess: HTTP routing, retries and telemetry depend on the guess"
+            .into(),
+    );
+    if svc.service_type() == "ExternalName" {
+        d.notes.push(format!(
+            "on Istio {} ExternalName Services get real listeners: a TCP or sniffed port here also creates a catch-all listener in every sidecar (see MESH103, IST0150)",
+            ck.cx.istio_version
+        ));
+    }
+    match &evidence {
+        Some(ev) => apply_evidence(ck, &mut d, ev, port, node),
+        None => {
+            d.help = Some(format!(
+                "name the port `<protocol>-{}` (for example `http-{0}`, `grpc-{0}`, `tcp-{0}`) or set `appProtocol`",
+                port.name.as_deref().unwrap_or("port")
+            ));
+            d.fix = insert_app_protocol(ck, svc.object, node, Protocol::Http).map(|edits| {
+                Fix::new(
+                    "if the port serves HTTP: add `appProtocol: http`",
+                    Applicability::Display,
+                    edits,
+                )
+            });
+        }
+    }
+    Some(d)
+}
+
+fn message(spec: &PortSpec<'_>, version: crate::model::IstioVersion) -> String {
+    if let Some(app) = spec.app_protocol {
+        if app.starts_with("kubernetes.io/") {
+            return format!("`appProtocol: {app}` is not understood by Istio {version}, so the port's protocol is unknown");
+        }
+        return match spec.name {
+            Some(name) => format!("`appProtocol: {app}` is not a protocol Istio knows, and it replaces the port name `{name}`"),
+            None => format!("`appProtocol: {app}` is not a protocol Istio knows"),
+        };
+    }
+    match spec.name {
+        None | Some("") => format!(
+            "Service port {} has no name and no `appProtocol`, so Istio cannot tell its protocol",
+            spec.port
+        ),
+        Some(name) if name.contains('-') && !name.starts_with('-') => {
+            let head = name.split('-').next().unwrap_or("");
+            format!("port name `{name}` declares no protocol: Istio reads only `{head}`, the part before the first `-`")
+        }
+        Some(name) => format!("port name `{name}` does not declare a protocol"),
+    }
+}
+
+fn apply_evidence(
+    ck: &Checker<'_, '_>,
+    d: &mut Diagnostic,
+    ev: &Evidence,
+    port: &ServicePort,
+    node: Node<'_>,
+) {
+    if ev.server_first {
+        d.severity = Severity::Error;
+        d.notes.push(format!(
+            "{} is a server-first protocol ({}): the server waits for the client to speak while the sidecar waits for client bytes to detect the protocol, so connections stall",
+            ev.what, ev.because
+        ));
+    } else {
+        d.notes.push(format!(
+            "the port evidently carries {} ({})",
+            ev.what, ev.because
+        ));
+    }
+    if let Some((object, span)) = ev.at {
+        d.related
+            .push(ck.label(object, span, format!("{} here", ev.what)));
+    }
+    let proto = ev.protocol.as_str();
+    let name_hint = port
+        .name
+        .as_deref()
+        .map(|n| format!(" or rename the port to `{proto}-{n}`"))
+        .unwrap_or_default();
+    d.help = Some(format!(
+        "declare the protocol: `appProtocol: {proto}`{name_hint}"
+    ));
+    let Some(object) = d.subject else { return };
+    d.fix = insert_app_protocol(ck, object, node, ev.protocol).map(|edits| {
+        Fix::new(
+            format!("add `appProtocol: {proto}`"),
+            Applicability::Unsafe,
+            edits,
+        )
+    });
+}
+
+/// Edits that set `appProtocol` on a port item: replace an existing value, or insert a key
+/// before the item's first key, aligned with it (block) or followed by `, ` (flow).
+fn insert_app_protocol(
+    ck: &Checker<'_, '_>,
+    object: usize,
+    node: Node<'_>,
+    protocol: Protocol,
+) -> Option<Vec<Edit>> {
+    let file = ck.index.objects[object].file;
+    let text = &ck.files.get(file).text;
+    let value = protocol.as_str();
+    if let Some(existing) = node.get("appProtocol") {
+        return Some(vec![Edit {
+            file,
+            span: existing.span(),
+            content: value.to_owned(),
+        }]);
+    }
+    let (first_key, _) = node.entries().next()?;
+    let at = first_key.span().start;
+    let span = mesh_lint_yaml::Span::new(at, at);
+    if text[node.span().range()].starts_with('{') {
+        return Some(vec![Edit {
+            file,
+            span,
+            content: format!("appProtocol: {value}, "),
+        }]);
+    }
+    let line_start = text[..at as usize].rfind(['\n', '\r']).map_or(0, |i| i + 1);
+    let indent = text[line_start..at as usize].chars().count();
+    let eol = if text.contains("\r\n") { "\r\n" } else { "\n" };
+    Some(vec![Edit {
+        file,
+        span,
+        content: format!("appProtocol: {value}{eol}{}", " ".repeat(indent)),
+    }])
+}

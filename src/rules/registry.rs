@@ -1,0 +1,24 @@
+use super::{input, ports, Rule, RuleMeta};
+
+/// Every rule, sorted by code.
+static RULES: &[&dyn Rule] = &[
+    &input::invalid_yaml::InvalidYaml,
+    &input::invalid_object::InvalidObject,
+    &ports::port_name_without_protocol::PortNameWithoutProtocol,
+];
+
+pub fn all() -> &'static [&'static dyn Rule] {
+    RULES
+}
+
+pub fn metas() -> Vec<&'static RuleMeta> {
+    RULES.iter().map(|r| r.meta()).collect()
+}
+
+/// A rule by code (`MESH101`, case-insensitive) or name (`port-name-without-protocol`).
+pub fn find(key: &str) -> Option<&'static RuleMeta> {
+    RULES
+        .iter()
+        .map(|r| r.meta())
+        .find(|m| m.code.eq_ignore_ascii_case(key) || m.name == key)
+}

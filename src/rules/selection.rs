@@ -1,0 +1,97 @@
+//! `--select`/`--ignore` and the config's lists: codes, code prefixes (`MESH1`), names, `ALL`.
+
+use super::RuleMeta;
+use crate::diagnostic::Severity;
+use std::collections::HashMap;
+
+/// One entry of a select or ignore list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Selector {
+    All,
+    /// A code or code prefix, upper-cased (`MESH1`, `MESH101`).
+    Code(String),
+    Name(String),
+}
+
+impl Selector {
+    /// Parses one entry; an entry that matches no rule is an error naming it.
+    pub fn parse(raw: &str, rules: &[&'static RuleMeta]) -> Result<Selector, String> {
+        let raw = raw.trim();
+        if raw.eq_ignore_ascii_case("all") {
+            return Ok(Selector::All);
+        }
+        let upper = raw.to_ascii_uppercase();
+        if rules.iter().any(|m| m.code.starts_with(&upper)) && upper.starts_with("MESH") {
+            return Ok(Selector::Code(upper));
+        }
+        if rules.iter().any(|m| m.name == raw) {
+            return Ok(Selector::Name(raw.to_owned()));
+        }
+        Err(format!("`{raw}` matches no rule (use a code like MESH101, a prefix like MESH1, or a name; see `mesh-lint rules`)"))
+    }
+
+    pub fn parse_list(
+        raw: &[String],
+        rules: &[&'static RuleMeta],
+    ) -> Result<Vec<Selector>, String> {
+        raw.iter()
+            .flat_map(|s| s.split(','))
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| Selector::parse(s, rules))
+            .collect()
+    }
+
+    pub fn matches(&self, meta: &RuleMeta) -> bool {
+        match self {
+            Selector::All => true,
+            Selector::Code(prefix) => meta.code.starts_with(prefix.as_str()),
+            Selector::Name(name) => meta.name == name,
+        }
+    }
+
+    /// How specific the selector is: a longer code prefix beats a shorter one (ruff's rule).
+    fn specificity(&self) -> usize {
+        match self {
+            Selector::All => 0,
+            Selector::Code(c) => c.len(),
+            Selector::Name(_) => usize::MAX,
+        }
+    }
+}
+
+/// Which rules run and at what severity.
+#[derive(Clone, Debug, Default)]
+pub struct RuleSelection {
+    /// `None` means every rule.
+    pub select: Option<Vec<Selector>>,
+    pub ignore: Vec<Selector>,
+    pub severity: HashMap<&'static str, Severity>,
+}
+
+impl RuleSelection {
+    /// A rule runs when the most specific matching entry of select/ignore is a select; with no
+    /// select list every rule is selected at specificity 0.
+    pub fn enabled(&self, meta: &RuleMeta) -> bool {
+        let best = |list: &[Selector]| {
+            list.iter()
+                .filter(|s| s.matches(meta))
+                .map(Selector::specificity)
+                .max()
+        };
+        let selected = match &self.select {
+            None => Some(0),
+            Some(list) => best(list),
+        };
+        let Some(selected) = selected else {
+            return false;
+        };
+        best(&self.ignore).is_none_or(|ignored| ignored < selected)
+    }
+
+    pub fn severity(&self, meta: &RuleMeta) -> Severity {
+        self.severity
+            .get(meta.code)
+            .copied()
+            .unwrap_or(meta.severity)
+    }
+}
