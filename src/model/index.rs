@@ -6,7 +6,7 @@ use super::workload::{template_path, Workload};
 use super::LintContext;
 use crate::parse::ParsedFile;
 use k8s_openapi::api::core::v1::Service;
-use mesh_lint_kube::k8s_openapi;
+use mesh_lint_kube::{istio, k8s_openapi};
 use mesh_lint_yaml::{Budget, DeError, Limits, Node, Span};
 use std::collections::{BTreeMap, HashMap};
 
@@ -58,6 +58,15 @@ impl ServiceInfo<'_> {
     }
 }
 
+/// An Istio networking object with its typed `spec` and the `spec` node for positions.
+#[derive(Debug)]
+pub struct IstioObject<'a, T> {
+    pub object: ObjectRef,
+    pub spec: T,
+    /// The `spec` mapping (the object node when `spec` is missing).
+    pub spec_node: Node<'a>,
+}
+
 /// A namespace seen in the inputs, as an object or only as the namespace of objects.
 #[derive(Debug, Default)]
 pub struct NamespaceInfo {
@@ -74,6 +83,10 @@ pub struct MeshIndex<'a> {
     pub services: Vec<ServiceInfo<'a>>,
     pub workloads: Vec<Workload<'a>>,
     pub namespaces: BTreeMap<String, NamespaceInfo>,
+    pub service_entries: Vec<IstioObject<'a, istio::ServiceEntrySpec>>,
+    pub virtual_services: Vec<IstioObject<'a, istio::VirtualServiceSpec>>,
+    pub destination_rules: Vec<IstioObject<'a, istio::DestinationRuleSpec>>,
+    pub sidecars: Vec<IstioObject<'a, istio::SidecarSpec>>,
     by_kind: HashMap<&'a str, Vec<ObjectRef>>,
     services_by_ns: HashMap<String, Vec<usize>>,
     services_by_port: HashMap<i32, Vec<usize>>,
@@ -118,6 +131,11 @@ impl<'a> MeshIndex<'a> {
         match kind {
             "Service" if core => self.add_service(id, node, budget),
             "Namespace" if core => self.add_namespace(id, node, budget),
+            "ServiceEntry" | "VirtualService" | "DestinationRule" | "Sidecar"
+                if self.objects[id].is_istio_networking() =>
+            {
+                self.add_istio(id, kind, node, budget)
+            }
             _ if apps_like => self.add_workload(id, kind, node, budget),
             _ => {}
         }
@@ -196,6 +214,34 @@ impl<'a> MeshIndex<'a> {
             template,
             labels,
         });
+    }
+
+    fn add_istio(&mut self, id: ObjectRef, kind: &str, node: Node<'a>, budget: &mut Budget) {
+        let spec_node = node.get("spec").filter(|s| !s.is_null()).unwrap_or(node);
+        let missing_spec = spec_node.id() == node.id();
+        macro_rules! typed {
+            ($list:ident, $read:path) => {{
+                let read = if missing_spec {
+                    Ok(Default::default())
+                } else {
+                    $read(spec_node, budget)
+                };
+                match read {
+                    Ok(spec) => self.$list.push(IstioObject {
+                        object: id,
+                        spec,
+                        spec_node,
+                    }),
+                    Err(err) => self.invalid(id, "spec", err),
+                }
+            }};
+        }
+        match kind {
+            "ServiceEntry" => typed!(service_entries, mesh_lint_kube::service_entry),
+            "VirtualService" => typed!(virtual_services, mesh_lint_kube::virtual_service),
+            "DestinationRule" => typed!(destination_rules, mesh_lint_kube::destination_rule),
+            _ => typed!(sidecars, mesh_lint_kube::sidecar),
+        }
     }
 
     fn invalid(&mut self, object: ObjectRef, prefix: &str, err: DeError) {

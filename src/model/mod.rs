@@ -4,9 +4,10 @@ mod context;
 mod index;
 mod object;
 pub mod protocol;
+pub mod visibility;
 mod workload;
 
 pub use context::{IstioVersion, LintContext, MeshConfig, Origin};
-pub use index::{InvalidObject, MeshIndex, NamespaceInfo, ServiceInfo};
+pub use index::{InvalidObject, IstioObject, MeshIndex, NamespaceInfo, ServiceInfo};
 pub use object::{Object, ObjectRef};
 pub use workload::{Workload, WORKLOAD_KINDS};

@@ -16,3 +16,32 @@ pub fn namespace(node: Node<'_>, budget: &mut Budget) -> Result<Namespace, DeErr
 pub fn pod_template(node: Node<'_>, budget: &mut Budget) -> Result<PodTemplateSpec, DeError> {
     node.deserialize(budget)
 }
+
+/// The `spec` of a ServiceEntry.
+pub fn service_entry(
+    spec: Node<'_>,
+    budget: &mut Budget,
+) -> Result<crate::istio::ServiceEntrySpec, DeError> {
+    spec.deserialize(budget)
+}
+
+/// The `spec` of a VirtualService.
+pub fn virtual_service(
+    spec: Node<'_>,
+    budget: &mut Budget,
+) -> Result<crate::istio::VirtualServiceSpec, DeError> {
+    spec.deserialize(budget)
+}
+
+/// The `spec` of a DestinationRule.
+pub fn destination_rule(
+    spec: Node<'_>,
+    budget: &mut Budget,
+) -> Result<crate::istio::DestinationRuleSpec, DeError> {
+    spec.deserialize(budget)
+}
+
+/// The `spec` of a Sidecar.
+pub fn sidecar(spec: Node<'_>, budget: &mut Budget) -> Result<crate::istio::SidecarSpec, DeError> {
+    spec.deserialize(budget)
+}
