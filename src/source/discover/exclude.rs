@@ -31,18 +31,25 @@ impl Excludes {
 
     /// A path named on the command line, by its display name.
     pub(super) fn matches_named(&self, display: &str) -> bool {
-        self.matches(display, display)
+        self.matches(display, display, false)
     }
 
     /// A path found while walking: relative to the walked root and as displayed.
-    pub(super) fn matches(&self, relative: &str, display: &str) -> bool {
+    ///
+    /// A directory is also tried with a trailing `/`, so `charts/**` prunes `charts` itself
+    /// instead of descending into it and dropping every file.
+    pub(super) fn matches(&self, relative: &str, display: &str, is_dir: bool) -> bool {
         if self.set.is_empty() {
             return false;
         }
         let file_name = Path::new(display).file_name().map(|n| n.to_string_lossy());
-        self.set.is_match(relative)
+        let found = self.set.is_match(relative)
             || self.set.is_match(display)
-            || file_name.is_some_and(|name| self.set.is_match(name.as_ref()))
+            || file_name.is_some_and(|name| self.set.is_match(name.as_ref()));
+        found
+            || (is_dir
+                && (self.set.is_match(format!("{relative}/"))
+                    || self.set.is_match(format!("{display}/"))))
     }
 }
 
@@ -72,21 +79,24 @@ mod tests {
     #[test]
     fn matches_relative_display_and_file_name() {
         let ex = excludes(&["charts/**", "**/kustomization.yaml", "vendor"]);
-        assert!(ex.matches("charts/a/b.yaml", "manifests/charts/a/b.yaml"));
-        assert!(ex.matches("kustomization.yaml", "manifests/kustomization.yaml"));
+        assert!(ex.matches("charts/a/b.yaml", "manifests/charts/a/b.yaml", false));
+        assert!(ex.matches("charts", "manifests/charts", true));
+        assert!(!ex.matches("charts", "manifests/charts", false));
+        assert!(ex.matches("kustomization.yaml", "manifests/kustomization.yaml", false));
         assert!(ex.matches(
             "base/kustomization.yaml",
-            "manifests/base/kustomization.yaml"
+            "manifests/base/kustomization.yaml",
+            false
         ));
-        assert!(ex.matches("x/vendor", "manifests/x/vendor"));
-        assert!(!ex.matches("app.yaml", "manifests/app.yaml"));
+        assert!(ex.matches("x/vendor", "manifests/x/vendor", false));
+        assert!(!ex.matches("app.yaml", "manifests/app.yaml", false));
         assert!(ex.matches_named("kustomization.yaml"));
     }
 
     #[test]
     fn leading_dot_slash_and_trailing_slash_are_ignored() {
         let ex = excludes(&["./charts/"]);
-        assert!(ex.matches("charts", "manifests/charts"));
+        assert!(ex.matches("charts", "manifests/charts", false));
     }
 
     #[test]
@@ -97,6 +107,6 @@ mod tests {
 
     #[test]
     fn no_globs_match_nothing() {
-        assert!(!excludes(&[]).matches("a.yaml", "a.yaml"));
+        assert!(!excludes(&[]).matches("a.yaml", "a.yaml", false));
     }
 }

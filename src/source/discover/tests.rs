@@ -189,9 +189,11 @@ fn an_excluded_directory_is_not_descended_into() {
     fs::set_permissions(&locked, fs::Permissions::from_mode(0o000)).unwrap();
     // Without pruning, the walk would try to list `locked` (a problem unless we are root) or
     // find `locked/x.yaml` (when we are).
-    let found = tree.found(&["."], &["locked"]);
+    let by_name = tree.found(&["."], &["locked"]);
+    let by_contents = tree.found(&["."], &["locked/**"]);
     fs::set_permissions(&locked, fs::Permissions::from_mode(0o755)).unwrap();
-    assert_eq!(found, ["app.yaml"]);
+    assert_eq!(by_name, ["app.yaml"]);
+    assert_eq!(by_contents, ["app.yaml"]);
 }
 
 #[test]
