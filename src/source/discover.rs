@@ -88,6 +88,11 @@ pub fn discover(
             continue;
         }
         if !metadata.is_dir() {
+            // A named file that cannot even be opened is a usage error (exit 2, cli.md); one
+            // found by walking a directory is reported and the walk goes on.
+            if let Err(err) = std::fs::File::open(path) {
+                return Err(format!("cannot read `{arg}`: {err}"));
+            }
             // Not only regular files: `<(helm template …)` names a pipe.
             inputs.push_disk(name, path.to_path_buf());
             continue;
