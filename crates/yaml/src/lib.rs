@@ -12,7 +12,7 @@
 
 mod build;
 mod de;
-mod events;
+pub(crate) mod events;
 mod line_index;
 mod node;
 mod parse;

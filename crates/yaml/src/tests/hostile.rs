@@ -198,3 +198,47 @@ mod serde_value {
         }
     }
 }
+
+/// Throughput on Helm-like manifests; run with
+/// `cargo test -p mesh-lint-yaml --release -- --ignored --nocapture throughput`.
+#[test]
+#[ignore]
+fn throughput() {
+    let doc = "apiVersion: v1\nkind: Service\nmetadata:\n  name: web-{i}\n  labels:\n    app.kubernetes.io/name: web\n    tier: \"frontend\"\n  annotations:\n    sidecar.istio.io/inject: \"true\"\nspec:\n  selector:\n    app: web\n  ports:\n    - name: http\n      port: 80\n      targetPort: 8080\n    - name: grpc\n      port: 9090\n      targetPort: grpc\n  template: &t\n    containers:\n      - image: nginx:1.25\n        args: [--port, \"8080\", --verbose]\n        env:\n          - {name: A, value: b}\n  copy: *t\n---\n";
+    let text: String = (0..40_000)
+        .map(|i| doc.replace("{i}", &i.to_string()))
+        .collect();
+    let start = std::time::Instant::now();
+    let docs = parse(&text);
+    let secs = start.elapsed().as_secs_f64();
+    assert!(docs.iter().all(|d| d.error.is_none()));
+    println!(
+        "{:.1} MB in {secs:.3}s: {:.1} MB/s",
+        text.len() as f64 / 1e6,
+        text.len() as f64 / 1e6 / secs
+    );
+}
+
+#[test]
+#[ignore]
+fn throughput_events_only() {
+    let doc = "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  labels:\n    app.kubernetes.io/name: web\n    tier: \"frontend\"\nspec:\n  ports:\n    - name: http\n      port: 80\n      targetPort: 8080\n---\n";
+    let text = doc.repeat(60_000);
+    let start = std::time::Instant::now();
+    let mut src = crate::events::EventSource::new(&text, &crate::Limits::default());
+    let mut n = 0;
+    while let Some(Ok(_)) = src.next() {
+        n += 1;
+    }
+    let secs = start.elapsed().as_secs_f64();
+    let start = std::time::Instant::now();
+    let docs = parse(&text);
+    let tree_secs = start.elapsed().as_secs_f64();
+    let mb = text.len() as f64 / 1e6;
+    println!(
+        "{n} events, {mb:.1} MB: events {:.1} MB/s, tree {:.1} MB/s ({} docs)",
+        mb / secs,
+        mb / tree_secs,
+        docs.len()
+    );
+}
