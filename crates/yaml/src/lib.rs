@@ -13,6 +13,7 @@
 mod build;
 mod de;
 pub(crate) mod events;
+mod expand;
 mod line_index;
 mod node;
 mod parse;
