@@ -12,6 +12,10 @@ pub struct Position {
 impl Position {
     pub fn of(file: &SourceFile, offset: u32) -> Position {
         let (line, column) = file.line_col(offset);
-        Position { line, column, offset }
+        Position {
+            line,
+            column,
+            offset,
+        }
     }
 }
