@@ -579,3 +579,18 @@ fn human_rendering_is_linear() {
     let out = output(Format::Human, &diagnostics, &ctx);
     assert!(out.contains("big.yaml:5000:1"));
 }
+
+#[test]
+fn human_with_color_links_the_code() {
+    let fx = fixture();
+    let ctx = RenderContext {
+        color: true,
+        ..context(&fx)
+    };
+    let out = output(Format::Human, &fx.diagnostics, &ctx);
+    assert!(
+        out.contains("\u{1b}]8;;https://mesh-lint.io/rules/destination-port-not-found"),
+        "{out}"
+    );
+    assert!(out.contains("\u{1b}["), "expected ANSI styles");
+}

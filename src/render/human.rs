@@ -24,9 +24,19 @@ pub fn render(
         handler
             .render_report(&mut buf, &report)
             .map_err(|_| io::Error::other("failed to format a diagnostic"))?;
-        writeln!(out, "{buf}")?;
+        write_trimmed(&buf, out)?;
+        writeln!(out)?;
     }
     write_summary(ctx, out)
+}
+
+/// miette leaves trailing spaces (e.g. after `Advice:` of a related report); drop them so the
+/// output diffs cleanly.
+fn write_trimmed(report: &str, out: &mut dyn Write) -> io::Result<()> {
+    for line in report.lines() {
+        writeln!(out, "{}", line.trim_end())?;
+    }
+    Ok(())
 }
 
 fn handler(ctx: &RenderContext<'_>) -> GraphicalReportHandler {
@@ -69,9 +79,7 @@ fn write_summary(ctx: &RenderContext<'_>, out: &mut dyn Write) -> io::Result<()>
 
 /// Turns one of our labels into a miette label inside its file's text.
 fn labeled_span(file: &SourceFile, label: &Label, fallback: &str, primary: bool) -> LabeledSpan {
-    let len = file.text.len() as u32;
-    let start = label.span.start.min(len) as usize;
-    let end = (label.span.end.min(len) as usize).max(start);
+    let (start, end) = clamp(&file.text, label.span.start, label.span.end);
     let message = if label.message.is_empty() {
         fallback
     } else {
@@ -83,6 +91,22 @@ fn labeled_span(file: &SourceFile, label: &Label, fallback: &str, primary: bool)
     } else {
         LabeledSpan::new_with_span(message, start..end)
     }
+}
+
+/// Keeps a span inside the text. An empty span at the very end (after the last line break)
+/// would sit on a line miette never draws, so it moves to the end of the last line.
+fn clamp(text: &str, start: u32, end: u32) -> (usize, usize) {
+    let len = text.len();
+    let start = (start as usize).min(len);
+    let end = (end as usize).min(len).max(start);
+    if start != len || end != len {
+        return (start, end);
+    }
+    let before_break = len
+        - text
+            .strip_suffix('\n')
+            .map_or(0, |t| if t.ends_with('\r') { 2 } else { 1 });
+    (before_break, before_break)
 }
 
 /// Our diagnostic seen through miette's trait.
