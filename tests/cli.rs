@@ -213,7 +213,7 @@ fn fixes_apply_only_when_asked_and_keep_other_bytes() {
     let fixed = fs::read_to_string(&path).unwrap();
     let expected = original.replacen(
         "    - name: web\n",
-        "    - appProtocol: http\n      name: web\n",
+        "    - name: web\n      appProtocol: http\n",
         1,
     );
     assert_eq!(fixed, expected);

@@ -4,7 +4,7 @@
 mod common;
 
 use common::{codes, fixture_args, root, run, run_json};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 fn fixture_dirs() -> Vec<(String, PathBuf)> {
     let mut dirs: Vec<(String, PathBuf)> = std::fs::read_dir(root().join("testdata"))
@@ -21,7 +21,7 @@ fn fixture_dirs() -> Vec<(String, PathBuf)> {
     dirs
 }
 
-fn fixtures(dir: &PathBuf, prefix: &str) -> Vec<PathBuf> {
+fn fixtures(dir: &Path, prefix: &str) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -31,7 +31,7 @@ fn fixtures(dir: &PathBuf, prefix: &str) -> Vec<PathBuf> {
     files
 }
 
-fn rel(path: &PathBuf) -> String {
+fn rel(path: &Path) -> String {
     path.strip_prefix(root())
         .unwrap()
         .to_str()
@@ -50,7 +50,7 @@ fn invalid_fixtures_report_their_rule() {
             let (exit, report) = run_json(&argv);
             let found = codes(&report);
             assert!(
-                found.iter().any(|c| *c == code),
+                found.contains(&code),
                 "{file}: expected {code}, got {found:?}"
             );
             assert_eq!(exit, 1, "{file}: findings must fail the run");

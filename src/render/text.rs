@@ -53,8 +53,9 @@ pub(super) fn fix_hints(summary: &Summary, unsafe_fixes: bool) -> Vec<String> {
     }
     if hidden > 0 {
         let noun = if hidden == 1 { "fix" } else { "fixes" };
+        let more = if applied > 0 { " more" } else { "" };
         lines.push(format!(
-            "({hidden} more {noun} available with --unsafe-fixes)"
+            "({hidden}{more} {noun} available with --unsafe-fixes)"
         ));
     }
     lines

@@ -76,8 +76,14 @@ impl Rule for InvalidYaml {
             let file = ck.files.get(parsed.file);
             for doc in &parsed.documents {
                 if let Some(at) = doc.invalid_utf8_at {
+                    let mut d = finding(
+                        parsed.file,
+                        Span::new(at, at + 1),
+                        "invalid UTF-8 in YAML document",
+                    );
+                    d.primary.message = "not UTF-8".into();
                     out.push(
-                        finding(parsed.file, Span::new(at, at + 1), "invalid UTF-8 in YAML document")
+                        d
                             .with_note(format!("YAML must be UTF-8; the byte at offset {at} is not part of a valid character; {NOT_LINTED}"))
                             .with_help("re-save the file as UTF-8"),
                     );

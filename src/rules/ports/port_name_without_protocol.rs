@@ -5,7 +5,7 @@ use crate::model::{is_system_namespace, ServiceInfo};
 use crate::rules::{Checker, Rule, RuleMeta};
 use k8s_openapi::api::core::v1::ServicePort;
 use mesh_lint_kube::k8s_openapi;
-use mesh_lint_yaml::Node;
+use mesh_lint_yaml::{Node, Span};
 
 declare_rule! {
     /// ## What it does
@@ -158,6 +158,16 @@ fn check_port(
     }
     match &evidence {
         Some(ev) => apply_evidence(ck, &mut d, ev, port, node),
+        None if svc.service_type() == "ExternalName" => {
+            d.help = Some("if the external service speaks TLS, name the port `tls` or `https` (routed by SNI, no catch-all); `http-…` for plain HTTP (routed by Host)".into());
+            d.fix = insert_app_protocol(ck, svc.object, node, Protocol::Tls).map(|edits| {
+                Fix::new(
+                    "if the port carries TLS: add `appProtocol: tls`",
+                    Applicability::Display,
+                    edits,
+                )
+            });
+        }
         None => {
             d.help = Some(match port.name.as_deref().filter(|n| !n.is_empty()) {
                 Some(name) => format!("name the port `<protocol>-{name}` (for example `http-{name}`, `grpc-{name}`, `tcp-{name}`) or set `appProtocol`"),
@@ -240,8 +250,9 @@ fn apply_evidence(
     });
 }
 
-/// Edits that set `appProtocol` on a port item: replace an existing value, or insert a key
-/// before the item's first key, aligned with it (block) or followed by `, ` (flow).
+/// Edits that set `appProtocol` on a port item: replace an existing value; in a flow mapping,
+/// insert before the first key; in a block mapping, add a line after the `name` (or `port`)
+/// entry, aligned with its key, so the item reads as a person would write it.
 fn insert_app_protocol(
     ck: &Checker<'_, '_>,
     object: usize,
@@ -258,22 +269,27 @@ fn insert_app_protocol(
             content: value.to_owned(),
         }]);
     }
-    let (first_key, _) = node.entries().next()?;
-    let at = first_key.span().start;
-    let span = mesh_lint_yaml::Span::new(at, at);
     if text[node.span().range()].starts_with('{') {
+        let (first_key, _) = node.entries().next()?;
+        let at = first_key.span().start;
         return Some(vec![Edit {
             file,
-            span,
+            span: Span::new(at, at),
             content: format!("appProtocol: {value}, "),
         }]);
     }
-    let line_start = text[..at as usize].rfind(['\n', '\r']).map_or(0, |i| i + 1);
-    let indent = text[line_start..at as usize].chars().count();
+    let (key, val) = node.get_entry("name").or_else(|| node.get_entry("port"))?;
+    let key_start = key.span().start as usize;
+    let line_start = text[..key_start].rfind(['\n', '\r']).map_or(0, |i| i + 1);
+    let indent = text[line_start..key_start].chars().count();
+    let line_end = text[val.span().end as usize..]
+        .find(['\n', '\r'])
+        .map_or(text.len(), |i| i + val.span().end as usize);
     let eol = if text.contains("\r\n") { "\r\n" } else { "\n" };
+    let at = line_end as u32;
     Some(vec![Edit {
         file,
-        span,
-        content: format!("appProtocol: {value}{eol}{}", " ".repeat(indent)),
+        span: Span::new(at, at),
+        content: format!("{eol}{}appProtocol: {value}", " ".repeat(indent)),
     }])
 }
