@@ -80,8 +80,9 @@ fn assumed_namespace_note(ck: &Checker<'_, '_>, r: &HostRef<'_>) -> Option<Strin
     let object = &ck.index.objects[r.object];
     (!object.namespace_explicit).then(|| {
         format!(
-            "`{}` has no `metadata.namespace`; it is assumed to be applied in `{}` (from `-n`, default `default`), and its short hosts resolve in whatever namespace it is applied to",
-            object.qualified_name(),
+            "{} `{}` has no `metadata.namespace`: it is assumed to be applied in `{}` (from `-n`, default `default`), but its short hosts resolve in whatever namespace it is applied to",
+            object.kind,
+            object.name,
             object.ns()
         )
     })

@@ -92,10 +92,12 @@ fn check(ck: &Checker<'_, '_>, r: &HostRef<'_>) -> Option<Diagnostic> {
     let ns = rule_ns(ck, r);
     let domain = &ck.cx.cluster_domain;
     let resolved = resolve(r.host, ns, domain);
-    let found = reg.lookup(&resolved, ns);
+    let mut found = reg.lookup(&resolved, ns);
     if found.is_found() {
         return None;
     }
+    // A hidden catch-all `*` ServiceEntry says nothing about this host in particular.
+    found.hidden.retain(|e| e.host != "*");
     let cluster = split_service_fqdn(&resolved, domain);
     if form == HostForm::Short && reg.services_named(r.host).next().is_some() {
         return None; // MESH303
