@@ -70,8 +70,12 @@ pub fn resolve(args: &CheckArgs) -> Result<Settings, String> {
     if let Some(path) = mesh_config {
         cx.mesh_config = load_mesh_config(&path)?;
     }
-    if let Some(d) = args.cluster_domain.clone().or(file.cluster_domain.clone()) {
+    if let Some(d) = &args.cluster_domain {
         cx.cluster_domain = d.trim_matches('.').to_owned();
+        cx.cluster_domain_origin = Origin::Flag;
+    } else if let Some(d) = &file.cluster_domain {
+        cx.cluster_domain = d.trim_matches('.').to_owned();
+        cx.cluster_domain_origin = Origin::Config;
     }
     if let Some(ns) = &args.namespace {
         cx.default_namespace = ns.clone();

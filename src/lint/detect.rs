@@ -13,6 +13,12 @@ pub fn context_from_inputs(index: &MeshIndex<'_>, cx: &mut LintContext) {
             cx.istio_version_origin = Origin::Inputs;
         }
     }
+    if cx.cluster_domain_origin == Origin::Default {
+        if let Some(d) = detect_cluster_domain(index) {
+            cx.cluster_domain = d;
+            cx.cluster_domain_origin = Origin::Inputs;
+        }
+    }
     if cx.mesh_config == MeshConfig::default() {
         if let Some(mc) = detect_mesh_config(index, cx) {
             cx.mesh_config = mc;
@@ -45,6 +51,60 @@ fn detect_version(index: &MeshIndex<'_>) -> Option<IstioVersion> {
                 if let Some(v) = IstioVersion::parse(tag) {
                     return Some(v);
                 }
+            }
+        }
+    }
+    None
+}
+
+/// The cluster domain (§3.3): IstioOperator `spec.values.global.proxy.clusterDomain`, else
+/// istiod's `--domain` argument (`--domain X`, `--domain=X`, or Helm's two list items).
+fn detect_cluster_domain(index: &MeshIndex<'_>) -> Option<String> {
+    for (_, op) in index.by_kind("IstioOperator") {
+        let domain = op
+            .node
+            .at_keys("spec.values.global.proxy.clusterDomain")
+            .and_then(|d| d.as_str());
+        if let Some(d) = domain
+            .map(|d| d.trim_matches('.'))
+            .filter(|d| !d.is_empty())
+        {
+            return Some(d.to_owned());
+        }
+    }
+    for (_, d) in index.by_kind("Deployment") {
+        if !d.name.starts_with("istiod") {
+            continue;
+        }
+        let containers = d.node.at_keys("spec.template.spec.containers");
+        for c in containers.iter().flat_map(|c| c.items()) {
+            let args: Vec<&str> = c
+                .get("args")
+                .into_iter()
+                .flat_map(|a| a.items())
+                .filter_map(|a| a.as_str())
+                .flat_map(|a| a.split_whitespace())
+                .collect();
+            if let Some(domain) = domain_arg(&args) {
+                return Some(domain.to_owned());
+            }
+        }
+    }
+    None
+}
+
+fn domain_arg<'a>(args: &[&'a str]) -> Option<&'a str> {
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let value = match arg.strip_prefix("--domain") {
+            Some("") => it.next().copied(),
+            Some(rest) => rest.strip_prefix('='),
+            None => None,
+        };
+        // `$(POD_NAMESPACE).svc.<domain>` is the sidecar's form, not istiod's.
+        if let Some(v) = value.map(|v| v.trim_matches('.')) {
+            if !v.is_empty() && !v.contains('$') {
+                return Some(v);
             }
         }
     }

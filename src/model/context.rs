@@ -88,6 +88,8 @@ pub struct LintContext {
     pub istio_version_origin: Origin,
     pub mesh_config: MeshConfig,
     pub cluster_domain: String,
+    /// Where the cluster domain came from (flag or config win over the inputs).
+    pub cluster_domain_origin: Origin,
     /// The namespace given to objects without `metadata.namespace` (`-n`, default `default`).
     pub default_namespace: String,
     /// True when `-n` or the config named it (a fix may then still not bake it in: it is an
@@ -104,6 +106,7 @@ impl Default for LintContext {
             istio_version_origin: Origin::Default,
             mesh_config: MeshConfig::default(),
             cluster_domain: "cluster.local".to_owned(),
+            cluster_domain_origin: Origin::Default,
             default_namespace: "default".to_owned(),
             default_namespace_origin: Origin::Default,
             external_name_alias: None,

@@ -1,6 +1,8 @@
 //! The mesh index: every object, plus lookups by kind, name, namespace and port. Built once;
 //! cross-resource rules are lookups here, never nested loops over all objects.
 
+use super::host_refs::{host_refs, HostRef};
+use super::hosts::HostRegistry;
 use super::object::{is_cluster_scoped, string_map, Object, ObjectRef};
 use super::workload::{template_path, Workload};
 use super::LintContext;
@@ -9,6 +11,7 @@ use k8s_openapi::api::core::v1::Service;
 use mesh_lint_kube::{istio, k8s_openapi};
 use mesh_lint_yaml::{Budget, DeError, Limits, Node, Span};
 use std::collections::{BTreeMap, HashMap};
+use std::sync::OnceLock;
 
 /// A known kind whose fields do not have the shape mesh-lint reads (MESH002).
 #[derive(Debug, Clone)]
@@ -91,6 +94,8 @@ pub struct MeshIndex<'a> {
     services_by_ns: HashMap<String, Vec<usize>>,
     services_by_port: HashMap<i32, Vec<usize>>,
     workloads_by_ns: HashMap<String, Vec<usize>>,
+    /// Built on first use, after context detection (see [`MeshIndex::hosts`]).
+    hosts: OnceLock<HostRegistry>,
 }
 
 impl<'a> MeshIndex<'a> {
@@ -300,6 +305,20 @@ impl<'a> MeshIndex<'a> {
         let selector = svc.selector();
         let ns = self.objects[svc.object].ns().to_owned();
         self.workloads_in(&ns).filter(move |w| w.matches(&selector))
+    }
+
+    /// Every host the inputs define (Service FQDNs, ServiceEntry hosts) with its exportTo
+    /// scope. Built once, with the first context asked for: the run's context after
+    /// detection from the inputs.
+    pub fn hosts(&self, cx: &LintContext) -> &HostRegistry {
+        self.hosts.get_or_init(|| HostRegistry::build(self, cx))
+    }
+
+    /// Every host-bearing field of VirtualServices, DestinationRules and ServiceEntries.
+    /// Walked on each call (cheap): caching tree nodes here would make the index invariant
+    /// in its lifetime.
+    pub fn host_refs(&self) -> Vec<HostRef<'a>> {
+        host_refs(self)
     }
 
     /// Looks an object up by kind, namespace and name.

@@ -1,6 +1,8 @@
 //! Typed objects and the mesh index, built once from all parsed documents.
 
 mod context;
+pub mod host_refs;
+pub mod hosts;
 mod index;
 mod object;
 pub mod protocol;

@@ -4,6 +4,7 @@
 #[macro_use]
 mod macros;
 mod checker;
+mod hosts;
 mod input;
 mod meta;
 mod ports;

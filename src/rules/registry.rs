@@ -1,10 +1,17 @@
-use super::{input, ports, Rule, RuleMeta};
+use super::{hosts, input, ports, Rule, RuleMeta};
 
 /// Every rule, sorted by code.
 static RULES: &[&dyn Rule] = &[
     &input::invalid_yaml::InvalidYaml,
     &input::invalid_object::InvalidObject,
     &ports::port_name_without_protocol::PortNameWithoutProtocol,
+    &hosts::short_hostname::ShortHostname,
+    &hosts::partial_hostname::PartialHostname,
+    &hosts::host_resolves_elsewhere::HostResolvesElsewhere,
+    &hosts::unknown_host::UnknownHost,
+    &hosts::ip_address_host::IpAddressHost,
+    &hosts::destination_port_required::DestinationPortRequired,
+    &hosts::unknown_subset::UnknownSubset,
 ];
 
 pub fn all() -> &'static [&'static dyn Rule] {

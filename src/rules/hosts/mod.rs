@@ -1,0 +1,89 @@
+//! Host checks (MESH301–MESH307): each rule walks [`crate::model::MeshIndex::host_refs`] and
+//! looks hosts up in the [`HostRegistry`], resolved the way istiod resolves them (§3).
+
+pub mod destination_port_required;
+pub mod host_resolves_elsewhere;
+pub mod ip_address_host;
+pub mod partial_hostname;
+pub mod short_hostname;
+pub mod unknown_host;
+pub mod unknown_subset;
+
+use crate::diagnostic::{Edit, Label};
+use crate::model::host_refs::HostRef;
+use crate::model::hosts::{HostEntry, HostOwner, HostRegistry};
+use crate::rules::Checker;
+use mesh_lint_yaml::{Node, ScalarStyle, Span};
+
+/// The namespace Istio resolves a rule's short hosts in: the rule's own (§3.1).
+fn rule_ns<'c>(ck: &'c Checker<'_, '_>, r: &HostRef<'_>) -> &'c str {
+    ck.index.objects[r.object].ns()
+}
+
+fn registry<'c>(ck: &'c Checker<'_, '_>) -> &'c HostRegistry {
+    ck.index.hosts(ck.cx)
+}
+
+/// An edit replacing a host scalar's value, keeping its quoting: only the bytes between the
+/// quotes change for a quoted scalar. Block scalars get no edit.
+fn replace_host(ck: &Checker<'_, '_>, r: &HostRef<'_>, new: &str) -> Option<Edit> {
+    replace_scalar(ck, r.object, r.node, new)
+}
+
+fn replace_scalar(ck: &Checker<'_, '_>, object: usize, node: Node<'_>, new: &str) -> Option<Edit> {
+    let scalar = node.scalar()?;
+    if node.is_alias() {
+        return None;
+    }
+    let span = node.span();
+    let span = match scalar.style {
+        ScalarStyle::Plain => span,
+        ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted if span.len() >= 2 => {
+            Span::new(span.start + 1, span.end - 1)
+        }
+        _ => return None,
+    };
+    Some(Edit {
+        file: ck.index.objects[object].file,
+        span,
+        content: new.to_owned(),
+    })
+}
+
+/// A secondary label on whatever defines `entry`: the Service's `metadata.name`, or the
+/// ServiceEntry's host item.
+fn entry_label(ck: &Checker<'_, '_>, entry: &HostEntry, message: impl Into<String>) -> Label {
+    let object = &ck.index.objects[entry.object];
+    let node = match entry.owner {
+        HostOwner::Service(_) => object.node.at_keys("metadata.name"),
+        HostOwner::ServiceEntry(se, h) => ck.index.service_entries[se]
+            .spec_node
+            .get("hosts")
+            .and_then(|hosts| hosts.items().nth(h)),
+    };
+    let span = node.unwrap_or(object.node).span();
+    ck.label(entry.object, span, message)
+}
+
+/// `Kind ns/name` of the object that defines `entry`.
+fn entry_name(ck: &Checker<'_, '_>, entry: &HostEntry) -> String {
+    let object = &ck.index.objects[entry.object];
+    format!("{} {}", object.kind, object.qualified_name())
+}
+
+/// Why a short host means what it means, for notes.
+const SHORT_HOST_NOTE: &str = "Istio expands a host without dots with the namespace of the rule, not of the Service (`<host>.<rule-namespace>.svc.<cluster-domain>`), and uses any host with a dot literally";
+
+/// A note when the rule's namespace is not written in the file: it came from `-n` (or the
+/// default), so where the file is applied decides what the host means.
+fn assumed_namespace_note(ck: &Checker<'_, '_>, r: &HostRef<'_>) -> Option<String> {
+    let object = &ck.index.objects[r.object];
+    (!object.namespace_explicit).then(|| {
+        format!(
+            "{} `{}` has no `metadata.namespace`: it is assumed to be applied in `{}` (from `-n`, default `default`), but its short hosts resolve in whatever namespace it is applied to",
+            object.kind,
+            object.name,
+            object.ns()
+        )
+    })
+}

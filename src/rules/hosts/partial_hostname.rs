@@ -1,0 +1,162 @@
+use super::{entry_label, registry, replace_host};
+use crate::diagnostic::{Applicability, Diagnostic, Fix, Severity};
+use crate::model::host_refs::HostRef;
+use crate::model::hosts::{classify, service_fqdn, HostForm};
+use crate::rules::{Checker, Rule, RuleMeta};
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a dotted host that is not fully qualified, such as `reviews.bookinfo` or
+    /// `reviews.bookinfo.svc`, in a VirtualService (`hosts`, route destinations, mirrors) or
+    /// a DestinationRule `host`, when its expansion names a Service in the inputs (error) or a
+    /// namespace in the inputs (warning).
+    ///
+    /// ## Why is this bad?
+    /// Istio only expands hosts without dots. Any host with a dot is used literally, so
+    /// `reviews.bookinfo` is the host `reviews.bookinfo`, not the Service
+    /// `reviews.bookinfo.svc.cluster.local`. It matches no Kubernetes Service: the
+    /// DestinationRule never applies and the route sends traffic nowhere (503 `NR`), with no
+    /// error from the API server or istiod. Kubernetes DNS search paths make the same name
+    /// work from a pod, which is why this looks right.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// apiVersion: networking.istio.io/v1
+    /// kind: DestinationRule
+    /// metadata:
+    ///   name: ratings
+    ///   namespace: bookinfo
+    /// spec:
+    ///   host: ratings.bookinfo
+    /// ```
+    ///
+    /// Use instead:
+    /// ```yaml
+    /// spec:
+    ///   host: ratings.bookinfo.svc.cluster.local
+    /// ```
+    ///
+    /// ## Fix safety
+    /// The fix writes `name.namespace.svc.<cluster-domain>`. It is **unsafe**: the rule starts
+    /// applying to traffic it never touched before, which is the intent but changes behaviour.
+    ///
+    /// ## References
+    /// - istio-semantics §3.1 (dotted names are literal) and §3.3 (cluster domain)
+    /// - [Istio: DestinationRule `host`](https://istio.io/latest/docs/reference/config/networking/destination-rule/#DestinationRule)
+    pub static META = {
+        code: "MESH302",
+        name: "partial-hostname",
+        area: "hosts",
+        severity: Error,
+        fix: Always,
+        fix_kinds: "unsafe",
+        summary: "A dotted host that is not fully qualified (`reviews.bookinfo`), which Istio uses literally",
+    };
+}
+
+pub struct PartialHostname;
+
+impl Rule for PartialHostname {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+        for r in &ck.index.host_refs() {
+            if let Some(d) = check(ck, r) {
+                out.push(d);
+            }
+        }
+    }
+}
+
+/// `(name, namespace)` when `host` is `name.ns`, `name.ns.svc` or `name.ns.svc.<a prefix of
+/// the domain>`; `None` for anything else (external names, FQDNs).
+pub fn partial_parts<'h>(host: &'h str, domain: &str) -> Option<(&'h str, &'h str)> {
+    let labels: Vec<&str> = host.split('.').collect();
+    if labels.iter().any(|l| l.is_empty()) {
+        return None;
+    }
+    match labels.as_slice() {
+        [name, ns] => Some((name, ns)),
+        [name, ns, "svc"] => Some((name, ns)),
+        [name, ns, "svc", rest @ ..] => {
+            let rest = rest.join(".");
+            let partial = rest != domain && domain.starts_with(&format!("{rest}."));
+            partial.then_some((*name, *ns))
+        }
+        _ => None,
+    }
+}
+
+fn check(ck: &Checker<'_, '_>, r: &HostRef<'_>) -> Option<Diagnostic> {
+    if !r.field.is_resolved() || classify(r.host) != HostForm::Dotted {
+        return None;
+    }
+    let reg = registry(ck);
+    let domain = &ck.cx.cluster_domain;
+    // A ServiceEntry may define the literal name; then it is not a mistake.
+    if reg.has_literal(r.host) {
+        return None;
+    }
+    let (name, ns) = partial_parts(r.host, domain)?;
+    let fqdn = service_fqdn(name, ns, domain);
+    let svc = reg.service(name, ns);
+    if svc.is_none() && !ck.index.namespaces.contains_key(ns) {
+        return None;
+    }
+    let mut d = ck.diagnostic(
+        &META,
+        r.object,
+        r.node.span(),
+        format!(
+            "host `{}` is not fully qualified: Istio reads it literally, not as `{fqdn}`",
+            r.host
+        ),
+    );
+    d.primary.message = "matches no Kubernetes Service".into();
+    d.notes.push(format!(
+        "Istio expands only hosts without dots; `{}` has a dot, so this {} is the literal host `{}`, while the Service's host is always `name.namespace.svc.{domain}`: {}",
+        r.host,
+        r.field,
+        r.host,
+        if r.field.is_destination() {
+            "traffic sent here finds no cluster (503)"
+        } else {
+            "the rule never applies"
+        }
+    ));
+    match svc {
+        Some(svc) => d.related.push(entry_label(
+            ck,
+            svc,
+            format!("Service `{ns}/{name}` is `{fqdn}`"),
+        )),
+        None => {
+            d.severity = Severity::Warning;
+            d.notes.push(format!(
+                "no Service `{name}` is in the inputs, but the namespace `{ns}` is: the intended host is probably `{fqdn}`"
+            ));
+        }
+    }
+    d.help = Some(format!("write the fully qualified name `{fqdn}`"));
+    d.fix = replace_host(ck, r, &fqdn)
+        .map(|e| Fix::new(format!("use `{fqdn}`"), Applicability::Unsafe, vec![e]));
+    Some(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::partial_parts;
+
+    #[test]
+    fn partial_forms() {
+        let d = "cluster.local";
+        assert_eq!(partial_parts("a.b", d), Some(("a", "b")));
+        assert_eq!(partial_parts("a.b.svc", d), Some(("a", "b")));
+        assert_eq!(partial_parts("a.b.svc.cluster", d), Some(("a", "b")));
+        assert_eq!(partial_parts("a.b.svc.cluster.local", d), None);
+        assert_eq!(partial_parts("a.b.c", d), None);
+        assert_eq!(partial_parts("www.example.com", d), None);
+    }
+}

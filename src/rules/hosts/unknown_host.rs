@@ -1,0 +1,160 @@
+use super::{entry_label, entry_name, registry, rule_ns};
+use crate::diagnostic::Diagnostic;
+use crate::model::host_refs::{HostField, HostRef};
+use crate::model::hosts::{classify, resolve, split_service_fqdn, HostForm};
+use crate::rules::{Checker, Rule, RuleMeta};
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a route destination, mirror or DestinationRule `host` that matches no Service
+    /// or ServiceEntry visible to the rule's namespace:
+    /// - a host under the cluster domain (`name.ns.svc.<domain>`, or a short host expanded to
+    ///   it) when the namespace `ns` is among the inputs (a Namespace object or any object in
+    ///   it) and no Service `ns/name` is, or the Service is not exported to the rule's
+    ///   namespace;
+    /// - any other host that a ServiceEntry in the inputs defines but does not export to the
+    ///   rule's namespace.
+    ///
+    /// Hosts in namespaces the inputs do not cover are not reported, so linting part of a
+    /// repository does not drown in noise. Short hosts whose Service lives in another
+    /// namespace are MESH303, dotted partial names MESH302.
+    ///
+    /// ## Why is this bad?
+    /// A destination Istio cannot find has no cluster: requests fail with 503 `NR`. A
+    /// DestinationRule for an unknown host never applies. exportTo (the
+    /// `networking.istio.io/exportTo` annotation on Services, `spec.exportTo` on
+    /// ServiceEntries, defaults from MeshConfig) hides a host from other namespaces exactly as
+    /// if it did not exist.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// apiVersion: networking.istio.io/v1
+    /// kind: VirtualService
+    /// metadata:
+    ///   name: reviews
+    ///   namespace: bookinfo
+    /// spec:
+    ///   hosts: [reviews.bookinfo.svc.cluster.local]
+    ///   http:
+    ///     - route:
+    ///         - destination:
+    ///             host: reviews-v9.bookinfo.svc.cluster.local
+    /// ```
+    ///
+    /// Use instead: a host that a Service or ServiceEntry defines and exports to the rule's
+    /// namespace.
+    ///
+    /// ## Fix safety
+    /// No fix: mesh-lint cannot know which host was meant.
+    ///
+    /// ## References
+    /// - istio-semantics §2.3 (IST0101 for VirtualService destinations, IST0174 for
+    ///   DestinationRule hosts) and §4.3 (exportTo defaults)
+    pub static META = {
+        code: "MESH304",
+        name: "unknown-host",
+        area: "hosts",
+        severity: Warning,
+        fix: None,
+        fix_kinds: "",
+        summary: "A destination or DestinationRule host that matches no Service or ServiceEntry visible to the rule",
+    };
+}
+
+pub struct UnknownHost;
+
+impl Rule for UnknownHost {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+        for r in &ck.index.host_refs() {
+            if let Some(d) = check(ck, r) {
+                out.push(d);
+            }
+        }
+    }
+}
+
+fn check(ck: &Checker<'_, '_>, r: &HostRef<'_>) -> Option<Diagnostic> {
+    let checked = r.field.is_destination() || r.field == HostField::DestinationRuleHost;
+    let form = classify(r.host);
+    if !checked
+        || !matches!(
+            form,
+            HostForm::Short | HostForm::Dotted | HostForm::Wildcard
+        )
+    {
+        return None;
+    }
+    let reg = registry(ck);
+    let ns = rule_ns(ck, r);
+    let domain = &ck.cx.cluster_domain;
+    let resolved = resolve(r.host, ns, domain);
+    let mut found = reg.lookup(&resolved, ns);
+    if found.is_found() {
+        return None;
+    }
+    // A hidden catch-all `*` ServiceEntry says nothing about this host in particular.
+    found.hidden.retain(|e| e.host != "*");
+    let cluster = split_service_fqdn(&resolved, domain);
+    if form == HostForm::Short && reg.services_named(r.host).next().is_some() {
+        return None; // MESH303
+    }
+    let target_ns_known = cluster.is_some_and(|(_, t)| ck.index.namespaces.contains_key(t));
+    if found.hidden.is_empty() && !target_ns_known {
+        return None;
+    }
+    let what = if r.field == HostField::DestinationRuleHost {
+        "the DestinationRule applies to no traffic"
+    } else {
+        "requests routed here find no cluster and fail with 503 `NR`"
+    };
+    let message = match (found.hidden.first(), form) {
+        (Some(_), _) => format!("host `{resolved}` is not exported to namespace `{ns}`"),
+        (None, HostForm::Short) => format!(
+            "short host `{}` resolves to `{resolved}`, which no Service or ServiceEntry defines",
+            r.host
+        ),
+        (None, _) => format!("host `{resolved}` matches no Service or ServiceEntry"),
+    };
+    let mut d = ck.diagnostic(&META, r.object, r.node.span(), message);
+    d.primary.message = "unknown host".into();
+    if let Some(hidden) = found.hidden.first() {
+        d.notes.push(format!(
+            "{} exports it only to {}; from `{ns}` Istio does not see it: {what}",
+            entry_name(ck, hidden),
+            scope_words(&hidden.scope)
+        ));
+        for h in &found.hidden {
+            d.related.push(entry_label(
+                ck,
+                h,
+                "defined here, not exported to the rule's namespace",
+            ));
+        }
+        d.help = Some(format!(
+            "export it to `{ns}` (`networking.istio.io/exportTo` on a Service, `spec.exportTo` on a ServiceEntry), or route to a host visible in `{ns}`"
+        ));
+    } else if let Some((name, t)) = cluster {
+        d.notes.push(format!(
+            "the inputs contain namespace `{t}` but no Service `{t}/{name}` and no ServiceEntry for `{resolved}`: {what}"
+        ));
+        d.help = Some("check the Service name and namespace, or add the Service".into());
+    }
+    Some(d)
+}
+
+fn scope_words(scope: &crate::model::visibility::ExportScope) -> String {
+    use crate::model::visibility::ExportScope;
+    match scope {
+        ExportScope::All => "every namespace".into(),
+        ExportScope::None => "no namespace (`~`)".into(),
+        ExportScope::Namespaces(set) => set
+            .iter()
+            .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
+}

@@ -1,0 +1,136 @@
+use super::rule_ns;
+use crate::diagnostic::Diagnostic;
+use crate::model::host_refs::HostRef;
+use crate::model::hosts::{classify, host_matches, resolve, HostForm};
+use crate::rules::{Checker, Rule, RuleMeta};
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a route destination (http, tcp, tls, mirror, mirrors) whose `subset` no
+    /// DestinationRule for the same resolved host defines. Both hosts are resolved as Istio
+    /// does: the destination's in the VirtualService's namespace, the DestinationRule's in its
+    /// own.
+    ///
+    /// ## Why is this bad?
+    /// A subset is a named group of endpoints that only a DestinationRule defines. Routing to
+    /// a subset that does not exist gives a cluster without endpoints: every request fails
+    /// with 503 `NR`/`UH`. This is often a short host in the DestinationRule resolving to
+    /// another namespace than the VirtualService's (see MESH301/MESH303), or a typo in the
+    /// subset name.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// apiVersion: networking.istio.io/v1
+    /// kind: VirtualService
+    /// metadata:
+    ///   name: reviews
+    ///   namespace: bookinfo
+    /// spec:
+    ///   hosts: [reviews.bookinfo.svc.cluster.local]
+    ///   http:
+    ///     - route:
+    ///         - destination:
+    ///             host: reviews.bookinfo.svc.cluster.local
+    ///             subset: v3
+    /// ```
+    ///
+    /// Use instead: a subset that the DestinationRule for
+    /// `reviews.bookinfo.svc.cluster.local` defines, or add it there.
+    ///
+    /// ## Fix safety
+    /// No fix.
+    ///
+    /// ## References
+    /// - istio-semantics §2.3 (IST0101 `host+subset in destinationrule`) and §4.4
+    /// - [Istio: Destination `subset`](https://istio.io/latest/docs/reference/config/networking/virtual-service/#Destination)
+    pub static META = {
+        code: "MESH307",
+        name: "unknown-subset",
+        area: "hosts",
+        severity: Error,
+        fix: None,
+        fix_kinds: "",
+        summary: "A destination subset that no DestinationRule for the same host defines",
+    };
+}
+
+pub struct UnknownSubset;
+
+impl Rule for UnknownSubset {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+        for r in &ck.index.host_refs() {
+            if let Some(d) = check(ck, r) {
+                out.push(d);
+            }
+        }
+    }
+}
+
+fn check(ck: &Checker<'_, '_>, r: &HostRef<'_>) -> Option<Diagnostic> {
+    if !r.field.is_destination() {
+        return None;
+    }
+    let (subset, subset_node) = r.subset()?;
+    if matches!(
+        classify(r.host),
+        HostForm::Empty | HostForm::Star | HostForm::Ip
+    ) {
+        return None;
+    }
+    let domain = &ck.cx.cluster_domain;
+    let resolved = resolve(r.host, rule_ns(ck, r), domain);
+    let rules: Vec<_> = ck
+        .index
+        .destination_rules
+        .iter()
+        .filter(|dr| {
+            let dr_ns = ck.index.objects[dr.object].ns();
+            host_matches(&resolve(&dr.spec.host, dr_ns, domain), &resolved)
+        })
+        .collect();
+    if rules
+        .iter()
+        .any(|dr| dr.spec.subsets.iter().any(|s| s.name == subset))
+    {
+        return None;
+    }
+    let mut d = ck.diagnostic(
+        &META,
+        r.object,
+        subset_node.span(),
+        format!("subset `{subset}` of `{resolved}` is not defined by any DestinationRule"),
+    );
+    d.primary.message = "unknown subset".into();
+    d.notes.push(
+        "only a DestinationRule defines subsets; a route to a subset that does not exist has no endpoints, so requests fail with 503"
+            .into(),
+    );
+    if rules.is_empty() {
+        d.notes.push(format!(
+            "no DestinationRule in the inputs has a host that resolves to `{resolved}` (a DestinationRule's short host resolves in its own namespace)"
+        ));
+    }
+    for dr in &rules {
+        let names: Vec<String> = dr
+            .spec
+            .subsets
+            .iter()
+            .map(|s| format!("`{}`", s.name))
+            .collect();
+        let span = dr.spec_node.get("host").unwrap_or(dr.spec_node).span();
+        let msg = if names.is_empty() {
+            "DestinationRule for this host defines no subsets".to_owned()
+        } else {
+            format!("DestinationRule for this host defines {}", names.join(", "))
+        };
+        d.related.push(ck.label(dr.object, span, msg));
+    }
+    d.help = Some(format!(
+        "add subset `{subset}` to the DestinationRule for `{resolved}`, or route to a subset it defines"
+    ));
+    Some(d)
+}
