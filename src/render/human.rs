@@ -127,11 +127,13 @@ impl<'a> Report<'a> {
         let mut labels = vec![labeled_span(file, &d.primary, &d.message, true)];
         let mut related: Vec<Related<'a>> = Vec::new();
         for label in &d.related {
-            if label.file == d.primary.file {
+            // miette draws a source's labels in file order; one above the finding would put
+            // its position, not the finding's, in the first snippet header.
+            if label.file == d.primary.file && label.span.start >= d.primary.span.start {
                 labels.push(labeled_span(file, label, "", false));
                 continue;
             }
-            // One related report per other file, so each file's snippet is read from its own text.
+            // One related report per file, so each file's snippet is read from its own text.
             let other = ctx.files.get(label.file);
             let span = labeled_span(other, label, "", false);
             match related.iter_mut().find(|r| r.file == label.file) {
