@@ -2,6 +2,7 @@
 
 mod context;
 mod index;
+pub mod listeners;
 mod object;
 pub mod protocol;
 pub mod visibility;
