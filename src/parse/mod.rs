@@ -15,12 +15,14 @@ pub struct ParsedDocument {
     /// Offset of the first invalid UTF-8 byte inside this document; the document is reported,
     /// not linted.
     pub invalid_utf8_at: Option<u32>,
+    /// Where alias expansion exceeds the node budget (an alias bomb); reported, not linted.
+    pub alias_overflow: Option<mesh_lint_yaml::Span>,
 }
 
 impl ParsedDocument {
     /// True when the document can be linted: it parsed and its text is intact.
     pub fn is_usable(&self) -> bool {
-        self.doc.error.is_none() && self.invalid_utf8_at.is_none()
+        self.doc.error.is_none() && self.invalid_utf8_at.is_none() && self.alias_overflow.is_none()
     }
 }
 
@@ -52,10 +54,12 @@ pub fn parse_file(id: FileId, file: &SourceFile, limits: &Limits) -> ParsedFile 
             let source =
                 helm::source_before(&sources, anchor.max(doc.span.start)).map(str::to_owned);
             let invalid_utf8_at = first_in(&file.invalid_utf8, doc.span.start, doc.span.end);
+            let alias_overflow = doc.expanded_size(limits.max_expanded_nodes).err();
             ParsedDocument {
                 doc,
                 source,
                 invalid_utf8_at,
+                alias_overflow,
             }
         })
         .collect();

@@ -1,12 +1,35 @@
 //! Turning the paths on the command line into [`Files`].
+//!
+//! Display names follow one convention: the path as the user wrote it, extended by the path
+//! under it for walked files, with `.` components dropped and `/` as the separator. So walking
+//! `manifests` or `./manifests/` gives `manifests/app.yaml`, walking `.` gives `app.yaml`, a
+//! named `./app.yaml` shows as `app.yaml`, and absolute or `../` paths stay absolute or
+//! parent-relative. Stdin is `-`.
 
-use super::Files;
+mod display;
+mod exclude;
+mod read;
+mod walk;
+
+use super::{Files, SourceFile};
+use display::display_path;
+use exclude::Excludes;
+use rayon::prelude::*;
+use std::collections::HashSet;
 use std::io::Read;
+use std::path::{Path, PathBuf};
 
 #[derive(Clone, Debug, Default)]
 pub struct WalkOptions {
     /// `--exclude` globs (globset syntax), matched against paths relative to the walked root and
     /// against the path as given.
+    ///
+    /// A path is excluded when a glob matches its path relative to the walked directory, its
+    /// display name, or its file name alone (so `--exclude vendor` skips every `vendor`
+    /// directory, as in `.gitignore`). `*` also matches `/`. A leading `./` and a trailing `/`
+    /// in a glob are ignored. Excludes apply to named files as well, so a pre-commit hook that
+    /// passes file names gets the same result as a directory walk; an excluded directory is not
+    /// descended into.
     pub excludes: Vec<String>,
 }
 
@@ -31,10 +54,109 @@ pub struct Discovery {
 /// Binary files (a NUL byte in the first 8 KiB) and unreadable files are added through
 /// `SourceFile::unreadable` so they are reported as MESH001; symlink loops and unreadable
 /// directories become [`InputProblem`]s.
+///
+/// The order is the order of `paths`; the files of one directory are sorted by path. A file
+/// reached twice (named twice, named and walked, or through a symlink) is read once, under the
+/// first name it was reached by. An invalid `--exclude` glob is an `Err` as well.
 pub fn discover(
     paths: &[String],
     opts: &WalkOptions,
     stdin: &mut dyn Read,
 ) -> Result<Discovery, String> {
-    todo!("{paths:?} {opts:?} {:p}", stdin)
+    let excludes = Excludes::new(&opts.excludes)?;
+    let default = [".".to_string()];
+    let paths = if paths.is_empty() {
+        &default[..]
+    } else {
+        paths
+    };
+
+    let mut inputs = Inputs::default();
+    let mut problems = Vec::new();
+    for arg in paths {
+        if arg == "-" {
+            inputs.push_stdin();
+            continue;
+        }
+        let path = Path::new(arg);
+        let metadata = std::fs::metadata(path).map_err(|err| match err.kind() {
+            std::io::ErrorKind::NotFound => format!("path `{arg}` does not exist"),
+            _ => format!("cannot access `{arg}`: {err}"),
+        })?;
+        let name = display_path(path);
+        if excludes.matches_named(&name) {
+            continue;
+        }
+        if !metadata.is_dir() {
+            // A named file that cannot even be opened is a usage error (exit 2, cli.md); one
+            // found by walking a directory is reported and the walk goes on.
+            if let Err(err) = std::fs::File::open(path) {
+                return Err(format!("cannot read `{arg}`: {err}"));
+            }
+            // Not only regular files: `<(helm template …)` names a pipe.
+            inputs.push_disk(name, path.to_path_buf());
+            continue;
+        }
+        for found in walk::walk(path, &excludes, &mut problems) {
+            inputs.push_disk(display_path(&found), found);
+        }
+    }
+
+    Ok(Discovery {
+        files: inputs.read(stdin),
+        problems,
+    })
 }
+
+enum Input {
+    Stdin,
+    Disk { name: String, path: PathBuf },
+}
+
+/// The inputs in order, each file once.
+#[derive(Default)]
+struct Inputs {
+    list: Vec<Input>,
+    seen: HashSet<Option<PathBuf>>,
+}
+
+impl Inputs {
+    fn push_stdin(&mut self) {
+        if self.seen.insert(None) {
+            self.list.push(Input::Stdin);
+        }
+    }
+
+    fn push_disk(&mut self, name: String, path: PathBuf) {
+        // Canonical paths catch `a.yaml` vs `./a.yaml`, a file both named and walked, and
+        // symlinks to the same file; if that fails the file is being removed under us and the
+        // read will say so.
+        let key = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+        if self.seen.insert(Some(key)) {
+            self.list.push(Input::Disk { name, path });
+        }
+    }
+
+    /// Reads stdin first (it is not `Send`), the files in parallel, and keeps the order.
+    fn read(self, stdin: &mut dyn Read) -> Files {
+        let mut stdin_file = self.seen.contains(&None).then(|| read::read_stdin(stdin));
+        let disk: Vec<Option<SourceFile>> = self
+            .list
+            .into_par_iter()
+            .map(|input| match input {
+                Input::Stdin => None,
+                Input::Disk { name, path } => Some(read::read_path(name, path)),
+            })
+            .collect();
+        let mut files = Files::default();
+        for file in disk {
+            if let Some(file) = file.or_else(|| stdin_file.take()) {
+                files.add(file);
+            }
+        }
+        files
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,4 +1,10 @@
+use crate::node::Node;
 use crate::span::Span;
+
+mod access;
+mod deserializer;
+
+use deserializer::{Ctx, De};
 
 /// Counts nodes visited while deserializing; shared across calls to bound one document.
 #[derive(Clone, Debug)]
@@ -39,3 +45,34 @@ impl std::fmt::Display for DeError {
 }
 
 impl std::error::Error for DeError {}
+
+impl serde::de::Error for DeError {
+    /// Serde's message; the span and path are filled in by the nearest enclosing node as the
+    /// error propagates outward.
+    fn custom<T: std::fmt::Display>(msg: T) -> Self {
+        DeError {
+            span: Span::default(),
+            path: String::new(),
+            message: msg.to_string(),
+            budget_exceeded: false,
+        }
+    }
+}
+
+pub(crate) fn deserialize<T: serde::de::DeserializeOwned>(
+    node: Node<'_>,
+    budget: &mut Budget,
+) -> Result<T, DeError> {
+    let mut ctx = Ctx {
+        remaining: budget.remaining,
+        depth: 0,
+        path: Vec::new(),
+        located: false,
+    };
+    let result = T::deserialize(De {
+        node,
+        ctx: &mut ctx,
+    });
+    budget.remaining = ctx.remaining;
+    result
+}

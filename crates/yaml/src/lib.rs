@@ -10,11 +10,14 @@
 //!   reports type errors with the span and path of the offending node.
 //! - [`LineIndex`] turns byte offsets into 1-based line and column (Unicode scalar values).
 
+mod build;
 mod de;
-mod events;
+pub(crate) mod events;
+mod expand;
 mod line_index;
 mod node;
 mod parse;
+mod schema;
 mod span;
 mod tree;
 
@@ -23,3 +26,6 @@ pub use line_index::LineIndex;
 pub use node::{Entries, Items, Node, NodeKind, PathSeg, Scalar, ScalarStyle};
 pub use parse::{parse_stream, Document, DuplicateKey, Limits, ParseError, ParseErrorKind};
 pub use span::Span;
+
+#[cfg(test)]
+mod tests;

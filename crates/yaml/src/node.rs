@@ -1,6 +1,8 @@
 use crate::de::{Budget, DeError};
+use crate::schema;
 use crate::span::Span;
-use crate::tree::Tree;
+use crate::tree::{Kind, Rec, Tree, HAS_DUPLICATE, HAS_MERGE};
+use std::collections::HashSet;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NodeKind {
@@ -46,20 +48,37 @@ impl<'a> Node<'a> {
     /// Bytes of the node as written: a scalar's token (quotes included), a flow collection from
     /// bracket to bracket, a block collection from its first key or `-` to the end of its last
     /// value. An empty (implicit null) scalar has an empty span where the value would be.
+    ///
+    /// A node's anchor and tag are not part of its span. A block scalar (`|`, `>`) runs from its
+    /// header indicator to the end of its content (its final line break included). An implicit
+    /// empty value (`key:`) is an empty span at the key's end, i.e. at the `:`.
     pub fn span(self) -> Span {
-        todo!()
+        self.tree.rec(self.id).span
     }
 
     pub fn kind(self) -> NodeKind {
-        todo!()
+        match self.target().kind {
+            Kind::Mapping => NodeKind::Mapping,
+            Kind::Sequence => NodeKind::Sequence,
+            Kind::Scalar(_) | Kind::Alias => NodeKind::Scalar,
+        }
     }
 
     pub fn is_alias(self) -> bool {
-        todo!()
+        self.tree.rec(self.id).kind == Kind::Alias
     }
 
     pub fn scalar(self) -> Option<Scalar<'a>> {
-        todo!()
+        let id = self.tree.resolve(self.id);
+        let rec = self.tree.rec(id);
+        let Kind::Scalar(style) = rec.kind else {
+            return None;
+        };
+        Some(Scalar {
+            value: self.tree.scalar_text(rec),
+            style,
+            tag: self.tree.tag(id),
+        })
     }
 
     /// The scalar's text, whatever its style.
@@ -69,18 +88,18 @@ impl<'a> Node<'a> {
 
     /// YAML 1.2 core schema null: a plain `null`/`Null`/`NULL`/`~` or empty scalar without tag.
     pub fn is_null(self) -> bool {
-        todo!()
+        self.plain().is_some_and(schema::is_null)
     }
 
     /// A plain scalar that the core schema resolves to an integer (`80`, `0x1F`, `0o17`, `-3`).
     /// Quoted scalars are strings and return `None`.
     pub fn as_i64(self) -> Option<i64> {
-        todo!()
+        schema::parse_int(self.plain()?)?.try_into().ok()
     }
 
     /// A plain scalar that the core schema resolves to a boolean (`true`, `False`, ...).
     pub fn as_bool(self) -> Option<bool> {
-        todo!()
+        schema::parse_bool(self.plain()?)
     }
 
     /// The value of the first entry whose key is a scalar equal to `key`; entries pulled in by a
@@ -91,22 +110,60 @@ impl<'a> Node<'a> {
 
     /// Like [`Node::get`] but also returns the key node (for pointing at the key).
     pub fn get_entry(self, key: &str) -> Option<(Node<'a>, Node<'a>)> {
-        todo!("{key}")
+        let rec = self.target();
+        if rec.kind != Kind::Mapping {
+            return None;
+        }
+        let tree = self.tree;
+        // Own entries first, without allocating; merged ones only if that fails.
+        let own = tree.children_of(rec).chunks_exact(2).find(|pair| {
+            !is_merge_entry(tree, pair[0], pair[1]) && tree.key_text(pair[0]) == Some(key)
+        });
+        if let Some(pair) = own {
+            return Some((self.child(pair[0]), self.child(pair[1])));
+        }
+        if rec.flags & HAS_MERGE == 0 {
+            return None;
+        }
+        self.entries().find(|(k, _)| k.as_str() == Some(key))
     }
 
     /// A mapping's entries in order, merge keys expanded (own entries win). Empty for non-maps.
+    ///
+    /// Own entries with equal keys are all yielded (see [`crate::Document::duplicate_keys`]);
+    /// a merged entry is yielded only if no earlier entry has its key.
     pub fn entries(self) -> Entries<'a> {
-        todo!()
+        Entries::new(self, false)
+    }
+
+    /// Like [`Node::entries`] but every key at most once (the first wins), as lookups and
+    /// deserialization see the mapping.
+    pub(crate) fn unique_entries(self) -> Entries<'a> {
+        Entries::new(self, true)
     }
 
     /// A sequence's items in order. Empty for non-sequences.
     pub fn items(self) -> Items<'a> {
-        todo!()
+        let rec = self.target();
+        let ids: &'a [u32] = match rec.kind {
+            Kind::Sequence => self.tree.children_of(rec),
+            _ => &[],
+        };
+        Items {
+            tree: self.tree,
+            ids: ids.iter(),
+        }
     }
 
     /// Number of entries or items; 0 for scalars.
     pub fn len(self) -> usize {
-        todo!()
+        let rec = self.target();
+        match rec.kind {
+            Kind::Sequence => rec.b as usize,
+            Kind::Mapping if rec.flags & HAS_MERGE == 0 => rec.b as usize / 2,
+            Kind::Mapping => self.entries().count(),
+            Kind::Scalar(_) | Kind::Alias => 0,
+        }
     }
 
     pub fn is_empty(self) -> bool {
@@ -138,13 +195,41 @@ impl<'a> Node<'a> {
         self,
         budget: &mut Budget,
     ) -> Result<T, DeError> {
-        todo!("{:?}", budget)
+        crate::de::deserialize(self, budget)
     }
 
     /// Identity within the document, for maps keyed by node.
     pub fn id(self) -> u32 {
         self.id
     }
+
+    /// The record this node stands for (an alias's target).
+    pub(crate) fn target(self) -> &'a Rec {
+        self.tree.rec(self.tree.resolve(self.id))
+    }
+
+    pub(crate) fn child(self, id: u32) -> Node<'a> {
+        Node {
+            tree: self.tree,
+            id,
+        }
+    }
+
+    /// The text of a plain, untagged scalar: the only kind the core schema resolves.
+    pub(crate) fn plain(self) -> Option<&'a str> {
+        let s = self.scalar()?;
+        (s.style == ScalarStyle::Plain && s.tag.is_none()).then_some(s.value)
+    }
+}
+
+/// A `<<` key whose value is a mapping or a sequence (of mappings) merges; with any other value
+/// it is an ordinary key.
+fn is_merge_entry(tree: &Tree, key: u32, value: u32) -> bool {
+    tree.is_merge_key(key)
+        && matches!(
+            tree.rec(tree.resolve(value)).kind,
+            Kind::Mapping | Kind::Sequence
+        )
 }
 
 impl std::fmt::Debug for Node<'_> {
@@ -155,24 +240,137 @@ impl std::fmt::Debug for Node<'_> {
 
 /// Iterator over `(key, value)` pairs of a mapping.
 pub struct Entries<'a> {
-    pub(crate) _tree: std::marker::PhantomData<&'a Tree>,
+    tree: &'a Tree,
+    /// Remaining `key, value, key, value...` ids of the mapping being walked.
+    pairs: &'a [u32],
+    /// Only for mappings with merge keys or (when `unique`) duplicate keys.
+    merge: Option<Box<MergeState<'a>>>,
+    unique: bool,
+}
+
+/// Walks merge sources depth-first in order (own keys, then the first source with its own
+/// sources, then the next), so earlier sources win. `visited` keeps a source reached twice (a
+/// diamond of merges) from being walked twice, which bounds the work by the tree size.
+struct MergeState<'a> {
+    seen: HashSet<&'a str>,
+    visited: HashSet<u32>,
+    /// Sources still to walk, the next one last.
+    stack: Vec<u32>,
+    /// Sources named by the mapping being walked, in order.
+    pending: Vec<u32>,
+    /// Past the first mapping's own entries.
+    merged: bool,
+}
+
+impl<'a> Entries<'a> {
+    fn new(node: Node<'a>, unique: bool) -> Self {
+        let tree = node.tree;
+        let id = tree.resolve(node.id);
+        let rec = tree.rec(id);
+        if rec.kind != Kind::Mapping {
+            return Entries {
+                tree,
+                pairs: &[],
+                merge: None,
+                unique,
+            };
+        }
+        let needs_state = rec.flags & HAS_MERGE != 0 || (unique && rec.flags & HAS_DUPLICATE != 0);
+        let merge = needs_state.then(|| {
+            Box::new(MergeState {
+                seen: HashSet::new(),
+                visited: HashSet::from([id]),
+                stack: Vec::new(),
+                pending: Vec::new(),
+                merged: false,
+            })
+        });
+        Entries {
+            tree,
+            pairs: tree.children_of(rec),
+            merge,
+            unique,
+        }
+    }
+
+    /// Moves to the next merge source, if any.
+    fn next_source(&mut self) -> bool {
+        let Some(state) = self.merge.as_mut() else {
+            return false;
+        };
+        state.merged = true;
+        state.stack.extend(state.pending.drain(..).rev());
+        while let Some(next) = state.stack.pop() {
+            if state.visited.insert(next) {
+                self.pairs = self.tree.children_of(self.tree.rec(next));
+                return true;
+            }
+        }
+        false
+    }
 }
 
 impl<'a> Iterator for Entries<'a> {
     type Item = (Node<'a>, Node<'a>);
     fn next(&mut self) -> Option<Self::Item> {
-        todo!()
+        let tree = self.tree;
+        loop {
+            let Some((pair, rest)) = self.pairs.split_first_chunk::<2>() else {
+                if self.next_source() {
+                    continue;
+                }
+                return None;
+            };
+            self.pairs = rest;
+            let [key, value] = *pair;
+            let node = |id| Node { tree, id };
+            let Some(state) = self.merge.as_mut() else {
+                return Some((node(key), node(value)));
+            };
+            if is_merge_entry(tree, key, value) {
+                push_sources(tree, value, &mut state.pending);
+                continue;
+            }
+            if let Some(text) = tree.key_text(key) {
+                let fresh = state.seen.insert(text);
+                if !fresh && (self.unique || state.merged) {
+                    continue;
+                }
+            }
+            return Some((node(key), node(value)));
+        }
     }
+}
+
+/// The mappings a merge value names: itself, or the mappings among its items.
+fn push_sources(tree: &Tree, value: u32, out: &mut Vec<u32>) {
+    let id = tree.resolve(value);
+    let rec = tree.rec(id);
+    if rec.kind == Kind::Mapping {
+        out.push(id);
+        return;
+    }
+    let items = tree.children_of(rec).iter().map(|&i| tree.resolve(i));
+    out.extend(items.filter(|&i| tree.rec(i).kind == Kind::Mapping));
 }
 
 /// Iterator over the items of a sequence.
 pub struct Items<'a> {
-    pub(crate) _tree: std::marker::PhantomData<&'a Tree>,
+    tree: &'a Tree,
+    ids: std::slice::Iter<'a, u32>,
 }
 
 impl<'a> Iterator for Items<'a> {
     type Item = Node<'a>;
     fn next(&mut self) -> Option<Self::Item> {
-        todo!()
+        let id = *self.ids.next()?;
+        Some(Node {
+            tree: self.tree,
+            id,
+        })
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.ids.size_hint()
     }
 }

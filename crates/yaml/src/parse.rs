@@ -1,6 +1,11 @@
+use crate::build;
+use crate::events::{EventKind, EventSource};
 use crate::node::Node;
 use crate::span::Span;
 use crate::tree::Tree;
+
+/// [`Limits::max_depth`] by default.
+pub(crate) const DEFAULT_MAX_DEPTH: usize = 128;
 
 /// Budgets that keep hostile input cheap. Exceeding one is a [`ParseError`] for that document
 /// (nesting) or a [`crate::DeError`] (expansion), never a crash or a hang.
@@ -15,7 +20,7 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            max_depth: 128,
+            max_depth: DEFAULT_MAX_DEPTH,
             max_expanded_nodes: 1_000_000,
         }
     }
@@ -58,19 +63,35 @@ pub struct Document {
     /// Set when the document failed; then [`Document::root`] is `None`.
     pub error: Option<ParseError>,
     pub duplicate_keys: Vec<DuplicateKey>,
-    tree: Tree,
+    pub(crate) tree: Tree,
 }
 
 impl Document {
     /// The root node, or `None` for a failed document. An empty document (`---` alone, or only
     /// comments) has a null scalar root.
     pub fn root(&self) -> Option<Node<'_>> {
-        todo!("{:?}", self.span)
+        if self.error.is_some() {
+            return None;
+        }
+        let id = self.tree.root?;
+        Some(Node {
+            tree: &self.tree,
+            id,
+        })
     }
 
     /// Number of nodes in this document's tree (aliases count once).
     pub fn node_count(&self) -> usize {
-        todo!()
+        self.tree.nodes.len()
+    }
+
+    pub(crate) fn failed(span: Span, error: ParseError) -> Document {
+        Document {
+            span,
+            error: Some(error),
+            duplicate_keys: Vec::new(),
+            tree: Tree::default(),
+        }
     }
 }
 
@@ -79,6 +100,63 @@ impl Document {
 /// `error` set and parsing resumes at the next document; documents before and after it are
 /// unaffected. Never panics, never recurses per nesting level, and runs in time linear in the
 /// input for any input.
+///
+/// A stream holding only comments or whitespace yields no documents; `---` alone yields one
+/// document whose root is an empty null scalar. An error that the parser can only recover from
+/// at the next `---` (at column 0) costs everything up to that marker: an unclosed quote or
+/// bracket in the last document swallows the rest of the stream.
 pub fn parse_stream(text: &str, limits: &Limits) -> Vec<Document> {
-    todo!("{} {:?}", text.len(), limits)
+    let mut source = EventSource::new(text, limits);
+    let mut docs = Vec::new();
+    // End of the last thing read, to place a document that fails before it starts.
+    let mut last_end = 0u32;
+    loop {
+        let event = match source.next() {
+            None => break,
+            Some(Ok(event)) => event,
+            Some(Err(error)) => {
+                let start = content_start(text, last_end).min(error.span.start);
+                last_end = error.span.end;
+                docs.push(Document::failed(Span::new(start, error.span.end), error));
+                if !matches!(source.recover(), Ok(true)) {
+                    break;
+                }
+                continue;
+            }
+        };
+        match event.kind {
+            EventKind::DocumentStart => {
+                // Explicit: the `---` marker; implicit: granit puts it at the first content byte.
+                let doc = build::document(&mut source, text, limits, event.span);
+                last_end = doc.span.end;
+                let failed = doc.error.is_some();
+                docs.push(doc);
+                if failed && !matches!(source.recover(), Ok(true)) {
+                    break;
+                }
+            }
+            EventKind::StreamEnd => break,
+            _ => last_end = event.span.end,
+        }
+    }
+    docs
+}
+
+/// The first byte at or after `from` that is not whitespace, a BOM or part of a comment.
+fn content_start(text: &str, from: u32) -> u32 {
+    let bytes = text.as_bytes();
+    let mut i = from as usize;
+    while i < bytes.len() {
+        match bytes[i] {
+            b' ' | b'\t' | b'\r' | b'\n' => i += 1,
+            b'#' => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            0xEF if bytes[i..].starts_with("\u{feff}".as_bytes()) => i += 3,
+            _ => break,
+        }
+    }
+    i.min(bytes.len()) as u32
 }

@@ -81,6 +81,16 @@ impl Rule for InvalidYaml {
                             .with_note(format!("YAML must be UTF-8; the byte at offset {at} is not part of a valid character; {NOT_LINTED}"))
                             .with_help("re-save the file as UTF-8"),
                     );
+                } else if let Some(span) = doc.alias_overflow {
+                    let mut d = finding(parsed.file, span, "YAML aliases expand beyond the node budget")
+                        .with_note(format!(
+                            "expanded, this document would exceed {} nodes; Kubernetes' decoder rejects documents that alias excessively, and tools that expand them run out of memory (\"billion laughs\"); {NOT_LINTED}",
+                            mesh_lint_yaml::Limits::default().max_expanded_nodes
+                        ))
+                        .with_help("write the repeated values out, or nest fewer aliases");
+                    d.primary.message = "expands past the budget here".into();
+                    d.source = doc.source.clone();
+                    out.push(d);
                 } else if let Some(err) = &doc.doc.error {
                     out.push(syntax_finding(
                         parsed.file,

@@ -152,10 +152,10 @@ fn check_port(
     match &evidence {
         Some(ev) => apply_evidence(ck, &mut d, ev, port, node),
         None => {
-            d.help = Some(format!(
-                "name the port `<protocol>-{}` (for example `http-{0}`, `grpc-{0}`, `tcp-{0}`) or set `appProtocol`",
-                port.name.as_deref().unwrap_or("port")
-            ));
+            d.help = Some(match port.name.as_deref().filter(|n| !n.is_empty()) {
+                Some(name) => format!("name the port `<protocol>-{name}` (for example `http-{name}`, `grpc-{name}`, `tcp-{name}`) or set `appProtocol`"),
+                None => "name the port after its protocol (for example `http`, `grpc`, `tcp`) or set `appProtocol`".to_owned(),
+            });
             d.fix = insert_app_protocol(ck, svc.object, node, Protocol::Http).map(|edits| {
                 Fix::new(
                     "if the port serves HTTP: add `appProtocol: http`",

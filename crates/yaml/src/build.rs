@@ -1,0 +1,340 @@
+//! Builds one document's [`Tree`] from events with an explicit stack, so nesting depth never
+//! touches the call stack.
+
+use crate::events::{Event, EventKind, EventSource};
+use crate::node::ScalarStyle;
+use crate::parse::{Document, DuplicateKey, Limits, ParseError, ParseErrorKind};
+use crate::span::Span;
+use crate::tree::{Kind, Rec, Tree, HAS_DUPLICATE, HAS_MERGE, OPEN};
+use std::collections::HashMap;
+
+/// Reads events up to and including the `DocumentEnd` of the document that `start` (the
+/// `DocumentStart` event's span) opened. On error the returned document is marked failed and
+/// the caller must resume the source at the next document.
+pub(crate) fn document(
+    source: &mut EventSource<'_>,
+    text: &str,
+    limits: &Limits,
+    start: Span,
+) -> Document {
+    let mut builder = Builder {
+        text,
+        max_depth: limits.max_depth,
+        ..Builder::default()
+    };
+    loop {
+        let event = match source.next() {
+            Some(Ok(event)) => event,
+            Some(Err(error)) => return failed(start, error),
+            None => {
+                let at = text.len() as u32;
+                let message = "unexpected end of the event stream".to_string();
+                let error = ParseError {
+                    kind: ParseErrorKind::Syntax,
+                    span: Span::new(at, at),
+                    message,
+                };
+                return failed(start, error);
+            }
+        };
+        if matches!(event.kind, EventKind::DocumentEnd) {
+            break;
+        }
+        if let Err(error) = builder.event(event) {
+            return failed(start, error);
+        }
+    }
+    let tree = builder.tree;
+    let end = tree
+        .root
+        .map_or(start.end, |root| tree.rec(root).span.end.max(start.end));
+    Document {
+        span: Span::new(start.start, end),
+        error: None,
+        duplicate_keys: builder.duplicates,
+        tree,
+    }
+}
+
+fn failed(start: Span, error: ParseError) -> Document {
+    let span = Span::new(start.start.min(error.span.end), error.span.end);
+    Document::failed(span, error)
+}
+
+struct Frame {
+    node: u32,
+    /// Where this collection's children start in `Builder::scratch`.
+    first: usize,
+    flow: bool,
+}
+
+#[derive(Default)]
+struct Builder<'t> {
+    text: &'t str,
+    max_depth: usize,
+    tree: Tree,
+    frames: Vec<Frame>,
+    /// Children of all open collections, innermost last.
+    scratch: Vec<u32>,
+    anchors: HashMap<usize, u32>,
+    duplicates: Vec<DuplicateKey>,
+}
+
+impl Builder<'_> {
+    fn event(&mut self, event: Event<'_>) -> Result<(), ParseError> {
+        let span = event.span;
+        match event.kind {
+            EventKind::Scalar {
+                value,
+                style,
+                anchor,
+                tag,
+            } => {
+                let start = self.tree.text.len() as u32;
+                // granit reports an implicit empty value as `~`; the node should read as empty.
+                if !(style == ScalarStyle::Plain && span.is_empty()) {
+                    self.tree.text.push_str(&value);
+                }
+                let len = self.tree.text.len() as u32 - start;
+                let span = match style {
+                    ScalarStyle::Literal | ScalarStyle::Folded => {
+                        block_scalar_span(self.text, span)
+                    }
+                    _ => span,
+                };
+                let id = self.push(
+                    Rec {
+                        span,
+                        kind: Kind::Scalar(style),
+                        flags: 0,
+                        a: start,
+                        b: len,
+                    },
+                    anchor,
+                    tag,
+                );
+                self.attach(id);
+            }
+            EventKind::SequenceStart { flow, anchor, tag } => {
+                self.open(Kind::Sequence, flow, span, anchor, tag)?
+            }
+            EventKind::MappingStart { flow, anchor, tag } => {
+                self.open(Kind::Mapping, flow, span, anchor, tag)?
+            }
+            EventKind::SequenceEnd | EventKind::MappingEnd => self.close(span),
+            EventKind::Alias(anchor) => {
+                let target = self.alias_target(anchor, span)?;
+                let id = self.push(
+                    Rec {
+                        span,
+                        kind: Kind::Alias,
+                        flags: 0,
+                        a: target,
+                        b: 0,
+                    },
+                    0,
+                    None,
+                );
+                self.attach(id);
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn alias_target(&self, anchor: usize, span: Span) -> Result<u32, ParseError> {
+        let alias = self.text.get(span.range()).unwrap_or("alias");
+        let Some(&target) = self.anchors.get(&anchor) else {
+            let message = format!("{alias} refers to an undefined anchor");
+            return Err(ParseError {
+                kind: ParseErrorKind::BadAlias,
+                span,
+                message,
+            });
+        };
+        let rec = self.tree.rec(target);
+        if rec.b == OPEN && matches!(rec.kind, Kind::Mapping | Kind::Sequence) {
+            let message = format!("{alias} refers to a node that contains it (a cycle)");
+            return Err(ParseError {
+                kind: ParseErrorKind::BadAlias,
+                span,
+                message,
+            });
+        }
+        Ok(target)
+    }
+
+    fn push(&mut self, rec: Rec, anchor: usize, tag: Option<&str>) -> u32 {
+        let id = self.tree.nodes.len() as u32;
+        self.tree.nodes.push(rec);
+        if anchor != 0 {
+            self.anchors.insert(anchor, id);
+        }
+        if let Some(tag) = tag {
+            let start = self.tree.text.len() as u32;
+            self.tree.text.push_str(tag);
+            self.tree
+                .tags
+                .push((id, start, self.tree.text.len() as u32));
+        }
+        id
+    }
+
+    fn attach(&mut self, id: u32) {
+        if self.frames.is_empty() {
+            self.tree.root = Some(id);
+        } else {
+            self.scratch.push(id);
+        }
+    }
+
+    fn open(
+        &mut self,
+        kind: Kind,
+        flow: bool,
+        span: Span,
+        anchor: usize,
+        tag: Option<&str>,
+    ) -> Result<(), ParseError> {
+        if self.frames.len() >= self.max_depth {
+            let message = format!("collections nest deeper than {}", self.max_depth);
+            let at = Span::new(span.start, span.start);
+            return Err(ParseError {
+                kind: ParseErrorKind::TooDeep,
+                span: at,
+                message,
+            });
+        }
+        let id = self.push(
+            Rec {
+                span,
+                kind,
+                flags: 0,
+                a: 0,
+                b: OPEN,
+            },
+            anchor,
+            tag,
+        );
+        self.frames.push(Frame {
+            node: id,
+            first: self.scratch.len(),
+            flow,
+        });
+        Ok(())
+    }
+
+    fn close(&mut self, end: Span) {
+        let Some(frame) = self.frames.pop() else {
+            return;
+        };
+        let start = self.tree.children.len() as u32;
+        let count = (self.scratch.len() - frame.first) as u32;
+        self.tree.children.extend(self.scratch.drain(frame.first..));
+        let last_end = self
+            .tree
+            .children
+            .last()
+            .filter(|_| count > 0)
+            .map(|&c| self.tree.rec(c).span.end);
+        let rec = &mut self.tree.nodes[frame.node as usize];
+        rec.a = start;
+        rec.b = count;
+        rec.span.end = match (frame.flow, last_end) {
+            (true, _) => end.end,
+            (false, Some(last)) => last.max(rec.span.start),
+            (false, None) => rec.span.start,
+        };
+        if rec.kind == Kind::Mapping {
+            self.mapping_flags(frame.node);
+        }
+        self.attach(frame.node);
+    }
+
+    /// Flags merge keys and records duplicate scalar keys of a just-closed mapping. Small
+    /// mappings (the common case) are checked pairwise to avoid allocating.
+    fn mapping_flags(&mut self, id: u32) {
+        let tree = &self.tree;
+        let children = tree.children_of(tree.rec(id));
+        let key = |i: usize| children[2 * i];
+        let count = children.len() / 2;
+        let merge = (0..count).any(|i| tree.is_merge_key(key(i)));
+        let before = self.duplicates.len();
+        if count <= 16 {
+            for i in 0..count {
+                let Some(text) = scalar_key(tree, key(i)) else {
+                    continue;
+                };
+                if let Some(j) = (0..i).find(|&j| scalar_key(tree, key(j)) == Some(text)) {
+                    self.duplicates.push(duplicate(tree, text, key(j), key(i)));
+                }
+            }
+        } else {
+            let mut seen: HashMap<&str, u32> = HashMap::with_capacity(count);
+            for i in 0..count {
+                let Some(text) = scalar_key(tree, key(i)) else {
+                    continue;
+                };
+                match seen.get(text) {
+                    Some(&first) => self.duplicates.push(duplicate(tree, text, first, key(i))),
+                    None => _ = seen.insert(text, key(i)),
+                }
+            }
+        }
+        let mut flags = if merge { HAS_MERGE } else { 0 };
+        if self.duplicates.len() > before {
+            flags |= HAS_DUPLICATE;
+        }
+        self.tree.nodes[id as usize].flags = flags;
+    }
+}
+
+/// Only scalars written as keys count for duplicates (not aliases or collections).
+fn scalar_key(tree: &Tree, id: u32) -> Option<&str> {
+    let rec = tree.rec(id);
+    matches!(rec.kind, Kind::Scalar(_)).then(|| tree.scalar_text(rec))
+}
+
+fn duplicate(tree: &Tree, key: &str, first: u32, second: u32) -> DuplicateKey {
+    DuplicateKey {
+        key: key.to_string(),
+        first: tree.rec(first).span,
+        second: tree.rec(second).span,
+    }
+}
+
+/// granit's span of a block scalar covers only its content; start it at the `|`/`>` header so
+/// the node points where the user wrote it. The header is the rightmost `|` or `>` on the last
+/// non-blank line before the content that is followed only by indicators and a comment.
+fn block_scalar_span(text: &str, span: Span) -> Span {
+    let bytes = text.as_bytes();
+    let mut end = (span.start as usize).min(bytes.len());
+    while end > 0 && matches!(bytes[end - 1], b' ' | b'\t' | b'\r' | b'\n') {
+        end -= 1;
+    }
+    let line_start = bytes[..end]
+        .iter()
+        .rposition(|&b| b == b'\n' || b == b'\r')
+        .map_or(0, |i| i + 1);
+    let header = (line_start..end)
+        .rev()
+        .find(|&i| matches!(bytes[i], b'|' | b'>') && is_header_tail(&bytes[i + 1..end]));
+    match header {
+        Some(start) => Span::new(start as u32, span.end.max(start as u32)),
+        None => span,
+    }
+}
+
+/// Chomping/indentation indicators, then optional blanks and a comment.
+fn is_header_tail(tail: &[u8]) -> bool {
+    let indicators = tail
+        .iter()
+        .take_while(|b| matches!(b, b'0'..=b'9' | b'+' | b'-'))
+        .count();
+    let rest = &tail[indicators..];
+    let blanks = rest
+        .iter()
+        .take_while(|b| matches!(b, b' ' | b'\t'))
+        .count();
+    rest.len() == blanks || (blanks > 0 && rest[blanks] == b'#')
+}
