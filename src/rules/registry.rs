@@ -5,6 +5,10 @@ static RULES: &[&dyn Rule] = &[
     &input::invalid_yaml::InvalidYaml,
     &input::invalid_object::InvalidObject,
     &ports::port_name_without_protocol::PortNameWithoutProtocol,
+    &ports::conflicting_port_protocols::ConflictingPortProtocols,
+    &ports::catch_all_tcp_listener::CatchAllTcpListener,
+    &ports::listener_conflict::ListenerConflict,
+    &ports::shared_tcp_port::SharedTcpPort,
 ];
 
 pub fn all() -> &'static [&'static dyn Rule] {
