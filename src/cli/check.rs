@@ -3,7 +3,7 @@
 use super::args::{CheckArgs, ColorChoice};
 use super::settings::{self, Settings};
 use super::{error, EXIT_USAGE};
-use crate::diagnostic::{Applicability, Diagnostic, Severity};
+use crate::diagnostic::{Applicability, Severity};
 use crate::fix;
 use crate::lint::{lint, LintResult};
 use crate::render::{self, Format, RenderContext, Summary};
@@ -94,7 +94,7 @@ fn apply(files: &mut Files, planned: Vec<fix::FixedFile>) -> Result<usize, Strin
 
 fn report(args: &CheckArgs, settings: &Settings, files: &Files, result: &LintResult) -> u8 {
     let diagnostics = &result.diagnostics;
-    let summary = summarize(files, result);
+    let summary = Summary::tally(files.len(), result.objects, diagnostics);
     let stdout = std::io::stdout();
     let color = match args.color {
         ColorChoice::Always => true,
@@ -115,6 +115,10 @@ fn report(args: &CheckArgs, settings: &Settings, files: &Files, result: &LintRes
         color,
         width,
         tool_version: env!("CARGO_PKG_VERSION"),
+        unsafe_fixes: args.unsafe_fixes,
+        github_step_summary: std::env::var_os("GITHUB_STEP_SUMMARY")
+            .filter(|v| !v.is_empty())
+            .map(Into::into),
     };
     let mut out = stdout.lock();
     let written = if args.statistics {
@@ -139,34 +143,4 @@ fn report(args: &CheckArgs, settings: &Settings, files: &Files, result: &LintRes
         .any(|d| settings::fails(settings.fail_on, d.severity));
     let parse_fails = parse_error && settings::fails(settings.fail_on, Severity::Error);
     u8::from(failing || parse_fails)
-}
-
-fn summarize(files: &Files, result: &LintResult) -> Summary {
-    let count = |s: Severity| {
-        result
-            .diagnostics
-            .iter()
-            .filter(|d| d.severity == s)
-            .count()
-    };
-    let fixable = |a: Applicability| {
-        result
-            .diagnostics
-            .iter()
-            .filter(|d| fix_level(d) == Some(a))
-            .count()
-    };
-    Summary {
-        files: files.len(),
-        objects: result.objects,
-        error: count(Severity::Error),
-        warning: count(Severity::Warning),
-        info: count(Severity::Info),
-        fixable: fixable(Applicability::Safe),
-        unsafe_fixable: fixable(Applicability::Unsafe),
-    }
-}
-
-fn fix_level(d: &Diagnostic) -> Option<Applicability> {
-    d.fix.as_ref().map(|f| f.applicability)
 }

@@ -10,5 +10,5 @@ mod workload;
 
 pub use context::{IstioVersion, LintContext, MeshConfig, Origin};
 pub use index::{InvalidObject, IstioObject, MeshIndex, NamespaceInfo, ServiceInfo};
-pub use object::{Object, ObjectRef};
+pub use object::{is_system_namespace, Object, ObjectRef};
 pub use workload::{Workload, WORKLOAD_KINDS};

@@ -57,6 +57,15 @@ impl<'a> Object<'a> {
     }
 }
 
+/// Namespaces Istio never injects (`inject.IgnoredNamespaces`, §8.2): cluster infrastructure,
+/// outside the mesh and outside the user's control, so mesh rules leave them alone.
+pub fn is_system_namespace(ns: &str) -> bool {
+    matches!(
+        ns,
+        "kube-system" | "kube-public" | "kube-node-lease" | "local-path-storage"
+    )
+}
+
 /// Kinds without a namespace (never defaulted by `-n`).
 pub fn is_cluster_scoped(kind: &str) -> bool {
     matches!(

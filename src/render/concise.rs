@@ -1,8 +1,8 @@
-//! `-o concise`: one line per finding, `file:line:col: CODE [*] message` (`[*]`: `--fix`
-//! applies a fix), then ruff-style summary lines.
+//! One line per finding, ruff's `concise` format: `file:line:col: CODE [*] message`.
 
-use super::{RenderContext, Summary};
-use crate::diagnostic::{Applicability, Diagnostic};
+use super::text;
+use super::{Position, RenderContext};
+use crate::diagnostic::Diagnostic;
 use std::io::{self, Write};
 
 pub fn render(
@@ -12,57 +12,32 @@ pub fn render(
 ) -> io::Result<()> {
     for d in diagnostics {
         let file = ctx.files.get(d.primary.file);
-        let (line, col) = file.line_col(d.primary.span.start);
-        let marker = match d.fix.as_ref().map(|f| f.applicability) {
-            Some(Applicability::Safe) => "[*] ",
-            _ => "",
+        let start = Position::of(file, d.primary.span.start);
+        let marker = if text::is_applied(d.fix.as_ref(), ctx.unsafe_fixes) {
+            " [*]"
+        } else {
+            ""
         };
+        // A message is one line by contract; flatten any stray break so each finding stays one line.
+        let message = d.message.replace(['\r', '\n'], " ");
         writeln!(
             out,
-            "{}:{line}:{col}: {} {marker}{}",
-            file.name, d.code, d.message
+            "{}:{}:{}: {}{} {}",
+            file.name, start.line, start.column, d.code, marker, message
         )?;
     }
-    summary_lines(&ctx.summary, out)
+    write_summary(ctx, out)
 }
 
-/// `Found 2 errors, 1 warning.` and the fix hints, or `All checks passed!`; shared with the
-/// human format.
-pub fn summary_lines(s: &Summary, out: &mut dyn Write) -> io::Result<()> {
-    let total = s.error + s.warning + s.info;
-    if total == 0 {
-        return writeln!(
-            out,
-            "All checks passed! ({} files, {} objects)",
-            s.files, s.objects
-        );
+fn write_summary(ctx: &RenderContext<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let summary = &ctx.summary;
+    if summary.findings() == 0 {
+        return writeln!(out, "All checks passed!");
     }
-    let mut parts = Vec::new();
-    for (n, what) in [(s.error, "error"), (s.warning, "warning"), (s.info, "info")] {
-        if n > 0 {
-            parts.push(format!(
-                "{n} {what}{}",
-                if n == 1 || what == "info" { "" } else { "s" }
-            ));
-        }
-    }
-    writeln!(
-        out,
-        "\nFound {} in {} files ({} objects).",
-        parts.join(", "),
-        s.files,
-        s.objects
-    )?;
-    if s.fixable > 0 {
-        writeln!(out, "[*] {} fixable with `--fix`.", s.fixable)?;
-    }
-    if s.unsafe_fixable > 0 {
-        let more = if s.fixable > 0 { " more" } else { "" };
-        writeln!(
-            out,
-            "({}{more} fixable with `--fix --unsafe-fixes`.)",
-            s.unsafe_fixable
-        )?;
+    writeln!(out)?;
+    writeln!(out, "Found {}.", text::severity_counts(summary))?;
+    for line in text::fix_hints(summary, ctx.unsafe_fixes) {
+        writeln!(out, "{line}")?;
     }
     Ok(())
 }

@@ -1,13 +1,17 @@
-//! `-o json`: one document on stdout, exactly the schema of cli.md.
+//! `-o json`: the versioned schema of `cli.md`, built from serde structs.
 
-use super::{Position, RenderContext};
+use super::{text, Position, RenderContext};
 use crate::diagnostic::{Diagnostic, Label, ObjectId};
-use crate::source::Files;
+use crate::source::{FileId, Files};
+use mesh_lint_yaml::Span;
 use serde::Serialize;
 use std::io::{self, Write};
 
+/// Bump when a field changes meaning or disappears; adding fields keeps the version.
+const SCHEMA_VERSION: u32 = 1;
+
 #[derive(Serialize)]
-struct Report<'a> {
+struct Document<'a> {
     version: u32,
     tool: Tool,
     diagnostics: Vec<JsonDiagnostic<'a>>,
@@ -22,9 +26,9 @@ struct Tool {
 
 #[derive(Serialize)]
 struct JsonDiagnostic<'a> {
-    code: &'a str,
-    name: &'a str,
-    severity: &'a str,
+    code: &'static str,
+    name: &'static str,
+    severity: &'static str,
     message: &'a str,
     file: &'a str,
     source: Option<&'a str>,
@@ -35,7 +39,7 @@ struct JsonDiagnostic<'a> {
     notes: &'a [String],
     help: Option<&'a str>,
     fix: Option<JsonFix<'a>>,
-    url: Option<&'a str>,
+    url: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -48,7 +52,7 @@ struct Related<'a> {
 
 #[derive(Serialize)]
 struct JsonFix<'a> {
-    applicability: &'a str,
+    applicability: &'static str,
     title: &'a str,
     edits: Vec<JsonEdit<'a>>,
 }
@@ -70,41 +74,40 @@ struct JsonSummary {
     info: usize,
 }
 
-fn range(files: &Files, label: &Label) -> (Position, Position) {
-    let file = files.get(label.file);
+/// File name plus start and end positions of a span.
+fn locate(files: &Files, file: FileId, span: Span) -> (&str, Position, Position) {
+    let f = files.get(file);
     (
-        Position::of(file, label.span.start),
-        Position::of(file, label.span.end),
+        &f.name,
+        Position::of(f, span.start),
+        Position::of(f, span.end),
     )
 }
 
-fn convert<'a>(d: &'a Diagnostic, files: &'a Files) -> JsonDiagnostic<'a> {
-    let (start, end) = range(files, &d.primary);
-    let related = d
-        .related
-        .iter()
-        .map(|l| {
-            let (start, end) = range(files, l);
-            Related {
-                file: &files.get(l.file).name,
-                start,
-                end,
-                message: &l.message,
-            }
-        })
-        .collect();
-    let fix = d.fix.as_ref().map(|f| JsonFix {
-        applicability: f.applicability.as_str(),
-        title: &f.title,
-        edits: f
+fn related<'a>(files: &'a Files, label: &'a Label) -> Related<'a> {
+    let (file, start, end) = locate(files, label.file, label.span);
+    Related {
+        file,
+        start,
+        end,
+        message: &label.message,
+    }
+}
+
+fn diagnostic<'a>(d: &'a Diagnostic, ctx: &RenderContext<'a>) -> JsonDiagnostic<'a> {
+    let (file, start, end) = locate(ctx.files, d.primary.file, d.primary.span);
+    let fix = d.fix.as_ref().map(|fix| JsonFix {
+        applicability: fix.applicability.as_str(),
+        title: &fix.title,
+        edits: fix
             .edits
             .iter()
             .map(|e| {
-                let file = files.get(e.file);
+                let (file, start, end) = locate(ctx.files, e.file, e.span);
                 JsonEdit {
-                    file: &file.name,
-                    start: Position::of(file, e.span.start),
-                    end: Position::of(file, e.span.end),
+                    file,
+                    start,
+                    end,
                     content: &e.content,
                 }
             })
@@ -115,16 +118,16 @@ fn convert<'a>(d: &'a Diagnostic, files: &'a Files) -> JsonDiagnostic<'a> {
         name: d.name,
         severity: d.severity.as_str(),
         message: &d.message,
-        file: &files.get(d.primary.file).name,
+        file,
         source: d.source.as_deref(),
         start,
         end,
         object: d.object.as_ref(),
-        related,
+        related: d.related.iter().map(|l| related(ctx.files, l)).collect(),
         notes: &d.notes,
         help: d.help.as_deref(),
         fix,
-        url: d.url.as_deref(),
+        url: text::url_of(d, ctx),
     }
 }
 
@@ -134,13 +137,13 @@ pub fn render(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     let s = &ctx.summary;
-    let report = Report {
-        version: 1,
+    let doc = Document {
+        version: SCHEMA_VERSION,
         tool: Tool {
             name: "mesh-lint",
             version: ctx.tool_version,
         },
-        diagnostics: diagnostics.iter().map(|d| convert(d, ctx.files)).collect(),
+        diagnostics: diagnostics.iter().map(|d| diagnostic(d, ctx)).collect(),
         summary: JsonSummary {
             files: s.files,
             objects: s.objects,
@@ -149,6 +152,7 @@ pub fn render(
             info: s.info,
         },
     };
-    serde_json::to_writer_pretty(&mut *out, &report).map_err(io::Error::other)?;
+    // Pretty, like the example in cli.md: people read it as often as scripts do.
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
     writeln!(out)
 }

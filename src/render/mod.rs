@@ -6,6 +6,9 @@ mod human;
 mod json;
 mod position;
 mod sarif;
+mod source_code;
+mod stats;
+mod text;
 
 pub use position::Position;
 
@@ -13,6 +16,7 @@ use crate::diagnostic::Diagnostic;
 use crate::rules::RuleMeta;
 use crate::source::Files;
 use std::io::{self, Write};
+use std::path::PathBuf;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -37,6 +41,34 @@ pub struct Summary {
     pub unsafe_fixable: usize,
 }
 
+impl Summary {
+    /// Counts severities and fixes of `diagnostics`; `files` and `objects` come from the caller.
+    pub fn tally(files: usize, objects: usize, diagnostics: &[Diagnostic]) -> Summary {
+        let mut summary = Summary {
+            files,
+            objects,
+            ..Summary::default()
+        };
+        for d in diagnostics {
+            match d.severity {
+                crate::diagnostic::Severity::Error => summary.error += 1,
+                crate::diagnostic::Severity::Warning => summary.warning += 1,
+                crate::diagnostic::Severity::Info => summary.info += 1,
+            }
+            match d.fix.as_ref().map(|f| f.applicability) {
+                Some(crate::diagnostic::Applicability::Safe) => summary.fixable += 1,
+                Some(crate::diagnostic::Applicability::Unsafe) => summary.unsafe_fixable += 1,
+                _ => {}
+            }
+        }
+        summary
+    }
+
+    pub fn findings(&self) -> usize {
+        self.error + self.warning + self.info
+    }
+}
+
 /// What every renderer may need besides the diagnostics.
 pub struct RenderContext<'a> {
     pub files: &'a Files,
@@ -48,6 +80,11 @@ pub struct RenderContext<'a> {
     /// Terminal width for wrapping (human format).
     pub width: usize,
     pub tool_version: &'static str,
+    /// `--unsafe-fixes` is on: `[*]` then also marks unsafe fixes and the hints count them as
+    /// fixable (concise and human).
+    pub unsafe_fixes: bool,
+    /// Where to append the Markdown job summary (`$GITHUB_STEP_SUMMARY`); github format only.
+    pub github_step_summary: Option<PathBuf>,
 }
 
 /// Writes `diagnostics` (already sorted) in `format` to `out`. Linear in the number of findings.
@@ -66,7 +103,8 @@ pub fn render(
     }
 }
 
-/// Per-rule counts for `--statistics`, most frequent first: `count  CODE  [*] name`.
+/// Per-rule counts for `--statistics`, most frequent first: `count<TAB>CODE<TAB>[*]<TAB>name`
+/// (`[*]` when some finding of the rule has a safe fix).
 pub fn statistics(diagnostics: &[Diagnostic], out: &mut dyn Write) -> io::Result<()> {
-    todo!("{} {:p}", diagnostics.len(), out)
+    stats::render(diagnostics, out)
 }

@@ -1,7 +1,7 @@
 use super::evidence::{self, Evidence};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::model::protocol::{convert_protocol, PortSpec, Protocol};
-use crate::model::ServiceInfo;
+use crate::model::{is_system_namespace, ServiceInfo};
 use crate::rules::{Checker, Rule, RuleMeta};
 use k8s_openapi::api::core::v1::ServicePort;
 use mesh_lint_kube::k8s_openapi;
@@ -14,9 +14,11 @@ declare_rule! {
     /// Istio reads `appProtocol` when set (it replaces the name entirely), else the port name
     /// up to the first `-`, case-insensitively: `http-web` is HTTP, `web` and `web-http` are
     /// unknown. `kubernetes.io/h2c` counts from Istio 1.19, `kubernetes.io/ws` and `wss` from
-    /// 1.24. UDP ports, ports 25, 53, 3306 and 27017 (which Istio treats as TCP), Services of
-    /// the Istio control plane and gateway-managed Services are not reported, nor ExternalName
-    /// Services on Istio versions where they are DNS aliases without listeners.
+    /// 1.24. Not reported: UDP ports; ports 25, 53, 3306 and 27017 (which Istio treats as
+    /// TCP); Services of the Istio control plane and gateway-managed Services; Services in
+    /// namespaces Istio never injects (`kube-system`, `kube-public`, `kube-node-lease`,
+    /// `local-path-storage`); ExternalName Services on Istio versions where they are DNS
+    /// aliases without listeners.
     ///
     /// The finding is an **error** when the port evidently carries a server-first protocol
     /// (MySQL on a non-standard port, SMTP, NATS, FTP, SSH...): the server waits for the client
@@ -94,10 +96,15 @@ impl Rule for PortNameWithoutProtocol {
     }
 }
 
-/// Control-plane Services (any `istio` label, or `release: istio`), gateway-managed Services,
-/// and ExternalName Services that Istio treats as DNS aliases.
+/// Services in namespaces Istio never injects, control-plane Services (any `istio` label, or
+/// `release: istio`), gateway-managed Services, and ExternalName Services that Istio treats as
+/// DNS aliases.
 fn is_skipped(ck: &Checker<'_, '_>, svc: &ServiceInfo<'_>) -> bool {
-    let labels = &ck.index.objects[svc.object].labels;
+    let object = &ck.index.objects[svc.object];
+    if is_system_namespace(object.ns()) {
+        return true;
+    }
+    let labels = &object.labels;
     if labels.contains_key("istio") || labels.get("release") == Some(&"istio") {
         return true;
     }
