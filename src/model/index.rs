@@ -3,6 +3,7 @@
 
 use super::host_refs::{host_refs, HostRef};
 use super::hosts::HostRegistry;
+use super::listeners::Listeners;
 use super::object::{is_cluster_scoped, string_map, Object, ObjectRef};
 use super::workload::{template_path, Workload};
 use super::LintContext;
@@ -96,6 +97,9 @@ pub struct MeshIndex<'a> {
     workloads_by_ns: HashMap<String, Vec<usize>>,
     /// Built on first use, after context detection (see [`MeshIndex::hosts`]).
     hosts: OnceLock<HostRegistry>,
+    /// The outbound listener model, built on first use: it needs the context detected from the
+    /// inputs after the index is built (Istio version, MeshConfig).
+    listeners: OnceLock<Listeners>,
 }
 
 impl<'a> MeshIndex<'a> {
@@ -319,6 +323,12 @@ impl<'a> MeshIndex<'a> {
     /// in its lifetime.
     pub fn host_refs(&self) -> Vec<HostRef<'a>> {
         host_refs(self)
+    }
+
+    /// The listener model (§6) for this run's context. Every rule passes the same `cx`, so the
+    /// first call builds it and later calls share it.
+    pub fn listeners(&self, cx: &LintContext) -> &Listeners {
+        self.listeners.get_or_init(|| Listeners::build(self, cx))
     }
 
     /// Looks an object up by kind, namespace and name.

@@ -109,6 +109,18 @@ fn clamp(text: &str, start: u32, end: u32) -> (usize, usize) {
     (before_break, before_break)
 }
 
+/// A label more than two lines above the finding: miette would draw it in a snippet of its own
+/// ahead of the finding's (close labels share the finding's snippet and header).
+fn far_above(
+    file: &crate::source::SourceFile,
+    label: &crate::diagnostic::Label,
+    primary: &crate::diagnostic::Label,
+) -> bool {
+    let (label_line, _) = file.line_col(label.span.start);
+    let (primary_line, _) = file.line_col(primary.span.start);
+    label_line + 2 < primary_line
+}
+
 /// Our diagnostic seen through miette's trait.
 struct Report<'a> {
     message: String,
@@ -129,7 +141,7 @@ impl<'a> Report<'a> {
         for label in &d.related {
             // miette draws a source's labels in file order; one above the finding would put
             // its position, not the finding's, in the first snippet header.
-            if label.file == d.primary.file && label.span.start >= d.primary.span.start {
+            if label.file == d.primary.file && !far_above(file, label, &d.primary) {
                 labels.push(labeled_span(file, label, "", false));
                 continue;
             }

@@ -1,4 +1,9 @@
 //! Ports and protocols (MESH1xx): how Istio classifies each Service port, and where that breaks.
 
+pub mod catch_all_tcp_listener;
+pub mod conflicting_port_protocols;
 pub mod evidence;
+pub mod listener_conflict;
 pub mod port_name_without_protocol;
+pub mod shared_tcp_port;
+mod yaml_edit;

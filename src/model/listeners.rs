@@ -1,0 +1,520 @@
+//! The outbound listener model (istio-semantics §6): for every Service and ServiceEntry port,
+//! the protocol Istio assigns, the listener it would produce in a sidecar (`VIP:port`,
+//! per-endpoint, or wildcard `0.0.0.0:port` with or without a filter-chain match), and which
+//! namespaces' sidecars receive it (exportTo with MeshConfig defaults, Sidecar egress hosts).
+//! Built once per run; rules look listeners up by port number.
+
+use super::protocol::{convert_protocol, ListenerClass, PortSpec, Protocol};
+use super::visibility::{export_scope, ExportKind, ExportScope, ExportSource};
+use super::{IstioObject, LintContext, MeshIndex, ObjectRef, ServiceInfo};
+use mesh_lint_kube::istio::{self, ServiceEntrySpec};
+use mesh_lint_yaml::Node;
+use std::collections::{BTreeSet, HashMap};
+
+/// Where a listener comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ListenerSource {
+    /// Index into [`MeshIndex::services`].
+    Service(usize),
+    /// Index into [`MeshIndex::service_entries`].
+    ServiceEntry(usize),
+}
+
+/// What a wildcard `0.0.0.0:port` filter chain matches on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WildcardMatch {
+    /// No match at all: a catch-all chain taking every destination IP on the port (§6.1).
+    None,
+    /// TLS/HTTPS: SNI equals the host; other SNI falls through.
+    Sni,
+    /// HTTP-class: the shared HTTP listener, routed by `Host` header.
+    Host,
+    /// A CIDR `addresses` entry: destination-CIDR match.
+    Cidr,
+}
+
+/// The listener a port produces in a sidecar that sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Bind {
+    /// `VIP:port`: the cluster IP, a ServiceEntry address, or an auto-allocated IP.
+    Vip,
+    /// One `podIP:port` listener per endpoint (headless Service, ServiceEntry NONE with a
+    /// workloadSelector); nothing when there are no endpoints.
+    PerEndpoint,
+    /// `0.0.0.0:port`.
+    Wildcard(WildcardMatch),
+    /// No listener: UDP, or an ExternalName Service that Istio treats as a DNS alias.
+    None,
+}
+
+/// One Service or ServiceEntry port as the sidecars see it.
+#[derive(Debug)]
+pub struct PortListener {
+    pub object: ObjectRef,
+    pub source: ListenerSource,
+    /// Index of the item in `spec.ports`.
+    pub port_index: usize,
+    pub port: i32,
+    pub protocol: Protocol,
+    pub class: ListenerClass,
+    pub bind: Bind,
+    /// Why this bind, in Istio's terms, for notes.
+    pub why: &'static str,
+    pub scope: ExportScope,
+    pub scope_source: ExportSource,
+    /// Namespaces of the inputs whose sidecars get this listener, sorted.
+    pub visible_in: Vec<String>,
+}
+
+impl PortListener {
+    /// A `0.0.0.0:port` chain without any match: every destination on the port lands here.
+    pub fn is_catch_all(&self) -> bool {
+        self.bind == Bind::Wildcard(WildcardMatch::None)
+    }
+
+    pub fn is_wildcard(&self) -> bool {
+        matches!(self.bind, Bind::Wildcard(_))
+    }
+
+    pub fn is_visible_in(&self, ns: &str) -> bool {
+        self.visible_in
+            .binary_search_by(|n| n.as_str().cmp(ns))
+            .is_ok()
+    }
+
+    /// True when some namespace of the inputs sees both listeners.
+    pub fn overlaps(&self, other: &PortListener) -> bool {
+        self.visible_in.iter().any(|ns| other.is_visible_in(ns))
+    }
+
+    /// The `spec.ports[i]` item (kept out of the model so the index stays covariant).
+    pub fn node<'a>(&self, index: &MeshIndex<'a>) -> Option<Node<'a>> {
+        match self.source {
+            ListenerSource::Service(i) => {
+                index.services[i].port_nodes.get(self.port_index).copied()
+            }
+            ListenerSource::ServiceEntry(i) => index.service_entries[i]
+                .spec_node
+                .get("ports")?
+                .items()
+                .nth(self.port_index),
+        }
+    }
+
+    /// The node to point at: the port's `name` value, else its number, else the item.
+    pub fn label_node<'a>(&self, index: &MeshIndex<'a>) -> Option<Node<'a>> {
+        let item = self.node(index)?;
+        item.get("name")
+            .or_else(|| item.get("number"))
+            .or_else(|| item.get("port"))
+            .or(Some(item))
+    }
+
+    /// `name` of the port item, if any.
+    pub fn port_name<'a>(&self, index: &MeshIndex<'a>) -> Option<&'a str> {
+        self.node(index)?.get("name")?.as_str()
+    }
+}
+
+/// All port listeners, with a lookup by port number.
+#[derive(Debug, Default)]
+pub struct Listeners {
+    pub all: Vec<PortListener>,
+    by_port: HashMap<i32, Vec<usize>>,
+    by_item: HashMap<(ObjectRef, usize), usize>,
+    /// Proxies use DNS capture with auto-allocated ServiceEntry IPs (§6.1).
+    pub dns_auto_allocation: bool,
+}
+
+impl Listeners {
+    pub fn build(index: &MeshIndex<'_>, cx: &LintContext) -> Listeners {
+        let scopes = SidecarScopes::new(index, cx);
+        let mut out = Listeners {
+            dns_auto_allocation: dns_auto_allocation(cx),
+            ..Listeners::default()
+        };
+        for (i, svc) in index.services.iter().enumerate() {
+            out.add_service(index, cx, &scopes, i, svc);
+        }
+        for (i, se) in index.service_entries.iter().enumerate() {
+            out.add_service_entry(index, cx, &scopes, i, se);
+        }
+        out
+    }
+
+    /// Listeners on `port`, in input order (Services first, then ServiceEntries).
+    pub fn on_port(&self, port: i32) -> impl Iterator<Item = &PortListener> {
+        self.by_port
+            .get(&port)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.all[i])
+    }
+
+    /// The listener of `spec.ports[port_index]` of `object`.
+    pub fn of_item(&self, object: ObjectRef, port_index: usize) -> Option<&PortListener> {
+        self.by_item
+            .get(&(object, port_index))
+            .map(|&i| &self.all[i])
+    }
+
+    fn push(&mut self, l: PortListener) {
+        let i = self.all.len();
+        self.by_port.entry(l.port).or_default().push(i);
+        self.by_item.insert((l.object, l.port_index), i);
+        self.all.push(l);
+    }
+
+    fn add_service(
+        &mut self,
+        index: &MeshIndex<'_>,
+        cx: &LintContext,
+        scopes: &SidecarScopes,
+        i: usize,
+        svc: &ServiceInfo<'_>,
+    ) {
+        let obj = &index.objects[svc.object];
+        let (scope, scope_source) = export_scope(obj, None, ExportKind::Service, &cx.mesh_config);
+        let host = format!("{}.{}.svc.{}", obj.name, obj.ns(), cx.cluster_domain);
+        let ports = svc.spec.spec.iter().flat_map(|s| s.ports.iter().flatten());
+        for (pi, port) in ports.enumerate() {
+            let protocol = convert_protocol(
+                PortSpec {
+                    port: port.port,
+                    name: port.name.as_deref(),
+                    l4: port.protocol.as_deref(),
+                    app_protocol: port.app_protocol.as_deref(),
+                },
+                cx.istio_version,
+            );
+            let class = protocol.listener_class();
+            let (bind, why) = service_bind(svc, cx, protocol, class);
+            let visible_in = scopes.visible_in(
+                index,
+                &scope,
+                obj.ns(),
+                std::slice::from_ref(&host),
+                port.port,
+            );
+            self.push(PortListener {
+                object: svc.object,
+                source: ListenerSource::Service(i),
+                port_index: pi,
+                port: port.port,
+                protocol,
+                class,
+                bind,
+                why,
+                scope: scope.clone(),
+                scope_source,
+                visible_in,
+            });
+        }
+    }
+
+    fn add_service_entry(
+        &mut self,
+        index: &MeshIndex<'_>,
+        cx: &LintContext,
+        scopes: &SidecarScopes,
+        i: usize,
+        se: &IstioObject<'_, ServiceEntrySpec>,
+    ) {
+        let obj = &index.objects[se.object];
+        let (scope, scope_source) = export_scope(
+            obj,
+            se.spec.export_to.as_deref(),
+            ExportKind::Service,
+            &cx.mesh_config,
+        );
+        for (pi, port) in se.spec.ports.iter().enumerate() {
+            let protocol = match port.protocol.as_deref().unwrap_or("") {
+                "" => Protocol::Unsupported,
+                p => Protocol::parse(p),
+            };
+            let class = protocol.listener_class();
+            let (bind, why) =
+                service_entry_bind(&se.spec, self.dns_auto_allocation, protocol, class);
+            let number = i32::try_from(port.number).unwrap_or(0);
+            let visible_in = scopes.visible_in(index, &scope, obj.ns(), &se.spec.hosts, number);
+            self.push(PortListener {
+                object: se.object,
+                source: ListenerSource::ServiceEntry(i),
+                port_index: pi,
+                port: number,
+                protocol,
+                class,
+                bind,
+                why,
+                scope: scope.clone(),
+                scope_source,
+                visible_in,
+            });
+        }
+    }
+}
+
+/// Whether sidecars bind auto-allocated ServiceEntry IPs (`nodeUsesAutoallocatedIPs`, §6.1–6.2):
+/// DNS capture (`ISTIO_META_DNS_CAPTURE`) and auto-allocation, either the proxy-side
+/// `ISTIO_META_DNS_AUTO_ALLOCATE` or istiod's `PILOT_ENABLE_IP_AUTOALLOCATE`. istiod's flag is
+/// not in MeshConfig: we take its default (on from 1.25), unless proxyMetadata carries the key,
+/// which users of mesh-lint may use to state it.
+pub fn dns_auto_allocation(cx: &LintContext) -> bool {
+    let meta = cx
+        .mesh_config
+        .default_config
+        .as_ref()
+        .map(|c| &c.proxy_metadata);
+    let flag = |k: &str| {
+        meta.and_then(|m| m.get(k))
+            .map(|v| v.eq_ignore_ascii_case("true"))
+    };
+    if flag("ISTIO_META_DNS_CAPTURE") != Some(true) {
+        return false;
+    }
+    if flag("ISTIO_META_DNS_AUTO_ALLOCATE") == Some(true) {
+        return true;
+    }
+    flag("PILOT_ENABLE_IP_AUTOALLOCATE").unwrap_or(cx.istio_version.at_least(1, 25))
+}
+
+fn service_bind(
+    svc: &ServiceInfo<'_>,
+    cx: &LintContext,
+    protocol: Protocol,
+    class: ListenerClass,
+) -> (Bind, &'static str) {
+    if class == ListenerClass::None {
+        return (Bind::None, "UDP ports get no listener");
+    }
+    if svc.service_type() == "ExternalName" {
+        if cx.external_name_is_alias() {
+            return (
+                Bind::None,
+                "ExternalName Services are DNS aliases without listeners",
+            );
+        }
+        return wildcard(
+            protocol,
+            class,
+            "an ExternalName Service has no VIP (DNS resolution, address `0.0.0.0`)",
+        );
+    }
+    match (class, svc.is_headless()) {
+        (ListenerClass::Http, _) => (
+            Bind::Wildcard(WildcardMatch::Host),
+            "HTTP ports share the `0.0.0.0:<port>` listener, routed by Host",
+        ),
+        (_, true) => (
+            Bind::PerEndpoint,
+            "a headless Service gets one `podIP:port` listener per endpoint",
+        ),
+        _ => (Bind::Vip, "a ClusterIP Service binds its VIP"),
+    }
+}
+
+fn service_entry_bind(
+    se: &ServiceEntrySpec,
+    auto_allocation: bool,
+    protocol: Protocol,
+    class: ListenerClass,
+) -> (Bind, &'static str) {
+    if class == ListenerClass::None {
+        return (Bind::None, "UDP ports get no listener");
+    }
+    if class == ListenerClass::Http {
+        return (
+            Bind::Wildcard(WildcardMatch::Host),
+            "HTTP ports share the `0.0.0.0:<port>` listener, routed by Host",
+        );
+    }
+    if !se.addresses.is_empty() {
+        if se.addresses.iter().any(|a| is_cidr(a)) {
+            return (
+                Bind::Wildcard(WildcardMatch::Cidr),
+                "a CIDR address gives a wildcard listener with a destination-CIDR match",
+            );
+        }
+        return (Bind::Vip, "a ServiceEntry with `addresses` binds them");
+    }
+    let resolution = se.resolution.as_deref().unwrap_or("NONE");
+    if resolution == "NONE" && se.workload_selector.is_some() {
+        return (
+            Bind::PerEndpoint,
+            "resolution NONE with a workloadSelector gets one listener per selected endpoint",
+        );
+    }
+    // istiod allocates addresses only for non-wildcard hosts with resolution other than NONE
+    // (serviceentry controller `autoAllocateIPs`; inference for the 1.25+ allocator).
+    let allocatable = resolution != "NONE" && se.hosts.iter().all(|h| !h.starts_with('*'));
+    if auto_allocation && allocatable {
+        return (
+            Bind::Vip,
+            "proxies with DNS capture bind the auto-allocated address",
+        );
+    }
+    let why = if resolution == "NONE" {
+        "a ServiceEntry with resolution NONE, no `addresses` and no workloadSelector falls back to a wildcard listener"
+    } else {
+        "a ServiceEntry without `addresses` has no VIP for sidecars without DNS capture and auto-allocation"
+    };
+    wildcard(protocol, class, why)
+}
+
+fn wildcard(protocol: Protocol, class: ListenerClass, why: &'static str) -> (Bind, &'static str) {
+    let m = match class {
+        ListenerClass::Http => WildcardMatch::Host,
+        _ if matches!(protocol, Protocol::Tls | Protocol::Https) => WildcardMatch::Sni,
+        _ => WildcardMatch::None,
+    };
+    (Bind::Wildcard(m), why)
+}
+
+/// A CIDR other than a single host (`/32`, `/128` become plain IPs, §6.1).
+fn is_cidr(addr: &str) -> bool {
+    addr.split_once('/')
+        .is_some_and(|(_, bits)| bits != "32" && bits != "128")
+}
+
+/// The Sidecar egress scope of each namespace (§5): the namespace's selector-less Sidecar, else
+/// the root namespace's selector-less Sidecar, else everything exported to the namespace.
+/// Sidecars with a workloadSelector scope single workloads and are not modelled per namespace.
+struct SidecarScopes<'s> {
+    per_ns: HashMap<&'s str, &'s istio::SidecarSpec>,
+    root_default: Option<&'s istio::SidecarSpec>,
+}
+
+impl<'s> SidecarScopes<'s> {
+    fn new(index: &'s MeshIndex<'_>, cx: &LintContext) -> Self {
+        let root = cx.mesh_config.root_namespace();
+        let mut per_ns: HashMap<&str, &istio::SidecarSpec> = HashMap::new();
+        for sc in index
+            .sidecars
+            .iter()
+            .filter(|s| s.spec.workload_selector.is_none())
+        {
+            // Istio keeps the oldest of several selector-less Sidecars; input order stands in.
+            per_ns
+                .entry(index.objects[sc.object].ns())
+                .or_insert(&sc.spec);
+        }
+        let root_default = per_ns.get(root).copied();
+        SidecarScopes {
+            per_ns,
+            root_default,
+        }
+    }
+
+    /// Namespaces of the inputs whose sidecars see a resource of `owner_ns` with `hosts`.
+    fn visible_in(
+        &self,
+        index: &MeshIndex<'_>,
+        scope: &ExportScope,
+        owner_ns: &str,
+        hosts: &[String],
+        port: i32,
+    ) -> Vec<String> {
+        let set: BTreeSet<&String> = index
+            .namespaces
+            .keys()
+            .filter(|ns| scope.is_visible_in(ns))
+            .filter(|ns| self.imports(ns, owner_ns, hosts, port))
+            .collect();
+        set.into_iter().cloned().collect()
+    }
+
+    fn imports(&self, proxy_ns: &str, owner_ns: &str, hosts: &[String], port: i32) -> bool {
+        let Some(sc) = self.per_ns.get(proxy_ns).copied().or(self.root_default) else {
+            return true;
+        };
+        if sc.egress.is_empty() {
+            return true;
+        }
+        sc.egress
+            .iter()
+            .filter(|e| {
+                e.port
+                    .as_ref()
+                    .is_none_or(|p| i64::from(p.number) == i64::from(port))
+            })
+            .flat_map(|e| e.hosts.iter())
+            .any(|entry| egress_entry_imports(entry, proxy_ns, owner_ns, hosts))
+    }
+}
+
+/// One `namespace/dnsName` egress entry. `~` entries (none, or 1.31 exclusions) import nothing;
+/// exclusions are not applied (knowingly: a wider scope is the conservative side here).
+fn egress_entry_imports(entry: &str, proxy_ns: &str, owner_ns: &str, hosts: &[String]) -> bool {
+    let Some((ns, host)) = entry.split_once('/') else {
+        return false;
+    };
+    let ns_ok = match ns {
+        "*" => true,
+        "." => owner_ns == proxy_ns,
+        n if n.starts_with('~') => false,
+        n => n == owner_ns,
+    };
+    ns_ok && hosts.iter().any(|h| host_matches(host, h))
+}
+
+fn host_matches(pattern: &str, host: &str) -> bool {
+    if pattern == "*" {
+        return true;
+    }
+    match pattern.strip_prefix('*') {
+        Some(suffix) => host.ends_with(suffix),
+        None => pattern.eq_ignore_ascii_case(host),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn egress_entries() {
+        let hosts = vec!["a.app.svc.cluster.local".to_owned()];
+        assert!(egress_entry_imports("*/*", "x", "app", &hosts));
+        assert!(egress_entry_imports("./*", "app", "app", &hosts));
+        assert!(!egress_entry_imports("./*", "x", "app", &hosts));
+        assert!(egress_entry_imports(
+            "app/*.svc.cluster.local",
+            "x",
+            "app",
+            &hosts
+        ));
+        assert!(!egress_entry_imports("~/*", "app", "app", &hosts));
+        assert!(!egress_entry_imports(
+            "istio-system/*",
+            "app",
+            "app",
+            &hosts
+        ));
+        assert!(!egress_entry_imports("bad", "app", "app", &hosts));
+    }
+
+    #[test]
+    fn cidr_detection() {
+        assert!(is_cidr("10.0.0.0/16"));
+        assert!(!is_cidr("10.0.0.1/32"));
+        assert!(!is_cidr("10.0.0.1"));
+    }
+
+    #[test]
+    fn dns_auto_allocation_needs_capture() {
+        let mut cx = LintContext::default();
+        assert!(!dns_auto_allocation(&cx));
+        let mut pc = super::super::context::ProxyConfig::default();
+        pc.proxy_metadata
+            .insert("ISTIO_META_DNS_CAPTURE".into(), "true".into());
+        cx.mesh_config.default_config = Some(pc.clone());
+        cx.istio_version = super::super::IstioVersion::new(1, 24);
+        assert!(!dns_auto_allocation(&cx));
+        cx.istio_version = super::super::IstioVersion::new(1, 25);
+        assert!(dns_auto_allocation(&cx));
+        pc.proxy_metadata
+            .insert("PILOT_ENABLE_IP_AUTOALLOCATE".into(), "false".into());
+        cx.mesh_config.default_config = Some(pc);
+        assert!(!dns_auto_allocation(&cx));
+    }
+}

@@ -1,0 +1,293 @@
+use super::yaml_edit::export_to_own_namespace;
+use crate::diagnostic::{Applicability, Diagnostic, Fix, Severity};
+use crate::model::listeners::{ListenerSource, PortListener};
+use crate::model::protocol::ListenerClass;
+use crate::model::visibility::{ExportScope, ExportSource};
+use crate::rules::{Checker, Rule, RuleMeta};
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a port that makes every sidecar that can see it open a wildcard
+    /// `0.0.0.0:<port>` TCP listener whose filter chain has no match at all, so it takes every
+    /// connection on that port to any address the mesh does not otherwise know:
+    ///
+    /// - an `ExternalName` Service with a TCP-class or unnamed port, on Istio 1.20 and older,
+    ///   or on 1.21–1.23 with `ENABLE_EXTERNAL_NAME_ALIAS=false` (the `external-name-alias`
+    ///   config key); from 1.24 ExternalName Services are DNS aliases without listeners;
+    /// - a ServiceEntry without `addresses` whose port protocol is TCP-class or empty, with
+    ///   resolution `DNS`, `DNS_ROUND_ROBIN` or `STATIC`, or `NONE` without a
+    ///   `workloadSelector`, on every version, unless proxies bind auto-allocated addresses.
+    ///   mesh-lint assumes they do when MeshConfig `defaultConfig.proxyMetadata` sets
+    ///   `ISTIO_META_DNS_CAPTURE: "true"` and either `ISTIO_META_DNS_AUTO_ALLOCATE: "true"`,
+    ///   or istiod's `PILOT_ENABLE_IP_AUTOALLOCATE`, which is not in MeshConfig: its default
+    ///   (on from Istio 1.25) is taken unless proxyMetadata states it. Auto-allocation skips
+    ///   resolution `NONE` and wildcard hosts.
+    ///
+    /// HTTP-class ports (routed by `Host`) and `tls`/`https` ports (routed by SNI) do not
+    /// count. The finding is an **error** when the namespaces whose sidecars see the listener
+    /// (exportTo with the MeshConfig default, and the Sidecar egress hosts of each namespace)
+    /// contain a non-headless Service with a TCP-class or sniffed port of the same number:
+    /// its clients reaching pods by IP on that port are routed to the wrong place. Each such
+    /// Service gets a secondary label. Headless Services are exempt: their pods get
+    /// per-endpoint `podIP:port` listeners that win over the wildcard. Otherwise the finding is
+    /// a **warning**, and nothing is reported when the resource is exported to its own
+    /// namespace only and no Service there is affected.
+    ///
+    /// ## Why is this bad?
+    /// Envoy hands a redirected connection to the listener bound to its original destination,
+    /// else to a wildcard listener on the same port (istio-semantics §6.1). A catch-all chain
+    /// there proxies every such connection, pod-to-pod traffic by IP included, to the
+    /// ExternalName target or ServiceEntry host instead of letting it pass through (§6.2,
+    /// §6.4). The seeds' outage: an ExternalName Service with port 5701 in namespace `app`
+    /// sent the Hazelcast members of another namespace, which talk to each other by pod IP,
+    /// to an unrelated service. Istio's own help text for `ENABLE_EXTERNAL_NAME_ALIAS`: "If it
+    /// is a TCP port, all traffic on that port will be matched, which can have disastrous
+    /// consequences."
+    ///
+    /// ## Example
+    /// ```yaml
+    /// # mesh-lint-args: --istio-version 1.20
+    /// apiVersion: v1
+    /// kind: Service
+    /// metadata:
+    ///   name: app-ext
+    ///   namespace: app
+    /// spec:
+    ///   type: ExternalName
+    ///   externalName: hazelcast.example.com
+    ///   ports:
+    ///     - name: tcp-hazelcast
+    ///       port: 5701
+    /// ```
+    ///
+    /// Use instead:
+    /// ```yaml
+    /// metadata:
+    ///   name: app-ext
+    ///   namespace: app
+    ///   annotations:
+    ///     networking.istio.io/exportTo: "."
+    /// ```
+    /// or remove the port (ExternalName Services need none), name it `tls-`/`https-` when the
+    /// traffic is TLS, give the ServiceEntry `addresses`, use different ports, or upgrade
+    /// Istio to 1.21 or later (for ExternalName).
+    ///
+    /// ## Fix safety
+    /// The fix exports the resource to its own namespace only (`spec.exportTo: ["."]`, or the
+    /// `networking.istio.io/exportTo: "."` annotation on a Service): unsafe, because sidecars
+    /// in other namespaces lose the route to it. It is not offered when an affected Service is
+    /// in the resource's own namespace, where exporting locally does not help.
+    ///
+    /// ## References
+    /// - istio-semantics §6.1, §6.2, §6.4 (listener binding, per-kind table, the 5701 hijack), §4.3 (exportTo), §5 (Sidecar)
+    /// - [Istio: traffic routing, ExternalName and ServiceEntry ports](https://istio.io/latest/docs/ops/configuration/traffic-management/traffic-routing/)
+    /// - [Istio 1.21 release note: ExternalName as alias](https://istio.io/latest/news/releases/1.21.x/announcing-1.21/upgrade-notes/)
+    /// - istioctl analyze IST0134 (ServiceEntryAddressesRequired) and IST0150
+    pub static META = {
+        code: "MESH103",
+        name: "catch-all-tcp-listener",
+        area: "ports",
+        severity: Error,
+        fix: Sometimes,
+        fix_kinds: "unsafe",
+        summary: "A port that gives every sidecar seeing it a match-all 0.0.0.0:<port> TCP listener",
+    };
+}
+
+pub struct CatchAllTcpListener;
+
+impl Rule for CatchAllTcpListener {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+        let listeners = ck.index.listeners(ck.cx);
+        for l in listeners.all.iter().filter(|l| l.is_catch_all()) {
+            let victims: Vec<&PortListener> = listeners
+                .on_port(l.port)
+                .filter(|v| is_victim(ck, l, v))
+                .collect();
+            if let Some(d) = report(ck, l, &victims) {
+                out.push(d);
+            }
+        }
+    }
+}
+
+/// A non-headless, non-ExternalName Service port with TCP or sniffed traffic on the same port
+/// number, in a namespace whose sidecars see the catch-all.
+fn is_victim(ck: &Checker<'_, '_>, catch_all: &PortListener, v: &PortListener) -> bool {
+    let ListenerSource::Service(i) = v.source else {
+        return false;
+    };
+    let svc = &ck.index.services[i];
+    v.object != catch_all.object
+        && matches!(v.class, ListenerClass::Tcp | ListenerClass::Sniffed)
+        && !svc.is_headless()
+        && svc.service_type() != "ExternalName"
+        && catch_all.is_visible_in(ck.index.objects[v.object].ns())
+}
+
+fn report(ck: &Checker<'_, '_>, l: &PortListener, victims: &[&PortListener]) -> Option<Diagnostic> {
+    let obj = &ck.index.objects[l.object];
+    let own = obj.ns();
+    let reaches_beyond_own = match &l.scope {
+        ExportScope::All => true,
+        ExportScope::None => false,
+        // A listed namespace of the inputs whose Sidecar does not import it is not reached;
+        // one missing from the inputs may be.
+        ExportScope::Namespaces(set) => set
+            .iter()
+            .any(|n| n != own && (l.is_visible_in(n) || !ck.index.namespaces.contains_key(n))),
+    };
+    if victims.is_empty() && !reaches_beyond_own {
+        return None;
+    }
+    let node = l.label_node(ck.index)?;
+    let port_desc = match l.port_name(ck.index) {
+        Some(name) => format!("port `{name}` ({})", l.port),
+        None => format!("port {}", l.port),
+    };
+    let what = match l.source {
+        ListenerSource::Service(_) => format!("ExternalName Service `{}`", obj.qualified_name()),
+        ListenerSource::ServiceEntry(_) => format!("ServiceEntry `{}`", obj.qualified_name()),
+    };
+    let mut d = ck.diagnostic(
+        &META,
+        l.object,
+        node.span(),
+        format!(
+            "{port_desc} of {what} opens a catch-all `0.0.0.0:{}` TCP listener in every sidecar that sees it",
+            l.port
+        ),
+    );
+    d.primary.message = format!("match-all `0.0.0.0:{}` listener", l.port);
+    d.notes.push(format!(
+        "{}; a {} port there gets a TCP filter chain with no match, so every connection on port {} to an address the mesh does not know (a pod IP, say) is proxied to `{}` instead of passing through (istio-semantics §6.2, §6.4)",
+        l.why,
+        class_word(l),
+        l.port,
+        target(ck, l),
+    ));
+    d.notes.push(scope_note(l));
+    if victims.is_empty() {
+        d.severity = Severity::Warning;
+        d.notes.push(format!(
+            "no Service in the inputs serves TCP on port {} where this listener is seen; any such traffic added later, or outside these manifests, is captured",
+            l.port
+        ));
+    } else {
+        push_victims(ck, &mut d, l, victims);
+    }
+    d.help = Some(help(l));
+    let local_victim = victims
+        .iter()
+        .any(|v| ck.index.objects[v.object].ns() == own);
+    if !local_victim && reaches_beyond_own {
+        d.fix = export_to_own_namespace(ck, l.object, l.source).map(|edits| {
+            Fix::new(
+                "export it to its own namespace only",
+                Applicability::Unsafe,
+                edits,
+            )
+        });
+    }
+    Some(d)
+}
+
+fn push_victims(
+    ck: &Checker<'_, '_>,
+    d: &mut Diagnostic,
+    l: &PortListener,
+    victims: &[&PortListener],
+) {
+    let mut names = Vec::new();
+    for v in victims {
+        let vobj = &ck.index.objects[v.object];
+        names.push(format!("`{}`", vobj.qualified_name()));
+        if let Some(node) = v.label_node(ck.index) {
+            d.related.push(ck.label(
+                v.object,
+                node.span(),
+                format!(
+                    "Service `{}` serves TCP on {}: clients reaching its pods by IP are captured",
+                    vobj.qualified_name(),
+                    l.port
+                ),
+            ));
+        }
+    }
+    d.notes.push(format!(
+        "traffic to the pods of {} on port {} by pod IP (smart clients such as Hazelcast or Kafka do this) matches no `VIP:{}` listener and lands on the catch-all; only headless Services get per-endpoint listeners that win",
+        names.join(", "),
+        l.port,
+        l.port,
+    ));
+}
+
+fn class_word(l: &PortListener) -> &'static str {
+    match l.class {
+        ListenerClass::Sniffed => "sniffed (unnamed or unknown protocol)",
+        _ => "TCP-class",
+    }
+}
+
+fn target(ck: &Checker<'_, '_>, l: &PortListener) -> String {
+    match l.source {
+        ListenerSource::Service(i) => ck.index.services[i]
+            .spec
+            .spec
+            .as_ref()
+            .and_then(|s| s.external_name.clone())
+            .unwrap_or_else(|| "the external name".into()),
+        ListenerSource::ServiceEntry(i) => ck.index.service_entries[i]
+            .spec
+            .hosts
+            .first()
+            .cloned()
+            .unwrap_or_else(|| "the ServiceEntry's host".into()),
+    }
+}
+
+fn scope_note(l: &PortListener) -> String {
+    let scope = match &l.scope {
+        ExportScope::All => "all namespaces".to_owned(),
+        ExportScope::None => "no namespace".to_owned(),
+        ExportScope::Namespaces(set) => {
+            let list: Vec<String> = set.iter().map(|n| format!("`{n}`")).collect();
+            format!("namespaces {}", list.join(", "))
+        }
+    };
+    let source = match l.scope_source {
+        ExportSource::Explicit => "its exportTo",
+        ExportSource::MeshDefault => {
+            "no exportTo, so the MeshConfig `defaultServiceExportTo` (`*` unless set)"
+        }
+    };
+    let seen: Vec<String> = l.visible_in.iter().map(|n| format!("`{n}`")).collect();
+    let seen = if seen.is_empty() {
+        "none of the namespaces in the inputs".to_owned()
+    } else {
+        seen.join(", ")
+    };
+    format!("exported to {scope} ({source}); sidecars that get the listener, after Sidecar egress hosts: {seen}")
+}
+
+fn help(l: &PortListener) -> String {
+    let mut remedies = vec!["export it to its own namespace only (`exportTo: [\".\"]`, or the `networking.istio.io/exportTo: \".\"` annotation on a Service)".to_owned()];
+    match l.source {
+        ListenerSource::Service(_) => {
+            remedies.push("remove the port (an ExternalName Service needs none)".into());
+            remedies.push("upgrade to Istio 1.21 or later, where ExternalName Services are DNS aliases without listeners".into());
+        }
+        ListenerSource::ServiceEntry(_) => {
+            remedies.push("give the ServiceEntry `addresses`".into());
+            remedies.push("enable DNS capture with auto-allocation (`ISTIO_META_DNS_CAPTURE`, `ISTIO_META_DNS_AUTO_ALLOCATE`)".into());
+        }
+    }
+    remedies.push("name the port `tls-`/`https-` (SNI-routed) when the traffic is TLS".into());
+    remedies.push("use a port number nothing else in the mesh uses".into());
+    remedies.push("restrict Sidecar egress hosts in the affected namespaces".into());
+    format!("any of: {}", remedies.join("; "))
+}

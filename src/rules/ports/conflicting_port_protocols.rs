@@ -1,0 +1,340 @@
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::protocol::{convert_protocol, PortSpec, Protocol};
+use crate::model::{ServiceInfo, Workload};
+use crate::rules::{Checker, Rule, RuleMeta};
+use k8s_openapi::api::core::v1::ServicePort;
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use mesh_lint_kube::k8s_openapi;
+use std::collections::HashSet;
+
+declare_rule! {
+    /// ## What it does
+    /// Reports protocol evidence that disagrees with itself:
+    ///
+    /// - one Service maps two ports with different protocols onto the same target port (a
+    ///   multiplexing server such as ArgoCD's, serving HTTP and HTTPS on one container port):
+    ///   **error**;
+    /// - `appProtocol` names a different protocol than the port name: **warning**
+    ///   (`appProtocol` wins, the name is ignored, istio-semantics §1.1);
+    /// - two Services selecting the same workload reach one container port with different
+    ///   protocols or different Service port numbers, or use one Service port number with
+    ///   different protocols: **warning** (istioctl's IST0116 and IST0137, with selectors
+    ///   matched against the pod templates of every workload kind).
+    ///
+    /// Ports with different L4 protocols (TCP and UDP on 53) are different sockets and never
+    /// compared.
+    ///
+    /// ## Why is this bad?
+    /// A sidecar builds one inbound chain per target port and one protocol per chain: when
+    /// two declarations disagree, one of them wins and the other's traffic is handled as the
+    /// wrong protocol (HTTP parsing of TLS bytes, or opaque TCP for HTTP, losing routing,
+    /// retries and telemetry). A contradicting `appProtocol` silently overrides a correct name.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// spec:
+    ///   ports:
+    ///     - name: http
+    ///       port: 80
+    ///       targetPort: 8080
+    ///     - name: https
+    ///       port: 443
+    ///       targetPort: 8080
+    /// ```
+    ///
+    /// Use instead: one protocol per container port, e.g. serve TLS on its own container
+    /// port, or declare both Service ports as `tcp` when the server multiplexes itself.
+    ///
+    /// ## Fix safety
+    /// No automatic fix: which protocol is right depends on the server.
+    ///
+    /// ## References
+    /// - istio-semantics §1.1 (ConvertProtocol, appProtocol precedence), §2.3 (IST0116, IST0137)
+    /// - [Istio: protocol selection](https://istio.io/latest/docs/ops/configuration/traffic-management/protocol-selection/)
+    pub static META = {
+        code: "MESH102",
+        name: "conflicting-port-protocols",
+        area: "ports",
+        severity: Error,
+        fix: None,
+        fix_kinds: "display",
+        summary: "Protocol declarations for the same port or target port that disagree",
+    };
+}
+
+pub struct ConflictingPortProtocols;
+
+impl Rule for ConflictingPortProtocols {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+        for svc in &ck.index.services {
+            if svc.service_type() == "ExternalName" {
+                continue;
+            }
+            same_service(ck, svc, out);
+            app_protocol_vs_name(ck, svc, out);
+        }
+        let mut reported = HashSet::new();
+        for w in &ck.index.workloads {
+            across_services(ck, w, &mut reported, out);
+        }
+    }
+}
+
+/// One port of one Service, as Istio reads it.
+struct Item<'s> {
+    svc: &'s ServiceInfo<'s>,
+    index: usize,
+    port: &'s ServicePort,
+    protocol: Protocol,
+}
+
+fn ports<'s>(ck: &Checker<'_, '_>, svc: &'s ServiceInfo<'s>) -> Vec<Item<'s>> {
+    let ports = svc.spec.spec.iter().flat_map(|s| s.ports.iter().flatten());
+    ports
+        .enumerate()
+        .map(|(index, port)| Item {
+            svc,
+            index,
+            port,
+            protocol: convert_protocol(spec(port), ck.cx.istio_version),
+        })
+        .collect()
+}
+
+fn spec(port: &ServicePort) -> PortSpec<'_> {
+    PortSpec {
+        port: port.port,
+        name: port.name.as_deref(),
+        l4: port.protocol.as_deref(),
+        app_protocol: port.app_protocol.as_deref(),
+    }
+}
+
+fn l4(port: &ServicePort) -> &str {
+    port.protocol.as_deref().unwrap_or("TCP")
+}
+
+fn label_span(item: &Item<'_>) -> Option<mesh_lint_yaml::Span> {
+    let node = item.svc.port_nodes.get(item.index)?;
+    Some(
+        node.get("name")
+            .or_else(|| node.get("port"))
+            .unwrap_or(*node)
+            .span(),
+    )
+}
+
+fn describe(item: &Item<'_>) -> String {
+    match &item.port.name {
+        Some(n) => format!(
+            "port `{n}` ({}, {})",
+            item.port.port,
+            item.protocol.as_str()
+        ),
+        None => format!("port {} ({})", item.port.port, item.protocol.as_str()),
+    }
+}
+
+/// The target as written: a number, or a container port name (resolved per workload later).
+fn target_key(port: &ServicePort) -> String {
+    match &port.target_port {
+        Some(IntOrString::Int(n)) => n.to_string(),
+        Some(IntOrString::String(s)) => s.clone(),
+        None => port.port.to_string(),
+    }
+}
+
+fn same_service(ck: &Checker<'_, '_>, svc: &ServiceInfo<'_>, out: &mut Vec<Diagnostic>) {
+    let items = ports(ck, svc);
+    for (i, b) in items.iter().enumerate() {
+        let first = items[..i].iter().find(|a| {
+            l4(a.port) == l4(b.port)
+                && target_key(a.port) == target_key(b.port)
+                && a.protocol != b.protocol
+        });
+        let (Some(a), Some(span)) = (first, label_span(b)) else {
+            continue;
+        };
+        let mut d = ck.diagnostic(
+            &META,
+            svc.object,
+            span,
+            format!(
+                "{} and {} of the same Service both target `{}` with different protocols",
+                describe(a),
+                describe(b),
+                target_key(b.port)
+            ),
+        );
+        d.primary.message = format!("{} here", b.protocol.as_str());
+        if let Some(s) = label_span(a) {
+            d.related
+                .push(ck.label(svc.object, s, format!("{} here", a.protocol.as_str())));
+        }
+        d.notes.push("the pod's sidecar builds one inbound chain per target port with one protocol, so one of these declarations is ignored and its traffic handled as the other protocol".into());
+        d.help = Some("serve each protocol on its own container port, or declare both ports `tcp-` when the server multiplexes protocols itself".into());
+        out.push(d);
+    }
+}
+
+fn app_protocol_vs_name(ck: &Checker<'_, '_>, svc: &ServiceInfo<'_>, out: &mut Vec<Diagnostic>) {
+    for item in ports(ck, svc) {
+        let Some(app) = item.port.app_protocol.as_deref() else {
+            continue;
+        };
+        // Port 0 keeps the well-known-port rule from inventing a protocol for the name.
+        let by_name = convert_protocol(
+            PortSpec {
+                port: 0,
+                app_protocol: None,
+                ..spec(item.port)
+            },
+            ck.cx.istio_version,
+        );
+        let contradicts = by_name != Protocol::Unsupported
+            && item.protocol != Protocol::Unsupported
+            && by_name != item.protocol;
+        let node = item
+            .svc
+            .port_nodes
+            .get(item.index)
+            .and_then(|n| n.get("appProtocol"));
+        let (true, Some(node)) = (contradicts, node) else {
+            continue;
+        };
+        let name = item.port.name.as_deref().unwrap_or("");
+        let mut d = ck.diagnostic(
+            &META,
+            svc.object,
+            node.span(),
+            format!(
+                "`appProtocol: {app}` contradicts the port name `{name}`: Istio uses {}, not {}",
+                item.protocol.as_str(),
+                by_name.as_str()
+            ),
+        );
+        d.severity = Severity::Warning;
+        d.primary.message = "wins over the name".into();
+        d.notes.push(
+            "when `appProtocol` is set Istio never looks at the port name (istio-semantics §1.1)"
+                .into(),
+        );
+        d.help = Some(format!(
+            "make them agree: remove `appProtocol`, or rename the port `{}-…`",
+            item.protocol.as_str()
+        ));
+        out.push(d);
+    }
+}
+
+/// The container port number a Service port reaches on `w`.
+fn container_port(w: &Workload<'_>, port: &ServicePort) -> Option<i32> {
+    match &port.target_port {
+        Some(IntOrString::Int(n)) => Some(*n),
+        None => Some(port.port),
+        Some(IntOrString::String(name)) => w
+            .template
+            .spec
+            .iter()
+            .flat_map(|s| s.containers.iter())
+            .flat_map(|c| c.ports.iter().flatten())
+            .find(|p| p.name.as_deref() == Some(name.as_str()))
+            .map(|p| p.container_port),
+    }
+}
+
+fn across_services(
+    ck: &Checker<'_, '_>,
+    w: &Workload<'_>,
+    reported: &mut HashSet<(usize, usize, usize, usize)>,
+    out: &mut Vec<Diagnostic>,
+) {
+    let ns = ck.index.objects[w.object].ns();
+    let selecting: Vec<&ServiceInfo<'_>> = ck
+        .index
+        .services_in(ns)
+        .filter(|s| s.service_type() != "ExternalName" && w.matches(&s.selector()))
+        .collect();
+    if selecting.len() < 2 {
+        return;
+    }
+    let items: Vec<(Item<'_>, Option<i32>)> = selecting
+        .iter()
+        .flat_map(|s| ports(ck, s))
+        .map(|it| {
+            let target = container_port(w, it.port);
+            (it, target)
+        })
+        .collect();
+    for (i, (b, tb)) in items.iter().enumerate() {
+        for (a, ta) in &items[..i] {
+            if a.svc.object == b.svc.object || l4(a.port) != l4(b.port) {
+                continue;
+            }
+            let same_target = ta.is_some() && ta == tb;
+            let why = if same_target && a.protocol != b.protocol {
+                "reach the same container port with different protocols"
+            } else if same_target && a.port.port != b.port.port {
+                "reach the same container port from different Service port numbers"
+            } else if a.port.port == b.port.port && a.protocol != b.protocol {
+                "use the same port number with different protocols"
+            } else {
+                continue;
+            };
+            let key = (a.svc.object, a.index, b.svc.object, b.index);
+            if !reported.insert(key) {
+                continue;
+            }
+            out.extend(cross_diagnostic(ck, w, a, b, why));
+            break;
+        }
+    }
+}
+
+fn cross_diagnostic(
+    ck: &Checker<'_, '_>,
+    w: &Workload<'_>,
+    a: &Item<'_>,
+    b: &Item<'_>,
+    why: &str,
+) -> Option<Diagnostic> {
+    let span = label_span(b)?;
+    let aobj = &ck.index.objects[a.svc.object];
+    let bobj = &ck.index.objects[b.svc.object];
+    let wobj = &ck.index.objects[w.object];
+    let mut d = ck.diagnostic(
+        &META,
+        b.svc.object,
+        span,
+        format!(
+            "{} of Service `{}` and {} of Service `{}` select {} `{}` and {why}",
+            describe(b),
+            bobj.name,
+            describe(a),
+            aobj.name,
+            wobj.kind,
+            wobj.qualified_name()
+        ),
+    );
+    d.severity = Severity::Warning;
+    d.primary.message = "this port".into();
+    if let Some(s) = label_span(a) {
+        d.related
+            .push(ck.label(a.svc.object, s, "the other Service's port"));
+    }
+    let wspan = w
+        .template_node
+        .get("metadata")
+        .map(|m| m.get("labels").unwrap_or(m).span());
+    if let Some(s) = wspan {
+        d.related
+            .push(ck.label(w.object, s, "pods selected by both"));
+    }
+    d.notes.push("a pod's sidecar has one inbound chain per port with one protocol; Services that disagree about it make one of them wrong (istioctl IST0116/IST0137)".into());
+    d.help = Some("give both Services the same port number and protocol for this container port, or select disjoint workloads".into());
+    Some(d)
+}

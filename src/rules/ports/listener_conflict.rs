@@ -1,0 +1,193 @@
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::listeners::{Bind, PortListener, WildcardMatch};
+use crate::rules::{Checker, Rule, RuleMeta};
+use std::collections::BTreeSet;
+
+declare_rule! {
+    /// ## What it does
+    /// Reports two resources that would produce the same wildcard `0.0.0.0:<port>` listener in
+    /// sidecars that see both (exportTo and Sidecar egress hosts, namespaces of the inputs):
+    ///
+    /// - two match-all TCP chains (the catch-alls of MESH103: ExternalName Services on
+    ///   Istio ≤1.20, ServiceEntries without `addresses`): **error**;
+    /// - a match-all TCP chain and an HTTP-class port on the same number (every HTTP Service
+    ///   binds `0.0.0.0:<port>`, §6.1): **warning**.
+    ///
+    /// ## Why is this bad?
+    /// The listener key is `(bind address, port)` (istio-semantics §6.3). Of two catch-all
+    /// TCP chains Istio keeps the first service it processes, in creation-time order, and
+    /// silently drops the other (metric `pilot_conflict_outbound_listener_tcp_over_current_tcp`):
+    /// from the manifests alone one cannot tell which destination the traffic reaches. TCP and
+    /// HTTP on one wildcard port are merged into a sniffing listener: HTTP requests are told
+    /// apart by protocol detection, and everything else goes to the TCP chain.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// apiVersion: networking.istio.io/v1
+    /// kind: ServiceEntry
+    /// metadata: {name: db-a, namespace: shop}
+    /// spec:
+    ///   hosts: [db-a.example.com]
+    ///   resolution: DNS
+    ///   ports: [{number: 5432, name: tcp-pg, protocol: TCP}]
+    /// ---
+    /// apiVersion: networking.istio.io/v1
+    /// kind: ServiceEntry
+    /// metadata: {name: db-b, namespace: shop}
+    /// spec:
+    ///   hosts: [db-b.example.com]
+    ///   resolution: DNS
+    ///   ports: [{number: 5432, name: tcp-pg, protocol: TCP}]
+    /// ```
+    ///
+    /// Use instead: give each ServiceEntry `addresses` (a VIP per destination), or enable DNS
+    /// capture with auto-allocation, or use `tls` with SNI where the traffic is TLS.
+    ///
+    /// ## Fix safety
+    /// No automatic fix: which destination should keep the port is a design decision.
+    ///
+    /// ## References
+    /// - istio-semantics §6.1 (binding), §6.3 (listener conflicts)
+    /// - [Istio: protocol selection](https://istio.io/latest/docs/ops/configuration/traffic-management/protocol-selection/)
+    pub static META = {
+        code: "MESH104",
+        name: "listener-conflict",
+        area: "ports",
+        severity: Error,
+        fix: None,
+        fix_kinds: "display",
+        summary: "Two resources that produce the same wildcard listener on one port in an overlapping scope",
+    };
+}
+
+pub struct ListenerConflict;
+
+impl Rule for ListenerConflict {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+        let listeners = ck.index.listeners(ck.cx);
+        let mut seen_ports = BTreeSet::new();
+        for l in listeners.all.iter().filter(|l| l.is_catch_all()) {
+            if !seen_ports.insert(l.port) {
+                continue;
+            }
+            let on_port: Vec<&PortListener> = listeners
+                .on_port(l.port)
+                .filter(|o| o.is_wildcard() && !o.visible_in.is_empty())
+                .collect();
+            check_port(ck, &on_port, out);
+        }
+    }
+}
+
+fn check_port(ck: &Checker<'_, '_>, on_port: &[&PortListener], out: &mut Vec<Diagnostic>) {
+    let catch_alls: Vec<&PortListener> = on_port
+        .iter()
+        .copied()
+        .filter(|l| l.is_catch_all())
+        .collect();
+    let http: Vec<&PortListener> = on_port
+        .iter()
+        .copied()
+        .filter(|l| l.bind == Bind::Wildcard(WildcardMatch::Host))
+        .collect();
+    for (i, l) in catch_alls.iter().enumerate() {
+        // The first of two catch-alls in input order carries no finding; the later one does.
+        if let Some(first) = catch_alls[..i].iter().find(|f| f.overlaps(l)) {
+            out.extend(tcp_over_tcp(ck, l, first));
+        }
+        let merged: Vec<&PortListener> = http.iter().copied().filter(|h| h.overlaps(l)).collect();
+        if !merged.is_empty() {
+            out.extend(tcp_and_http(ck, l, &merged));
+        }
+    }
+}
+
+fn common(a: &PortListener, b: &PortListener) -> String {
+    let list: Vec<String> = a
+        .visible_in
+        .iter()
+        .filter(|n| b.is_visible_in(n))
+        .map(|n| format!("`{n}`"))
+        .collect();
+    list.join(", ")
+}
+
+fn tcp_over_tcp(
+    ck: &Checker<'_, '_>,
+    l: &PortListener,
+    first: &PortListener,
+) -> Option<Diagnostic> {
+    let node = l.label_node(ck.index)?;
+    let me = &ck.index.objects[l.object];
+    let other = &ck.index.objects[first.object];
+    let mut d = ck.diagnostic(
+        &META,
+        l.object,
+        node.span(),
+        format!(
+            "{} `{}` and {} `{}` both claim every connection on `0.0.0.0:{}`",
+            me.kind,
+            me.qualified_name(),
+            other.kind,
+            other.qualified_name(),
+            l.port
+        ),
+    );
+    d.primary.message = "second match-all TCP chain".into();
+    if let Some(n) = first.label_node(ck.index) {
+        d.related.push(ck.label(
+            first.object,
+            n.span(),
+            "first match-all TCP chain on this port",
+        ));
+    }
+    d.notes.push(format!(
+        "sidecars in {} get both; two TCP chains without a match conflict, and Istio keeps the service it processes first (creation-time order) and drops the other (istio-semantics §6.3), so which destination wins is not visible in the manifests",
+        common(l, first)
+    ));
+    d.help = Some("give the ServiceEntries `addresses`, use different ports, scope them with `exportTo`, or remove the ExternalName port".into());
+    Some(d)
+}
+
+fn tcp_and_http(
+    ck: &Checker<'_, '_>,
+    l: &PortListener,
+    http: &[&PortListener],
+) -> Option<Diagnostic> {
+    let node = l.label_node(ck.index)?;
+    let me = &ck.index.objects[l.object];
+    let mut d = ck.diagnostic(
+        &META,
+        l.object,
+        node.span(),
+        format!(
+            "the match-all TCP chain of {} `{}` and HTTP port {} share the wildcard listener `0.0.0.0:{}`",
+            me.kind,
+            me.qualified_name(),
+            l.port,
+            l.port
+        ),
+    );
+    d.severity = Severity::Warning;
+    d.primary.message = "match-all TCP chain".into();
+    for h in http {
+        if let Some(n) = h.label_node(ck.index) {
+            let o = &ck.index.objects[h.object];
+            d.related.push(ck.label(
+                h.object,
+                n.span(),
+                format!("HTTP port of {} `{}`", o.kind, o.qualified_name()),
+            ));
+        }
+    }
+    d.notes.push(format!(
+        "HTTP ports always bind `0.0.0.0:<port>`; with a TCP chain on the same key the listener becomes a sniffing one (istio-semantics §6.3): HTTP is recognised by protocol detection, everything else goes to the TCP catch-all. Seen together in {}",
+        common(l, http[0])
+    ));
+    d.help = Some("use different port numbers for the TCP destination and the HTTP Services, or give the ServiceEntry `addresses`".into());
+    Some(d)
+}
