@@ -7,6 +7,9 @@ pub use detect::parse_mesh_config_text;
 mod suppress;
 
 use crate::diagnostic::Diagnostic;
+use crate::model::host_refs::host_refs;
+use crate::model::hosts::HostRegistry;
+use crate::model::listeners::Listeners;
 use crate::model::{LintContext, MeshIndex};
 use crate::parse::{parse_file, ParsedFile};
 use crate::rules::{self, Checker, RuleSelection, Selector};
@@ -51,11 +54,17 @@ pub fn lint(files: &Files, opts: &LintOptions) -> LintResult {
     let mut context = opts.context.clone();
     let index = MeshIndex::build(&parsed, &context, &opts.limits);
     detect::context_from_inputs(&index, &mut context);
+    let hosts = HostRegistry::build(&index, &context);
+    let host_refs = host_refs(&index);
+    let listeners = Listeners::build(&index, &context);
     let ck = Checker {
         files,
         parsed: &parsed,
         index: &index,
         cx: &context,
+        hosts: &hosts,
+        host_refs: &host_refs,
+        listeners: &listeners,
     };
     let mut diagnostics: Vec<Diagnostic> = rules::all()
         .par_iter()

@@ -127,6 +127,10 @@ pub struct HostRegistry {
     wildcards: Vec<usize>,
     /// Service name → Service entries in every namespace (for MESH303 candidates).
     by_service_name: HashMap<String, Vec<usize>>,
+    /// DestinationRules (indices into [`MeshIndex::destination_rules`]) by their host resolved
+    /// in their own namespace; wildcard hosts apart, matched on lookup.
+    rules_exact: HashMap<String, Vec<usize>>,
+    rules_wildcard: Vec<(String, usize)>,
 }
 
 /// The result of looking a resolved host up from a rule's namespace.
@@ -203,7 +207,29 @@ impl HostRegistry {
                 });
             }
         }
+        for (i, dr) in index.destination_rules.iter().enumerate() {
+            let resolved = resolve(&dr.spec.host, index.objects[dr.object].ns(), &reg.domain);
+            if resolved.starts_with('*') {
+                reg.rules_wildcard.push((resolved, i));
+            } else {
+                reg.rules_exact.entry(resolved).or_default().push(i);
+            }
+        }
         reg
+    }
+
+    /// DestinationRules whose host (resolved in the rule's own namespace) matches the resolved
+    /// `host`, in input order.
+    pub fn destination_rules_for(&self, host: &str) -> Vec<usize> {
+        let mut out: Vec<usize> = self.rules_exact.get(host).cloned().unwrap_or_default();
+        out.extend(
+            self.rules_wildcard
+                .iter()
+                .filter(|(entry, _)| host_matches(entry, host))
+                .map(|&(_, i)| i),
+        );
+        out.sort_unstable();
+        out
     }
 
     fn push(&mut self, entry: HostEntry) {

@@ -1,9 +1,6 @@
 //! The mesh index: every object, plus lookups by kind, name, namespace and port. Built once;
 //! cross-resource rules are lookups here, never nested loops over all objects.
 
-use super::host_refs::{host_refs, HostRef};
-use super::hosts::HostRegistry;
-use super::listeners::Listeners;
 use super::object::{is_cluster_scoped, string_map, Object, ObjectRef};
 use super::workload::{template_path, Workload};
 use super::LintContext;
@@ -12,7 +9,6 @@ use k8s_openapi::api::core::v1::Service;
 use mesh_lint_kube::{istio, k8s_openapi};
 use mesh_lint_yaml::{Budget, DeError, Limits, Node, Span};
 use std::collections::{BTreeMap, HashMap};
-use std::sync::OnceLock;
 
 /// A known kind whose fields do not have the shape mesh-lint reads (MESH002).
 #[derive(Debug, Clone)]
@@ -95,11 +91,6 @@ pub struct MeshIndex<'a> {
     services_by_ns: HashMap<String, Vec<usize>>,
     services_by_port: HashMap<i32, Vec<usize>>,
     workloads_by_ns: HashMap<String, Vec<usize>>,
-    /// Built on first use, after context detection (see [`MeshIndex::hosts`]).
-    hosts: OnceLock<HostRegistry>,
-    /// The outbound listener model, built on first use: it needs the context detected from the
-    /// inputs after the index is built (Istio version, MeshConfig).
-    listeners: OnceLock<Listeners>,
 }
 
 impl<'a> MeshIndex<'a> {
@@ -309,26 +300,6 @@ impl<'a> MeshIndex<'a> {
         let selector = svc.selector();
         let ns = self.objects[svc.object].ns().to_owned();
         self.workloads_in(&ns).filter(move |w| w.matches(&selector))
-    }
-
-    /// Every host the inputs define (Service FQDNs, ServiceEntry hosts) with its exportTo
-    /// scope. Built once, with the first context asked for: the run's context after
-    /// detection from the inputs.
-    pub fn hosts(&self, cx: &LintContext) -> &HostRegistry {
-        self.hosts.get_or_init(|| HostRegistry::build(self, cx))
-    }
-
-    /// Every host-bearing field of VirtualServices, DestinationRules and ServiceEntries.
-    /// Walked on each call (cheap): caching tree nodes here would make the index invariant
-    /// in its lifetime.
-    pub fn host_refs(&self) -> Vec<HostRef<'a>> {
-        host_refs(self)
-    }
-
-    /// The listener model (§6) for this run's context. Every rule passes the same `cx`, so the
-    /// first call builds it and later calls share it.
-    pub fn listeners(&self, cx: &LintContext) -> &Listeners {
-        self.listeners.get_or_init(|| Listeners::build(self, cx))
     }
 
     /// Looks an object up by kind, namespace and name.

@@ -1,16 +1,26 @@
 use super::RuleMeta;
 use crate::diagnostic::{Diagnostic, Label};
+use crate::model::host_refs::HostRef;
+use crate::model::hosts::HostRegistry;
+use crate::model::listeners::Listeners;
 use crate::model::{LintContext, MeshIndex, ObjectRef};
 use crate::parse::ParsedFile;
 use crate::source::Files;
 use mesh_lint_yaml::Span;
 
-/// What a rule may read: the inputs, the index and the context.
+/// What a rule may read: the inputs, the index, the context, and the models that depend on
+/// the context (built once per run, after the context was read from the inputs).
 pub struct Checker<'c, 'a> {
     pub files: &'c Files,
     pub parsed: &'a [ParsedFile],
     pub index: &'c MeshIndex<'a>,
     pub cx: &'c LintContext,
+    /// Every host the inputs define, with its exportTo scope (§3, §4).
+    pub hosts: &'c HostRegistry,
+    /// Every host-bearing field of VirtualServices, DestinationRules and ServiceEntries.
+    pub host_refs: &'c [HostRef<'a>],
+    /// The outbound listener each Service and ServiceEntry port produces (§6).
+    pub listeners: &'c Listeners,
 }
 
 impl Checker<'_, '_> {

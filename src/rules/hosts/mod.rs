@@ -21,7 +21,7 @@ fn rule_ns<'c>(ck: &'c Checker<'_, '_>, r: &HostRef<'_>) -> &'c str {
 }
 
 fn registry<'c>(ck: &'c Checker<'_, '_>) -> &'c HostRegistry {
-    ck.index.hosts(ck.cx)
+    ck.hosts
 }
 
 /// An edit replacing a host scalar's value, keeping its quoting: only the bytes between the

@@ -1,7 +1,7 @@
 use super::rule_ns;
 use crate::diagnostic::Diagnostic;
 use crate::model::host_refs::HostRef;
-use crate::model::hosts::{classify, host_matches, resolve, HostForm};
+use crate::model::hosts::{classify, resolve, HostForm};
 use crate::rules::{Checker, Rule, RuleMeta};
 
 declare_rule! {
@@ -62,7 +62,7 @@ impl Rule for UnknownSubset {
     }
 
     fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
-        for r in &ck.index.host_refs() {
+        for r in ck.host_refs {
             if let Some(d) = check(ck, r) {
                 out.push(d);
             }
@@ -84,13 +84,10 @@ fn check(ck: &Checker<'_, '_>, r: &HostRef<'_>) -> Option<Diagnostic> {
     let domain = &ck.cx.cluster_domain;
     let resolved = resolve(r.host, rule_ns(ck, r), domain);
     let rules: Vec<_> = ck
-        .index
-        .destination_rules
-        .iter()
-        .filter(|dr| {
-            let dr_ns = ck.index.objects[dr.object].ns();
-            host_matches(&resolve(&dr.spec.host, dr_ns, domain), &resolved)
-        })
+        .hosts
+        .destination_rules_for(&resolved)
+        .into_iter()
+        .map(|i| &ck.index.destination_rules[i])
         .collect();
     if rules
         .iter()

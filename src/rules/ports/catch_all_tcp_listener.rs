@@ -102,7 +102,7 @@ impl Rule for CatchAllTcpListener {
     }
 
     fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
-        let listeners = ck.index.listeners(ck.cx);
+        let listeners = ck.listeners;
         for l in listeners.all.iter().filter(|l| l.is_catch_all()) {
             let victims: Vec<&PortListener> = listeners
                 .on_port(l.port)

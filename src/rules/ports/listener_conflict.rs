@@ -68,7 +68,7 @@ impl Rule for ListenerConflict {
     }
 
     fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
-        let listeners = ck.index.listeners(ck.cx);
+        let listeners = ck.listeners;
         let mut seen_ports = BTreeSet::new();
         for l in listeners.all.iter().filter(|l| l.is_catch_all()) {
             if !seen_ports.insert(l.port) {
