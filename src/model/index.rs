@@ -146,10 +146,11 @@ impl<'a> MeshIndex<'a> {
             Ok(spec) => spec,
             Err(err) => return self.invalid(id, "", err),
         };
-        let port_nodes = node
+        let port_nodes: Vec<Node<'a>> = node
             .at_keys("spec.ports")
             .map(|p| p.items().collect())
             .unwrap_or_default();
+        self.check_l4_protocols(id, &port_nodes);
         let ns = self.objects[id].ns().to_owned();
         let idx = self.services.len();
         for port in spec.spec.iter().flat_map(|s| s.ports.iter().flatten()) {
@@ -164,6 +165,29 @@ impl<'a> MeshIndex<'a> {
             spec,
             port_nodes,
         });
+    }
+
+    /// The API server accepts only TCP, UDP and SCTP as a port's `protocol`; users often write
+    /// the application protocol there (`HTTP`), which belongs in the name or `appProtocol`.
+    fn check_l4_protocols(&mut self, id: ObjectRef, port_nodes: &[Node<'a>]) {
+        for (i, port) in port_nodes.iter().enumerate() {
+            let Some(value) = port.get("protocol") else {
+                continue;
+            };
+            let Some(text) = value.as_str() else { continue };
+            if matches!(text, "TCP" | "UDP" | "SCTP") {
+                continue;
+            }
+            self.invalid.push(InvalidObject {
+                object: id,
+                path: format!("spec.ports[{i}].protocol"),
+                span: value.span(),
+                message: format!(
+                    "unsupported value `{text}`: the L4 protocol is TCP, UDP or SCTP; the application protocol goes in the port name or `appProtocol`"
+                ),
+                budget_exceeded: false,
+            });
+        }
     }
 
     fn add_namespace(&mut self, id: ObjectRef, node: Node<'a>, budget: &mut Budget) {

@@ -233,8 +233,17 @@ impl Listeners {
                 p => Protocol::parse(p),
             };
             let class = protocol.listener_class();
-            let (bind, why) =
-                service_entry_bind(&se.spec, self.dns_auto_allocation, protocol, class);
+            let allocated = obj
+                .node
+                .at_keys("status.addresses")
+                .is_some_and(|a| !a.is_empty());
+            let (bind, why) = service_entry_bind(
+                &se.spec,
+                self.dns_auto_allocation,
+                allocated,
+                protocol,
+                class,
+            );
             let number = i32::try_from(port.number).unwrap_or(0);
             let visible_in = scopes.visible_in(index, &scope, obj.ns(), &se.spec.hosts, number);
             self.push(PortListener {
@@ -316,6 +325,7 @@ fn service_bind(
 fn service_entry_bind(
     se: &ServiceEntrySpec,
     auto_allocation: bool,
+    allocated: bool,
     protocol: Protocol,
     class: ListenerClass,
 ) -> (Bind, &'static str) {
@@ -346,8 +356,9 @@ fn service_entry_bind(
     }
     // istiod allocates addresses only for non-wildcard hosts with resolution other than NONE
     // (serviceentry controller `autoAllocateIPs`; inference for the 1.25+ allocator).
+    // `status.addresses` in the inputs shows istiod did allocate, whatever our inference says.
     let allocatable = resolution != "NONE" && se.hosts.iter().all(|h| !h.starts_with('*'));
-    if auto_allocation && allocatable {
+    if auto_allocation && (allocatable || allocated) {
         return (
             Bind::Vip,
             "proxies with DNS capture bind the auto-allocated address",

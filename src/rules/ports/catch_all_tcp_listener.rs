@@ -141,7 +141,8 @@ fn report(ck: &Checker<'_, '_>, l: &PortListener, victims: &[&PortListener]) -> 
             .iter()
             .any(|n| n != own && (l.is_visible_in(n) || !ck.index.namespaces.contains_key(n))),
     };
-    if victims.is_empty() && !reaches_beyond_own {
+    // Own-namespace sidecars have the listener too: only a resource no sidecar sees is silent.
+    if victims.is_empty() && !reaches_beyond_own && !l.is_visible_in(own) {
         return None;
     }
     let node = l.label_node(ck.index)?;

@@ -114,8 +114,14 @@ fn spec(port: &ServicePort) -> PortSpec<'_> {
     }
 }
 
+/// The L4 protocol as Kubernetes knows it: UDP, SCTP, else TCP (an invalid value such as
+/// `HTTP` is MESH002's to report; here it is compared as the TCP it would be written as).
 fn l4(port: &ServicePort) -> &str {
-    port.protocol.as_deref().unwrap_or("TCP")
+    match port.protocol.as_deref() {
+        Some("UDP") => "UDP",
+        Some("SCTP") => "SCTP",
+        _ => "TCP",
+    }
 }
 
 fn label_span(item: &Item<'_>) -> Option<mesh_lint_yaml::Span> {
