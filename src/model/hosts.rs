@@ -250,7 +250,15 @@ impl HostRegistry {
             .wildcards
             .iter()
             .filter(|&&i| host_matches(&self.entries[i].host, host));
-        for &i in exact.chain(wild) {
+        // A wildcard host (a DestinationRule for `*.ns.svc.cluster.local`) applies to every
+        // entry it covers; such lookups are rare, so a scan is fine.
+        let covered = (0..self.entries.len())
+            .filter(|&i| host.starts_with('*') && host_matches(host, &self.entries[i].host));
+        let mut seen = std::collections::HashSet::new();
+        for i in exact.copied().chain(wild.copied()).chain(covered) {
+            if !seen.insert(i) {
+                continue;
+            }
             let e = &self.entries[i];
             if e.is_visible_in(from_ns) {
                 out.visible.push(e);

@@ -9,14 +9,16 @@ declare_rule! {
     /// Reports a route destination, mirror or DestinationRule `host` that matches no Service
     /// or ServiceEntry visible to the rule's namespace:
     /// - a host under the cluster domain (`name.ns.svc.<domain>`, or a short host expanded to
-    ///   it) when the namespace `ns` is among the inputs (a Namespace object or any object in
-    ///   it) and no Service `ns/name` is, or the Service is not exported to the rule's
-    ///   namespace;
+    ///   it) when the inputs hold namespace `ns`'s manifests (the rule is written into `ns`, or
+    ///   the inputs define a Service in it) but no Service `ns/name`, or the Service is not
+    ///   exported to the rule's namespace;
     /// - any other host that a ServiceEntry in the inputs defines but does not export to the
     ///   rule's namespace.
     ///
     /// Hosts in namespaces the inputs do not cover are not reported, so linting part of a
-    /// repository does not drown in noise. Short hosts whose Service lives in another
+    /// repository does not drown in noise; nor hosts naming a Service that the inputs define
+    /// without `metadata.namespace` (kustomize bases, Helm output), whose namespace is only
+    /// decided when it is applied. Short hosts whose Service lives in another
     /// namespace are MESH303, dotted partial names MESH302.
     ///
     /// ## Why is this bad?
@@ -102,7 +104,16 @@ fn check(ck: &Checker<'_, '_>, r: &HostRef<'_>) -> Option<Diagnostic> {
     if form == HostForm::Short && reg.services_named(r.host).next().is_some() {
         return None; // MESH303
     }
-    let target_ns_known = cluster.is_some_and(|(_, t)| ck.index.namespaces.contains_key(t));
+    // A Service of that name without `metadata.namespace` (kustomize bases, Helm output) gets
+    // its namespace when applied: it may well be the one this host names.
+    let unplaced = |name: &str| {
+        reg.services_named(name)
+            .any(|e| !ck.index.objects[e.object].namespace_explicit)
+    };
+    if cluster.is_some_and(|(name, _)| unplaced(name)) {
+        return None;
+    }
+    let target_ns_known = cluster.is_some_and(|(_, t)| namespace_covered(ck, r, t));
     if found.hidden.is_empty() && !target_ns_known {
         return None;
     }
@@ -144,6 +155,20 @@ fn check(ck: &Checker<'_, '_>, r: &HostRef<'_>) -> Option<Diagnostic> {
         d.help = Some("check the Service name and namespace, or add the Service".into());
     }
     Some(d)
+}
+
+/// Whether the inputs hold namespace `ns`'s manifests: the rule itself is written into it, or
+/// the inputs define a Service in it. A Namespace object, a lone AuthorizationPolicy or a
+/// defaulted namespace says nothing about which Services exist there (kustomize bases name
+/// their Services only at build time).
+fn namespace_covered(ck: &Checker<'_, '_>, r: &HostRef<'_>, ns: &str) -> bool {
+    let rule = &ck.index.objects[r.object];
+    if rule.namespace_explicit && rule.ns() == ns {
+        return true;
+    }
+    ck.index
+        .services_in(ns)
+        .any(|s| ck.index.objects[s.object].namespace_explicit)
 }
 
 fn scope_words(scope: &crate::model::visibility::ExportScope) -> String {
