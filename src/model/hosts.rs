@@ -252,8 +252,12 @@ impl HostRegistry {
             .filter(|&&i| host_matches(&self.entries[i].host, host));
         // A wildcard host (a DestinationRule for `*.ns.svc.cluster.local`) applies to every
         // entry it covers; such lookups are rare, so a scan is fine.
-        let covered = (0..self.entries.len())
-            .filter(|&i| host.starts_with('*') && host_matches(host, &self.entries[i].host));
+        let scan = if host.starts_with('*') {
+            self.entries.len()
+        } else {
+            0
+        };
+        let covered = (0..scan).filter(|&i| host_matches(host, &self.entries[i].host));
         let mut seen = std::collections::HashSet::new();
         for i in exact.copied().chain(wild.copied()).chain(covered) {
             if !seen.insert(i) {

@@ -26,6 +26,8 @@ pub struct InvalidObject {
 #[derive(Debug)]
 pub struct ServiceInfo<'a> {
     pub object: ObjectRef,
+    /// Its position in [`MeshIndex::services`].
+    pub id: usize,
     pub spec: Service,
     /// `spec.ports` items in order, for pointing at a port.
     pub port_nodes: Vec<Node<'a>>,
@@ -91,6 +93,9 @@ pub struct MeshIndex<'a> {
     services_by_ns: HashMap<String, Vec<usize>>,
     services_by_port: HashMap<i32, Vec<usize>>,
     workloads_by_ns: HashMap<String, Vec<usize>>,
+    /// Per Service, the workloads its selector matches; per workload, the Services selecting it.
+    service_workloads: Vec<Vec<usize>>,
+    workload_services: Vec<Vec<usize>>,
 }
 
 impl<'a> MeshIndex<'a> {
@@ -109,7 +114,42 @@ impl<'a> MeshIndex<'a> {
                 }
             }
         }
+        index.link_selectors();
         index
+    }
+
+    /// Matches every Service selector against the pod-template labels of the workloads in its
+    /// namespace once, through an inverted `(namespace, label)` index, so selection is a lookup
+    /// for every rule instead of a scan of the namespace per Service.
+    fn link_selectors(&mut self) {
+        let mut by_label: HashMap<(&str, &str, &str), Vec<usize>> = HashMap::new();
+        for (wi, w) in self.workloads.iter().enumerate() {
+            let ns = self.objects[w.object].ns();
+            for (k, v) in &w.labels {
+                by_label.entry((ns, k, v)).or_default().push(wi);
+            }
+        }
+        let mut service_workloads = vec![Vec::new(); self.services.len()];
+        let mut workload_services = vec![Vec::new(); self.workloads.len()];
+        for (si, svc) in self.services.iter().enumerate() {
+            let selector = svc.selector();
+            let ns = self.objects[svc.object].ns();
+            let lists: Option<Vec<&Vec<usize>>> = selector
+                .iter()
+                .map(|(k, v)| by_label.get(&(ns, k.as_str(), v.as_str())))
+                .collect();
+            let Some(shortest) = lists.and_then(|l| l.into_iter().min_by_key(|l| l.len())) else {
+                continue;
+            };
+            for &wi in shortest {
+                if self.workloads[wi].matches(&selector) {
+                    service_workloads[si].push(wi);
+                    workload_services[wi].push(si);
+                }
+            }
+        }
+        self.service_workloads = service_workloads;
+        self.workload_services = workload_services;
     }
 
     fn add(&mut self, object: Object<'a>, budget: &mut Budget) {
@@ -161,6 +201,7 @@ impl<'a> MeshIndex<'a> {
         }
         self.services_by_ns.entry(ns).or_default().push(idx);
         self.services.push(ServiceInfo {
+            id: idx,
             object: id,
             spec,
             port_nodes,
@@ -232,6 +273,7 @@ impl<'a> MeshIndex<'a> {
             .or_default()
             .push(self.workloads.len());
         self.workloads.push(Workload {
+            id: self.workloads.len(),
             object: id,
             template_node,
             template_path: path,
@@ -321,9 +363,19 @@ impl<'a> MeshIndex<'a> {
         &'s self,
         svc: &ServiceInfo<'a>,
     ) -> impl Iterator<Item = &'s Workload<'a>> + 's {
-        let selector = svc.selector();
-        let ns = self.objects[svc.object].ns().to_owned();
-        self.workloads_in(&ns).filter(move |w| w.matches(&selector))
+        self.service_workloads[svc.id]
+            .iter()
+            .map(|&w| &self.workloads[w])
+    }
+
+    /// The Services whose selector matches the workload's pod-template labels.
+    pub fn services_selecting<'s>(
+        &'s self,
+        w: &Workload<'a>,
+    ) -> impl Iterator<Item = &'s ServiceInfo<'a>> + 's {
+        self.workload_services[w.id]
+            .iter()
+            .map(|&s| &self.services[s])
     }
 
     /// Looks an object up by kind, namespace and name.

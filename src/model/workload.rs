@@ -29,6 +29,8 @@ pub fn template_path(kind: &str) -> Option<&'static str> {
 #[derive(Debug)]
 pub struct Workload<'a> {
     pub object: ObjectRef,
+    /// Its position in [`crate::model::MeshIndex::workloads`].
+    pub id: usize,
     /// The pod template node (the object node for a Pod).
     pub template_node: Node<'a>,
     /// The dotted path from the object to the template (`""` for a Pod).

@@ -259,11 +259,10 @@ fn across_services(
     reported: &mut HashSet<(usize, usize, usize, usize)>,
     out: &mut Vec<Diagnostic>,
 ) {
-    let ns = ck.index.objects[w.object].ns();
     let selecting: Vec<&ServiceInfo<'_>> = ck
         .index
-        .services_in(ns)
-        .filter(|s| s.service_type() != "ExternalName" && w.matches(&s.selector()))
+        .services_selecting(w)
+        .filter(|s| s.service_type() != "ExternalName")
         .collect();
     if selecting.len() < 2 {
         return;
