@@ -66,11 +66,7 @@ impl Rule for DestinationPortRequired {
     }
 
     fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
-        for r in ck.host_refs {
-            if let Some(d) = check(ck, r) {
-                out.push(d);
-            }
-        }
+        super::check_each_ref(ck, out, check);
     }
 }
 

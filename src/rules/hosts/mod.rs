@@ -20,6 +20,15 @@ fn rule_ns<'c>(ck: &'c Checker<'_, '_>, r: &HostRef<'_>) -> &'c str {
     ck.index.objects[r.object].ns()
 }
 
+/// Runs a per-reference check over every host-bearing field: the walk all host rules share.
+fn check_each_ref(
+    ck: &Checker<'_, '_>,
+    out: &mut Vec<crate::diagnostic::Diagnostic>,
+    check: fn(&Checker<'_, '_>, &HostRef<'_>) -> Option<crate::diagnostic::Diagnostic>,
+) {
+    out.extend(ck.host_refs.iter().filter_map(|r| check(ck, r)));
+}
+
 fn registry<'c>(ck: &'c Checker<'_, '_>) -> &'c HostRegistry {
     ck.hosts
 }

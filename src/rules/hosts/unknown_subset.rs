@@ -62,11 +62,7 @@ impl Rule for UnknownSubset {
     }
 
     fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
-        for r in ck.host_refs {
-            if let Some(d) = check(ck, r) {
-                out.push(d);
-            }
-        }
+        super::check_each_ref(ck, out, check);
     }
 }
 
