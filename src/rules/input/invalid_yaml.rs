@@ -169,7 +169,10 @@ fn syntax_finding(
             "fix the syntax at this position; `kubectl apply` rejects this document too",
         ),
         ParseErrorKind::TooDeep => (
-            format!("YAML nests too deeply: {message}"),
+            format!(
+                "YAML nests deeper than {} levels",
+                mesh_lint_yaml::Limits::default().max_depth
+            ),
             "Kubernetes manifests never need this depth; check for runaway brackets or indentation",
         ),
         ParseErrorKind::BadAlias => (
