@@ -183,10 +183,17 @@ fn named_workload(message: &str) -> Option<String> {
 
 #[test]
 fn agrees_with_istioctl_analyze_where_rules_overlap() {
-    let cases: Vec<serde_json::Value> = serde_json::from_str(
-        &std::fs::read_to_string(corpus().join("cases.json")).expect("shared/ beside the repo"),
-    )
-    .unwrap();
+    // The corpus lives in the workspace's shared/ folder beside the repository. CI always has
+    // it (and must run this); a plain clone elsewhere does not, and says so instead of failing.
+    let Ok(text) = std::fs::read_to_string(corpus().join("cases.json")) else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have shared/ beside the repository"
+        );
+        eprintln!("peer suite not run: {} not found", corpus().display());
+        return;
+    };
+    let cases: Vec<serde_json::Value> = serde_json::from_str(&text).unwrap();
     let mut report = Vec::new();
     let mut disagreements = Vec::new();
     for case in &cases {
