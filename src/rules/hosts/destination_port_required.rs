@@ -45,7 +45,7 @@ declare_rule! {
     /// which one is meant is for you to decide.
     ///
     /// ## References
-    /// - istio-semantics §2.3 (IST0112, `GetDestinationCluster` at runtime)
+    /// - Istio source: istioctl's analyzers under `pkg/config/analysis/analyzers/` (IST0112, `GetDestinationCluster` at runtime)
     /// - [Istio: Destination `port`](https://istio.io/latest/docs/reference/config/networking/virtual-service/#Destination)
     pub static META = {
         code: "MESH306",

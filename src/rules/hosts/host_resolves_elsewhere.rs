@@ -52,8 +52,8 @@ declare_rule! {
     /// edit is offered.
     ///
     /// ## References
-    /// - istio-semantics §3.1 (the namespace of the rule, not the service)
-    /// - istioctl analyze IST0101 (ReferencedResourceNotFound), §2.3
+    /// - Istio source: `pilot/pkg/model/config.go` ResolveShortnameToFQDN (the namespace of the rule, not the service)
+    /// - istioctl analyze IST0101 (ReferencedResourceNotFound)
     pub static META = {
         code: "MESH303",
         name: "host-resolves-elsewhere",

@@ -10,7 +10,7 @@ declare_rule! {
     ///
     /// ## Why is this bad?
     /// Istio routes by name: Services are known as `name.namespace.svc.<domain>`, ServiceEntry
-    /// hosts by their names. An IP in these fields is used literally (§3.1), so it matches no
+    /// hosts by their names. An IP in these fields is used literally (`ResolveShortnameToFQDN` returns IPs unchanged), so it matches no
     /// Service, bypasses the per-host policies written for the name, and breaks as soon as the
     /// address changes (pod and ClusterIP addresses are not stable). ServiceEntry addresses
     /// belong in `addresses`, with a name in `hosts`.
@@ -40,7 +40,7 @@ declare_rule! {
     /// No fix: the right name is not in the manifests.
     ///
     /// ## References
-    /// - istio-semantics §3.1 (IP addresses are returned unchanged)
+    /// - Istio source: `pilot/pkg/model/config.go` ResolveShortnameToFQDN (IP addresses are returned unchanged)
     /// - [Istio: ServiceEntry `hosts` and `addresses`](https://istio.io/latest/docs/reference/config/networking/service-entry/#ServiceEntry)
     pub static META = {
         code: "MESH305",

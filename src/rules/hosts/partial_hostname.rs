@@ -41,7 +41,7 @@ declare_rule! {
     /// applying to traffic it never touched before, which is the intent but changes behaviour.
     ///
     /// ## References
-    /// - istio-semantics §3.1 (dotted names are literal) and §3.3 (cluster domain)
+    /// - Istio source: `pilot/pkg/model/config.go` ResolveShortnameToFQDN (dotted names are literal); cluster domain: istiod `--domain`, default `cluster.local`
     /// - [Istio: DestinationRule `host`](https://istio.io/latest/docs/reference/config/networking/destination-rule/#DestinationRule)
     pub static META = {
         code: "MESH302",

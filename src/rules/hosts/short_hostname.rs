@@ -46,7 +46,7 @@ declare_rule! {
     /// an IstioOperator's `values.global.proxy.clusterDomain` in the inputs.
     ///
     /// ## References
-    /// - istio-semantics §3.1 (`ResolveShortnameToFQDN`) and §3.2 (where it applies)
+    /// - Istio source: `pilot/pkg/model/config.go` ResolveShortnameToFQDN; where it applies: `pilot/pkg/model/virtualservice.go` ResolveVirtualServiceShortnames, `push_context.go` setDestinationRules
     /// - [Istio: VirtualService `hosts`](https://istio.io/latest/docs/reference/config/networking/virtual-service/#VirtualService)
     /// - [Istio: DestinationRule `host`](https://istio.io/latest/docs/reference/config/networking/destination-rule/#DestinationRule)
     pub static META = {

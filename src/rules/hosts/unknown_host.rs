@@ -50,8 +50,8 @@ declare_rule! {
     /// No fix: mesh-lint cannot know which host was meant.
     ///
     /// ## References
-    /// - istio-semantics §2.3 (IST0101 for VirtualService destinations, IST0174 for
-    ///   DestinationRule hosts) and §4.3 (exportTo defaults)
+    /// - Istio source: istioctl's analyzers under `pkg/config/analysis/analyzers/` (IST0101 for VirtualService destinations, IST0174 for
+    ///   DestinationRule hosts); exportTo defaults: `pilot/pkg/model/push_context.go`
     pub static META = {
         code: "MESH304",
         name: "unknown-host",

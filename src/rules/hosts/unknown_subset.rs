@@ -41,7 +41,7 @@ declare_rule! {
     /// No fix.
     ///
     /// ## References
-    /// - istio-semantics §2.3 (IST0101 `host+subset in destinationrule`) and §4.4
+    /// - Istio source: istioctl's analyzers under `pkg/config/analysis/analyzers/` (IST0101 `host+subset in destinationrule`); DestinationRule lookup: `pilot/pkg/model/push_context.go` destinationRule
     /// - [Istio: Destination `subset`](https://istio.io/latest/docs/reference/config/networking/virtual-service/#Destination)
     pub static META = {
         code: "MESH307",

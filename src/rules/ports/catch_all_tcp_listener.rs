@@ -30,15 +30,16 @@ declare_rule! {
     /// its clients reaching pods by IP on that port are routed to the wrong place. Each such
     /// Service gets a secondary label. Headless Services are exempt: their pods get
     /// per-endpoint `podIP:port` listeners that win over the wildcard. Otherwise the finding is
-    /// a **warning**, and nothing is reported when the resource is exported to its own
-    /// namespace only and no Service there is affected.
+    /// a **warning**: connections on that port to addresses the mesh does not know are still
+    /// captured, in the resource's own namespace at least. Nothing is reported only when no
+    /// sidecar sees the resource (`exportTo: ["~"]`).
     ///
     /// ## Why is this bad?
     /// Envoy hands a redirected connection to the listener bound to its original destination,
-    /// else to a wildcard listener on the same port (istio-semantics §6.1). A catch-all chain
+    /// else to a wildcard listener on the same port (Istio source: `pilot/pkg/networking/core/listener.go` buildSidecarOutboundListener). A catch-all chain
     /// there proxies every such connection, pod-to-pod traffic by IP included, to the
-    /// ExternalName target or ServiceEntry host instead of letting it pass through (§6.2,
-    /// §6.4). The seeds' outage: an ExternalName Service with port 5701 in namespace `app`
+    /// ExternalName target or ServiceEntry host instead of letting it pass through (the
+    /// per-kind conversions in `pilot/pkg/serviceregistry/{kube,serviceentry}/conversion.go`). The seeds' outage: an ExternalName Service with port 5701 in namespace `app`
     /// sent the Hazelcast members of another namespace, which talk to each other by pod IP,
     /// to an unrelated service. Istio's own help text for `ENABLE_EXTERNAL_NAME_ALIAS`: "If it
     /// is a TCP port, all traffic on that port will be matched, which can have disastrous
@@ -79,7 +80,7 @@ declare_rule! {
     /// in the resource's own namespace, where exporting locally does not help.
     ///
     /// ## References
-    /// - istio-semantics §6.1, §6.2, §6.4 (listener binding, per-kind table, the 5701 hijack), §4.3 (exportTo), §5 (Sidecar)
+    /// - Istio source: `pilot/pkg/networking/core/listener.go` buildSidecarOutboundListener; `pilot/pkg/serviceregistry/{kube,serviceentry}/conversion.go`; ENABLE_EXTERNAL_NAME_ALIAS, `pilot/pkg/features/pilot.go` (listener binding, per-kind table, the 5701 hijack),
     /// - [Istio: traffic routing, ExternalName and ServiceEntry ports](https://istio.io/latest/docs/ops/configuration/traffic-management/traffic-routing/)
     /// - [Istio 1.21 release note: ExternalName as alias](https://istio.io/latest/news/releases/1.21.x/announcing-1.21/upgrade-notes/)
     /// - istioctl analyze IST0134 (ServiceEntryAddressesRequired) and IST0150
@@ -165,7 +166,7 @@ fn report(ck: &Checker<'_, '_>, l: &PortListener, victims: &[&PortListener]) -> 
     );
     d.primary.message = format!("match-all `0.0.0.0:{}` listener", l.port);
     d.notes.push(format!(
-        "{}; a {} port there gets a TCP filter chain with no match, so every connection on port {} to an address the mesh does not know (a pod IP, say) is proxied to `{}` instead of passing through (istio-semantics §6.2, §6.4)",
+        "{}; a {} port there gets a TCP filter chain with no match, so every connection on port {} to an address the mesh does not know (a pod IP, say) is proxied to `{}` instead of passing through",
         l.why,
         class_word(l),
         l.port,

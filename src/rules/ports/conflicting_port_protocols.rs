@@ -15,7 +15,7 @@ declare_rule! {
     ///   multiplexing server such as ArgoCD's, serving HTTP and HTTPS on one container port):
     ///   **error**;
     /// - `appProtocol` names a different protocol than the port name: **warning**
-    ///   (`appProtocol` wins, the name is ignored, istio-semantics §1.1);
+    ///   (`appProtocol` wins, the name is ignored, Istio source: `pkg/config/kube/conversion.go` ConvertProtocol);
     /// - two Services selecting the same workload reach one container port with different
     ///   protocols or different Service port numbers, or use one Service port number with
     ///   different protocols: **warning** (istioctl's IST0116 and IST0137, with selectors
@@ -49,7 +49,7 @@ declare_rule! {
     /// No automatic fix: which protocol is right depends on the server.
     ///
     /// ## References
-    /// - istio-semantics §1.1 (ConvertProtocol, appProtocol precedence), §2.3 (IST0116, IST0137)
+    /// - Istio source: `pkg/config/kube/conversion.go` ConvertProtocol (appProtocol precedence); istioctl analyze IST0116, IST0137
     /// - [Istio: protocol selection](https://istio.io/latest/docs/ops/configuration/traffic-management/protocol-selection/)
     pub static META = {
         code: "MESH102",
@@ -225,10 +225,8 @@ fn app_protocol_vs_name(ck: &Checker<'_, '_>, svc: &ServiceInfo<'_>, out: &mut V
         );
         d.severity = Severity::Warning;
         d.primary.message = "wins over the name".into();
-        d.notes.push(
-            "when `appProtocol` is set Istio never looks at the port name (istio-semantics §1.1)"
-                .into(),
-        );
+        d.notes
+            .push("when `appProtocol` is set Istio never looks at the port name".into());
         d.help = Some(format!(
             "make them agree: remove `appProtocol`, or rename the port `{}-…`",
             item.protocol.as_str()

@@ -11,10 +11,10 @@ declare_rule! {
     /// - two match-all TCP chains (the catch-alls of MESH103: ExternalName Services on
     ///   Istio ≤1.20, ServiceEntries without `addresses`): **error**;
     /// - a match-all TCP chain and an HTTP-class port on the same number (every HTTP Service
-    ///   binds `0.0.0.0:<port>`, §6.1): **warning**.
+    ///   binds `0.0.0.0:<port>`): **warning**.
     ///
     /// ## Why is this bad?
-    /// The listener key is `(bind address, port)` (istio-semantics §6.3). Of two catch-all
+    /// The listener key is `(bind address, port)` (Istio source: `listener.go` listener conflicts). Of two catch-all
     /// TCP chains Istio keeps the first service it processes, in creation-time order, and
     /// silently drops the other (metric `pilot_conflict_outbound_listener_tcp_over_current_tcp`):
     /// from the manifests alone one cannot tell which destination the traffic reaches. TCP and
@@ -47,7 +47,7 @@ declare_rule! {
     /// No automatic fix: which destination should keep the port is a design decision.
     ///
     /// ## References
-    /// - istio-semantics §6.1 (binding), §6.3 (listener conflicts)
+    /// - Istio source: `pilot/pkg/networking/core/listener.go` buildSidecarOutboundListener (binding and listener conflicts)
     /// - [Istio: protocol selection](https://istio.io/latest/docs/ops/configuration/traffic-management/protocol-selection/)
     pub static META = {
         code: "MESH104",
@@ -146,7 +146,7 @@ fn tcp_over_tcp(
         ));
     }
     d.notes.push(format!(
-        "sidecars in {} get both; two TCP chains without a match conflict, and Istio keeps the service it processes first (creation-time order) and drops the other (istio-semantics §6.3), so which destination wins is not visible in the manifests",
+        "sidecars in {} get both; two TCP chains without a match conflict, and Istio keeps the service it processes first (creation-time order) and drops the other, so which destination wins is not visible in the manifests",
         common(l, first)
     ));
     d.help = Some("give the ServiceEntries `addresses`, use different ports, scope them with `exportTo`, or remove the ExternalName port".into());
@@ -185,7 +185,7 @@ fn tcp_and_http(
         }
     }
     d.notes.push(format!(
-        "HTTP ports always bind `0.0.0.0:<port>`; with a TCP chain on the same key the listener becomes a sniffing one (istio-semantics §6.3): HTTP is recognised by protocol detection, everything else goes to the TCP catch-all. Seen together in {}",
+        "HTTP ports always bind `0.0.0.0:<port>`; with a TCP chain on the same key the listener becomes a sniffing one: HTTP is recognised by protocol detection, everything else goes to the TCP catch-all. Seen together in {}",
         common(l, http[0])
     ));
     d.help = Some("use different port numbers for the TCP destination and the HTTP Services, or give the ServiceEntry `addresses`".into());

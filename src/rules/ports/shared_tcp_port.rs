@@ -20,7 +20,7 @@ declare_rule! {
     /// `VIP:port` listener. Fragile when clients reach pods by IP (smart clients such as
     /// Hazelcast and Kafka learn member addresses) and a catch-all listener on that port
     /// appears later (MESH103): then pod-IP traffic on the number is captured
-    /// (istio-semantics §6.2, §6.4).
+    /// (Istio source: `pilot/pkg/serviceregistry/{kube,serviceentry}/conversion.go`; ENABLE_EXTERNAL_NAME_ALIAS, `pilot/pkg/features/pilot.go`).
     ///
     /// ## Example
     /// ```yaml
@@ -38,7 +38,7 @@ declare_rule! {
     /// No fix.
     ///
     /// ## References
-    /// - istio-semantics §6.2, §6.4
+    /// - Istio source: `pilot/pkg/serviceregistry/{kube,serviceentry}/conversion.go`; ENABLE_EXTERNAL_NAME_ALIAS, `pilot/pkg/features/pilot.go`
     pub static META = {
         code: "MESH105",
         name: "shared-tcp-port",
