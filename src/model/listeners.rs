@@ -227,16 +227,17 @@ impl Listeners {
             ExportKind::Service,
             &cx.mesh_config,
         );
+        // istiod records allocated addresses in the status: evidence that allocation happened.
+        let allocated = obj
+            .node
+            .at_keys("status.addresses")
+            .is_some_and(|a| !a.is_empty());
         for (pi, port) in se.spec.ports.iter().enumerate() {
             let protocol = match port.protocol.as_deref().unwrap_or("") {
                 "" => Protocol::Unsupported,
                 p => Protocol::parse(p),
             };
             let class = protocol.listener_class();
-            let allocated = obj
-                .node
-                .at_keys("status.addresses")
-                .is_some_and(|a| !a.is_empty());
             let (bind, why) = service_entry_bind(
                 &se.spec,
                 self.dns_auto_allocation,
