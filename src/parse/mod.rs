@@ -5,6 +5,7 @@ mod helm;
 
 use crate::source::{FileId, SourceFile};
 use mesh_lint_yaml::{parse_stream, Document, Limits};
+use rayon::prelude::*;
 
 /// One YAML document of a file, ready for the model.
 #[derive(Debug)]
@@ -47,7 +48,7 @@ pub fn parse_file(id: FileId, file: &SourceFile, limits: &Limits) -> ParsedFile 
         };
     }
     let sources = helm::source_comments(&file.text);
-    let documents = parse_stream(&file.text, limits)
+    let documents = parse_chunked(&file.text, limits, CHUNK)
         .into_iter()
         .map(|doc| {
             let anchor = doc.root().map_or(doc.span.start, |r| r.span().start);
@@ -69,6 +70,63 @@ pub fn parse_file(id: FileId, file: &SourceFile, limits: &Limits) -> ParsedFile 
     }
 }
 
+/// Texts larger than this are split into chunks of about this size at document boundaries and
+/// parsed in parallel: one large Helm render on stdin should use every core too.
+const CHUNK: usize = 1 << 20;
+
+/// Parses `text` as [`parse_stream`] does, in parallel chunks when it is larger than `chunk`.
+/// Chunks end before a line starting with `---` (plus a space, tab or line end): the YAML
+/// spec forbids that marker at column 0 inside any content, so it always starts a document.
+fn parse_chunked(text: &str, limits: &Limits, chunk: usize) -> Vec<Document> {
+    let ranges = document_chunks(text, chunk);
+    if ranges.len() < 2 {
+        return parse_stream(text, limits);
+    }
+    let parts: Vec<Vec<Document>> = ranges
+        .into_par_iter()
+        .map(|r| {
+            let mut docs = parse_stream(&text[r.clone()], limits);
+            for d in &mut docs {
+                d.shift(r.start as u32);
+            }
+            docs
+        })
+        .collect();
+    parts.into_iter().flatten().collect()
+}
+
+/// Byte ranges covering `text`, each at least `chunk` long (but the last), split only where a
+/// line starts with a document marker.
+fn document_chunks(text: &str, chunk: usize) -> Vec<std::ops::Range<usize>> {
+    let mut ranges = Vec::new();
+    let mut start = 0;
+    let mut line_start = 0;
+    let bytes = text.as_bytes();
+    while line_start < bytes.len() {
+        let line_end = memchr_newline(bytes, line_start);
+        let is_marker = bytes[line_start..].starts_with(b"---")
+            && matches!(
+                bytes.get(line_start + 3),
+                None | Some(b' ' | b'\t' | b'\r' | b'\n')
+            );
+        if is_marker && line_start - start >= chunk {
+            ranges.push(start..line_start);
+            start = line_start;
+        }
+        line_start = line_end;
+    }
+    ranges.push(start..text.len());
+    ranges
+}
+
+/// The offset just past the next `\n` at or after `from`, or the end.
+fn memchr_newline(bytes: &[u8], from: usize) -> usize {
+    bytes[from..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(bytes.len(), |i| from + i + 1)
+}
+
 /// The first of the sorted `offsets` within `start..=end`.
 fn first_in(offsets: &[u32], start: u32, end: u32) -> Option<u32> {
     let i = offsets.partition_point(|&o| o < start);
@@ -84,4 +142,47 @@ pub fn stray_invalid_utf8(file: &SourceFile, parsed: &ParsedFile) -> Option<u32>
             .iter()
             .any(|d| d.doc.span.start <= o && o <= d.doc.span.end)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Chunked and whole parses must agree on every document's span, error and root.
+    #[test]
+    fn chunked_parsing_matches_a_whole_parse() {
+        let mut text = String::from("\u{feff}# Source: c/a.yaml\n");
+        for i in 0..300 {
+            text.push_str(&format!(
+                "---\nkind: Service\nmetadata:\n  name: s{i}\ndata: |\n  ---not a marker\n  x\n"
+            ));
+            if i % 50 == 7 {
+                text.push_str("---\nbroken: [\n");
+            }
+        }
+        let limits = Limits::default();
+        let whole = parse_stream(&text, &limits);
+        let chunked = parse_chunked(&text, &limits, 1000);
+        assert!(document_chunks(&text, 1000).len() > 10);
+        assert_eq!(whole.len(), chunked.len());
+        for (a, b) in whole.iter().zip(&chunked) {
+            assert_eq!(a.span, b.span);
+            assert_eq!(a.error, b.error);
+            assert_eq!(a.root().map(|r| r.span()), b.root().map(|r| r.span()));
+            let name = |d: &Document| {
+                d.root()
+                    .and_then(|r| r.at_keys("metadata.name"))
+                    .map(|n| (n.span(), n.as_str().map(str::to_owned)))
+            };
+            assert_eq!(name(a), name(b));
+        }
+    }
+
+    #[test]
+    fn chunks_split_only_at_document_markers() {
+        let text = "a: 1\n---\nb: 2\n--- \nc: 3\n---x\n";
+        let ranges = document_chunks(text, 1);
+        let starts: Vec<&str> = ranges.iter().map(|r| &text[r.start..r.start + 3]).collect();
+        assert_eq!(starts, ["a: ", "---", "---"]);
+    }
 }

@@ -67,6 +67,23 @@ pub struct Document {
 }
 
 impl Document {
+    /// Moves every span of the document by `delta` bytes: for a document parsed out of a slice
+    /// of a larger text that starts `delta` bytes in, so its spans become offsets in that text.
+    pub fn shift(&mut self, delta: u32) {
+        let by = |s: &mut Span| *s = Span::new(s.start + delta, s.end + delta);
+        by(&mut self.span);
+        if let Some(e) = &mut self.error {
+            by(&mut e.span);
+        }
+        for d in &mut self.duplicate_keys {
+            by(&mut d.first);
+            by(&mut d.second);
+        }
+        for rec in &mut self.tree.nodes {
+            by(&mut rec.span);
+        }
+    }
+
     /// The root node, or `None` for a failed document. An empty document (`---` alone, or only
     /// comments) has a null scalar root.
     pub fn root(&self) -> Option<Node<'_>> {
