@@ -10,6 +10,7 @@ mod meta;
 mod ports;
 mod registry;
 mod selection;
+mod text_edit;
 
 pub use checker::Checker;
 pub use meta::{FixAvailability, RuleMeta, DOCS_BASE};

@@ -2,6 +2,7 @@ use super::{entry_label, entry_name, registry, rule_ns};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 use crate::model::host_refs::HostRef;
 use crate::model::hosts::{classify, resolve, HostForm};
+use crate::rules::text_edit::{indent_at, line_ending_at};
 use crate::rules::{Checker, Rule, RuleMeta};
 use mesh_lint_yaml::Span;
 
@@ -140,9 +141,8 @@ fn insert_port(ck: &Checker<'_, '_>, r: &HostRef<'_>, number: u32) -> Option<Edi
             content: format!("port: {{number: {number}}}, "),
         });
     }
-    let line_start = text[..at as usize].rfind(['\n', '\r']).map_or(0, |i| i + 1);
-    let indent = " ".repeat(text[line_start..at as usize].chars().count());
-    let eol = if text.contains("\r\n") { "\r\n" } else { "\n" };
+    let indent = indent_at(text, at as usize);
+    let eol = line_ending_at(text, at as usize);
     Some(Edit {
         file,
         span,

@@ -2,6 +2,7 @@ use super::evidence::{self, Evidence};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::model::protocol::{convert_protocol, PortSpec, Protocol};
 use crate::model::{is_system_namespace, ServiceInfo};
+use crate::rules::text_edit::{indent_at, line_ending_at};
 use crate::rules::{Checker, Rule, RuleMeta};
 use k8s_openapi::api::core::v1::ServicePort;
 use mesh_lint_kube::k8s_openapi;
@@ -279,17 +280,15 @@ fn insert_app_protocol(
         }]);
     }
     let (key, val) = node.get_entry("name").or_else(|| node.get_entry("port"))?;
-    let key_start = key.span().start as usize;
-    let line_start = text[..key_start].rfind(['\n', '\r']).map_or(0, |i| i + 1);
-    let indent = text[line_start..key_start].chars().count();
+    let indent = indent_at(text, key.span().start as usize);
     let line_end = text[val.span().end as usize..]
         .find(['\n', '\r'])
         .map_or(text.len(), |i| i + val.span().end as usize);
-    let eol = if text.contains("\r\n") { "\r\n" } else { "\n" };
+    let eol = line_ending_at(text, line_end);
     let at = line_end as u32;
     Some(vec![Edit {
         file,
         span: Span::new(at, at),
-        content: format!("{eol}{}appProtocol: {value}", " ".repeat(indent)),
+        content: format!("{eol}{indent}appProtocol: {value}"),
     }])
 }

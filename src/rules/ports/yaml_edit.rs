@@ -6,6 +6,7 @@ use crate::diagnostic::Edit;
 use crate::model::listeners::ListenerSource;
 use crate::model::visibility::EXPORT_TO_ANNOTATION;
 use crate::model::ObjectRef;
+use crate::rules::text_edit::{indent_at, line_ending_at};
 use crate::rules::Checker;
 use mesh_lint_yaml::{Node, Span};
 
@@ -90,9 +91,8 @@ fn set_entry(
             content: format!("{key}: {}, ", flow_value()),
         }]);
     }
-    let line_start = text[..at as usize].rfind(['\n', '\r']).map_or(0, |i| i + 1);
-    let indent = " ".repeat(text[line_start..at as usize].chars().count());
-    let eol = if text.contains("\r\n") { "\r\n" } else { "\n" };
+    let indent = indent_at(text, at as usize);
+    let eol = line_ending_at(text, at as usize);
     let mut content = if value.is_empty() {
         format!("{key}:")
     } else {
