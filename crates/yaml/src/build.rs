@@ -44,7 +44,11 @@ pub(crate) fn document(
             return failed(start, error);
         }
     }
-    let tree = builder.tree;
+    let mut tree = builder.tree;
+    // Every document of a run stays in memory until the report: drop the growth slack.
+    tree.nodes.shrink_to_fit();
+    tree.children.shrink_to_fit();
+    tree.text.shrink_to_fit();
     let end = tree
         .root
         .map_or(start.end, |root| tree.rec(root).span.end.max(start.end));
