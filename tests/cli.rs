@@ -303,3 +303,11 @@ fn demo_has_findings_in_several_files() {
         .iter()
         .any(|d| d["severity"] == "error"));
 }
+
+#[test]
+fn an_empty_directory_warns_that_nothing_was_linted() {
+    let dir = TempDir::new().unwrap();
+    let (code, _, stderr) = in_dir(&dir, &["."]);
+    assert_eq!(code, 0);
+    assert!(stderr.contains("no manifests found"), "{stderr}");
+}

@@ -29,6 +29,12 @@ pub fn run(args: CheckArgs) -> u8 {
     for p in &discovery.problems {
         eprintln!("mesh-lint: warning: {}: {}", p.path, p.message);
     }
+    if discovery.files.is_empty() {
+        // A wrong path or an over-eager --exclude should not pass silently as "all clear".
+        eprintln!(
+            "mesh-lint: warning: no manifests found (*.yaml, *.yml, *.json) under the given paths"
+        );
+    }
     let mut result = lint(&discovery.files, &settings.lint);
 
     if args.fix || args.diff {
