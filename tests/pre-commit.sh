@@ -11,7 +11,8 @@ pre-commit validate-manifest "$root/.pre-commit-hooks.yaml"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-cd "$work"
+mkdir "$work/repo"
+cd "$work/repo"
 git init -q
 git config user.email ci@example.invalid
 git config user.name ci
