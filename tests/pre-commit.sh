@@ -38,5 +38,5 @@ else
   echo "FAIL: the hook failed a clean repository:"; cat "$work/out.txt"; failed=$((failed + 1))
 fi
 
-echo "pre-commit hooks: $passed passed, $failed failed"
+echo "pre-commit: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
