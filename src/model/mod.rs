@@ -7,6 +7,7 @@ mod index;
 pub mod listeners;
 mod object;
 pub mod protocol;
+mod sidecar_scope;
 pub mod visibility;
 mod workload;
 
