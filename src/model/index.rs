@@ -92,7 +92,6 @@ pub struct MeshIndex<'a> {
     by_kind: HashMap<&'a str, Vec<ObjectRef>>,
     services_by_ns: HashMap<String, Vec<usize>>,
     services_by_port: HashMap<i32, Vec<usize>>,
-    workloads_by_ns: HashMap<String, Vec<usize>>,
     /// Per Service, the workloads its selector matches; per workload, the Services selecting it.
     service_workloads: Vec<Vec<usize>>,
     workload_services: Vec<Vec<usize>>,
@@ -267,11 +266,6 @@ impl<'a> MeshIndex<'a> {
             .as_ref()
             .and_then(|m| m.labels.clone())
             .unwrap_or_default();
-        let ns = self.objects[id].ns().to_owned();
-        self.workloads_by_ns
-            .entry(ns)
-            .or_default()
-            .push(self.workloads.len());
         self.workloads.push(Workload {
             id: self.workloads.len(),
             object: id,
@@ -348,14 +342,6 @@ impl<'a> MeshIndex<'a> {
             .into_iter()
             .flatten()
             .map(|&i| &self.services[i])
-    }
-
-    pub fn workloads_in(&self, ns: &str) -> impl Iterator<Item = &Workload<'a>> {
-        self.workloads_by_ns
-            .get(ns)
-            .into_iter()
-            .flatten()
-            .map(|&i| &self.workloads[i])
     }
 
     /// Workloads in the Service's namespace whose pod-template labels its selector matches.
