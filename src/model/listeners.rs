@@ -179,15 +179,7 @@ impl Listeners {
         let host = format!("{}.{}.svc.{}", obj.name, obj.ns(), cx.cluster_domain);
         let ports = svc.spec.spec.iter().flat_map(|s| s.ports.iter().flatten());
         for (pi, port) in ports.enumerate() {
-            let protocol = convert_protocol(
-                PortSpec {
-                    port: port.port,
-                    name: port.name.as_deref(),
-                    l4: port.protocol.as_deref(),
-                    app_protocol: port.app_protocol.as_deref(),
-                },
-                cx.istio_version,
-            );
+            let protocol = convert_protocol(PortSpec::of(port), cx.istio_version);
             let class = protocol.listener_class();
             let (bind, why) = service_bind(svc, cx, protocol, class);
             let visible_in = scopes.visible_in(

@@ -1,6 +1,8 @@
 //! Istio's protocol selection for Kubernetes Service ports (`ConvertProtocol`, §1.1–1.2).
 
 use super::IstioVersion;
+use k8s_openapi::api::core::v1::ServicePort;
+use mesh_lint_kube::k8s_openapi;
 
 /// What Istio decides a port carries (`protocol.Instance`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -101,6 +103,18 @@ pub struct PortSpec<'a> {
     /// The L4 protocol (`TCP` when unset).
     pub l4: Option<&'a str>,
     pub app_protocol: Option<&'a str>,
+}
+
+impl<'a> PortSpec<'a> {
+    /// The inputs of `ConvertProtocol` for a Kubernetes Service port.
+    pub fn of(port: &'a ServicePort) -> PortSpec<'a> {
+        PortSpec {
+            port: port.port,
+            name: port.name.as_deref(),
+            l4: port.protocol.as_deref(),
+            app_protocol: port.app_protocol.as_deref(),
+        }
+    }
 }
 
 /// `ConvertProtocol` as of `version` (the `kubernetes.io/*` values arrived in 1.19 and 1.24).

@@ -100,18 +100,9 @@ fn ports<'s>(ck: &Checker<'_, '_>, svc: &'s ServiceInfo<'s>) -> Vec<Item<'s>> {
             svc,
             index,
             port,
-            protocol: convert_protocol(spec(port), ck.cx.istio_version),
+            protocol: convert_protocol(PortSpec::of(port), ck.cx.istio_version),
         })
         .collect()
-}
-
-fn spec(port: &ServicePort) -> PortSpec<'_> {
-    PortSpec {
-        port: port.port,
-        name: port.name.as_deref(),
-        l4: port.protocol.as_deref(),
-        app_protocol: port.app_protocol.as_deref(),
-    }
 }
 
 /// The L4 protocol as Kubernetes knows it: UDP, SCTP, else TCP (an invalid value such as
@@ -197,7 +188,7 @@ fn app_protocol_vs_name(ck: &Checker<'_, '_>, svc: &ServiceInfo<'_>, out: &mut V
             PortSpec {
                 port: 0,
                 app_protocol: None,
-                ..spec(item.port)
+                ..PortSpec::of(item.port)
             },
             ck.cx.istio_version,
         );

@@ -124,12 +124,7 @@ fn check_port(
     port: &ServicePort,
     node: Node<'_>,
 ) -> Option<Diagnostic> {
-    let spec = PortSpec {
-        port: port.port,
-        name: port.name.as_deref(),
-        l4: port.protocol.as_deref(),
-        app_protocol: port.app_protocol.as_deref(),
-    };
+    let spec = PortSpec::of(port);
     if convert_protocol(spec, ck.cx.istio_version) != Protocol::Unsupported {
         return None;
     }
