@@ -245,24 +245,25 @@ impl HostRegistry {
     /// Every entry matching the resolved `host`, split by visibility from `from_ns`.
     pub fn lookup(&self, host: &str, from_ns: &str) -> Lookup<'_> {
         let mut out = Lookup::default();
-        let exact = self.exact.get(host).into_iter().flatten();
-        let wild = self
-            .wildcards
-            .iter()
-            .filter(|&&i| host_matches(&self.entries[i].host, host));
-        // A wildcard host (a DestinationRule for `*.ns.svc.cluster.local`) applies to every
-        // entry it covers; such lookups are rare, so a scan is fine.
-        let scan = if host.starts_with('*') {
-            self.entries.len()
+        let matching: Vec<usize> = if host.starts_with('*') {
+            // A wildcard host (a DestinationRule for `*.ns.svc.cluster.local`) applies to every
+            // entry it covers or that covers it; such lookups are rare, so one scan is fine.
+            (0..self.entries.len())
+                .filter(|&i| {
+                    let e = &self.entries[i].host;
+                    host_matches(host, e) || host_matches(e, host)
+                })
+                .collect()
         } else {
-            0
+            let exact = self.exact.get(host).into_iter().flatten().copied();
+            let wild = self
+                .wildcards
+                .iter()
+                .copied()
+                .filter(|&i| host_matches(&self.entries[i].host, host));
+            exact.chain(wild).collect()
         };
-        let covered = (0..scan).filter(|&i| host_matches(host, &self.entries[i].host));
-        let mut seen = std::collections::HashSet::new();
-        for i in exact.copied().chain(wild.copied()).chain(covered) {
-            if !seen.insert(i) {
-                continue;
-            }
+        for i in matching {
             let e = &self.entries[i];
             if e.is_visible_in(from_ns) {
                 out.visible.push(e);
