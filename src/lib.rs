@@ -15,6 +15,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod crash;
 pub mod diagnostic;
 pub mod fix;
 pub mod lint;

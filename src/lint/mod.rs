@@ -6,6 +6,7 @@ mod detect;
 pub use detect::parse_mesh_config_text;
 mod suppress;
 
+use crate::crash;
 use crate::diagnostic::Diagnostic;
 use crate::model::host_refs::host_refs;
 use crate::model::hosts::HostRegistry;
@@ -44,13 +45,22 @@ pub fn lint(files: &Files, opts: &LintOptions) -> LintResult {
         .iter()
         .collect::<Vec<_>>()
         .into_par_iter()
-        .map(|(id, file)| parse_file(id, file, &opts.limits))
+        .map(|(id, file)| {
+            let _w = crash::working_on(format!("parsing `{}`", file.name));
+            crash::debug_trigger(&file.name);
+            parse_file(id, file, &opts.limits)
+        })
         .collect();
     let blocked = parsed
         .iter()
         .filter(|p| p.has_errors())
         .map(|p| p.file)
         .collect();
+    let inputs = match files.len() {
+        1 => files.iter().map(|(_, f)| format!("`{}`", f.name)).collect(),
+        n => format!("{n} files"),
+    };
+    let _w = crash::working_on(format!("building the mesh model of {inputs}"));
     let mut context = opts.context.clone();
     let index = MeshIndex::build(&parsed, &context, &opts.limits);
     detect::context_from_inputs(&index, &mut context);
@@ -70,6 +80,11 @@ pub fn lint(files: &Files, opts: &LintOptions) -> LintResult {
         .par_iter()
         .filter(|rule| opts.selection.enabled(rule.meta()))
         .flat_map_iter(|rule| {
+            let meta = rule.meta();
+            let _w = crash::working_on(format!(
+                "running rule {} ({}) on {inputs}",
+                meta.code, meta.name
+            ));
             let mut out = Vec::new();
             rule.check(&ck, &mut out);
             out
