@@ -14,6 +14,8 @@
 mod mesh_gen;
 #[path = "support/props.rs"]
 mod props;
+#[path = "support/yaml_diff.rs"]
+mod yaml_diff;
 
 use mesh_gen::{Choices, XorShift};
 use props::Input;
@@ -225,5 +227,29 @@ fn fuzz_regressions_keep_the_properties() {
         let bytes = std::fs::read(&path).unwrap();
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         props::check_fix(&[(name, bytes)]);
+    }
+}
+
+/// Our YAML trees against saphyr-parser on fixtures and their mutants that both accept.
+#[test]
+fn yaml_trees_match_the_reference_parser() {
+    let fixtures = fixtures();
+    for (name, bytes) in &fixtures {
+        let text = String::from_utf8_lossy(bytes);
+        if std::panic::catch_unwind(|| yaml_diff::check_yaml(&text)).is_err() {
+            panic!("{name} differs from the reference parser");
+        }
+    }
+    let seed = seed();
+    let mut rng = XorShift(seed ^ 0x5851_f42d_4c95_7f2d);
+    for case in 0..cases() * 4 {
+        let (_, original) = &fixtures[rng.below(fixtures.len())];
+        let donor = &fixtures[rng.below(fixtures.len())].1;
+        let mut bytes = original.clone();
+        mutate(&mut rng, &mut bytes, donor);
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        if std::panic::catch_unwind(|| yaml_diff::check_yaml(&text)).is_err() {
+            panic!("case {case} (MESH_LINT_PROPTEST_SEED={seed}) differs from the reference parser:\n{text}");
+        }
     }
 }
