@@ -94,7 +94,10 @@ pub fn resolve(args: &CheckArgs) -> Result<Settings, String> {
     let excludes = [file.exclude.clone(), args.exclude.clone()].concat();
     Ok(Settings {
         lint,
-        walk: WalkOptions { excludes },
+        walk: WalkOptions {
+            excludes,
+            ..WalkOptions::default()
+        },
         fail_on,
     })
 }
