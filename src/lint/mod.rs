@@ -7,7 +7,7 @@ pub use detect::parse_mesh_config_text;
 mod suppress;
 
 use crate::crash;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, MAX_RELATED};
 use crate::model::host_refs::host_refs;
 use crate::model::hosts::HostRegistry;
 use crate::model::listeners::Listeners;
@@ -92,6 +92,13 @@ pub fn lint(files: &Files, opts: &LintOptions) -> LintResult {
         .collect();
     diagnostics.retain(|d| !suppress::is_suppressed(d, &index) && !path_ignored(d, files, opts));
     for d in &mut diagnostics {
+        let omitted = d.related.omitted();
+        if omitted > 0 {
+            d.notes.push(format!(
+                "{omitted} more related location{} not shown (at most {MAX_RELATED} per finding)",
+                if omitted == 1 { " is" } else { "s are" }
+            ));
+        }
         if let Some(meta) = rules::find(d.code) {
             // A rule may escalate one finding (MESH101 on server-first ports); an override
             // from the config replaces whatever the rule chose.
