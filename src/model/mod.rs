@@ -7,6 +7,7 @@ mod index;
 pub mod listeners;
 mod object;
 pub mod protocol;
+pub mod routing;
 pub mod scopes;
 pub mod sidecar_scope;
 pub mod visibility;

@@ -3,6 +3,7 @@ use crate::diagnostic::{Diagnostic, Label};
 use crate::model::host_refs::{host_refs, HostRef};
 use crate::model::hosts::HostRegistry;
 use crate::model::listeners::Listeners;
+use crate::model::routing::Routing;
 use crate::model::scopes::Scopes;
 use crate::model::{LintContext, MeshIndex, ObjectRef};
 use crate::parse::ParsedFile;
@@ -22,6 +23,7 @@ pub struct Checker<'c, 'a> {
     host_refs: OnceLock<Vec<HostRef<'a>>>,
     listeners: OnceLock<Listeners>,
     scopes: OnceLock<Scopes<'c>>,
+    routing: OnceLock<Routing>,
 }
 
 /// Which lazily built models a run needed, and their sizes (for tests and `--verbose`-style
@@ -34,6 +36,7 @@ pub struct ModelStats {
     pub listeners: Option<usize>,
     /// Sidecar egress host entries indexed, when the scope index was built.
     pub scopes: Option<usize>,
+    pub routing: bool,
 }
 
 impl<'c, 'a> Checker<'c, 'a> {
@@ -52,6 +55,7 @@ impl<'c, 'a> Checker<'c, 'a> {
             host_refs: OnceLock::new(),
             listeners: OnceLock::new(),
             scopes: OnceLock::new(),
+            routing: OnceLock::new(),
         }
     }
 
@@ -77,12 +81,19 @@ impl<'c, 'a> Checker<'c, 'a> {
         self.scopes.get_or_init(|| Scopes::new(self.index, self.cx))
     }
 
+    /// VirtualServices by host and gateway, DestinationRules in Istio's lookup order.
+    pub fn routing(&self) -> &Routing {
+        self.routing
+            .get_or_init(|| Routing::build(self.index, self.cx))
+    }
+
     pub fn stats(&self) -> ModelStats {
         ModelStats {
             hosts: self.hosts.get().map(|h| h.entries.len()),
             host_refs: self.host_refs.get().map(Vec::len),
             listeners: self.listeners.get().map(Listeners::size),
             scopes: self.scopes.get().map(|s| s.sidecars.host_entries()),
+            routing: self.routing.get().is_some(),
         }
     }
 }
