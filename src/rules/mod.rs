@@ -10,7 +10,7 @@ mod meta;
 mod ports;
 mod registry;
 mod selection;
-mod text_edit;
+pub mod yaml_edit;
 
 pub use checker::Checker;
 pub use meta::{FixAvailability, RuleMeta, DOCS_BASE};
