@@ -10,10 +10,12 @@ use crate::diagnostic::Diagnostic;
 use crate::model::{LintContext, MeshIndex};
 use crate::parse::{parse_file, ParsedFile};
 use crate::rules::{self, Checker, ModelStats, RuleSelection, Selector};
+use crate::source::anchored::relative_to;
 use crate::source::{FileId, Files};
 use globset::GlobMatcher;
 use mesh_lint_yaml::Limits;
 use rayon::prelude::*;
+use std::path::PathBuf;
 
 /// Settings that stay the same for every file of a run.
 #[derive(Clone, Debug, Default)]
@@ -21,8 +23,16 @@ pub struct LintOptions {
     pub context: LintContext,
     pub selection: RuleSelection,
     pub limits: Limits,
-    /// Rules ignored for files whose display name matches the glob.
-    pub per_path_ignores: Vec<(GlobMatcher, Vec<Selector>)>,
+    /// The config file's `per-path-ignores`.
+    pub per_path_ignores: PathIgnores,
+}
+
+/// Rules ignored for files whose path relative to `dir` (the config file's directory) matches
+/// a glob, so the same files are matched from any working directory.
+#[derive(Clone, Debug, Default)]
+pub struct PathIgnores {
+    pub dir: PathBuf,
+    pub globs: Vec<(GlobMatcher, Vec<Selector>)>,
 }
 
 #[derive(Debug, Default)]
@@ -32,8 +42,6 @@ pub struct LintResult {
     pub objects: usize,
     /// Files with a document that did not parse; `--fix` leaves them alone.
     pub blocked: Vec<FileId>,
-    /// The context the rules ran with, after detection from the inputs.
-    pub context: LintContext,
     /// The models the selected rules asked for, with their sizes.
     pub models: ModelStats,
 }
@@ -81,20 +89,29 @@ pub fn lint(files: &Files, opts: &LintOptions) -> LintResult {
         diagnostics,
         objects: index.objects.len(),
         blocked,
-        context,
         models,
     }
 }
 
 fn path_ignored(d: &Diagnostic, files: &Files, opts: &LintOptions) -> bool {
-    if opts.per_path_ignores.is_empty() {
+    let ignores = &opts.per_path_ignores;
+    if ignores.globs.is_empty() {
         return false;
     }
     let Some(meta) = rules::find(d.code) else {
         return false;
     };
-    let name = &files.get(d.primary.file).name;
-    opts.per_path_ignores
+    if meta.code == rules::ALWAYS_ON {
+        return false;
+    }
+    let Some(path) = &files.get(d.primary.file).path else {
+        return false;
+    };
+    let Some(relative) = relative_to(&ignores.dir, path) else {
+        return false;
+    };
+    ignores
+        .globs
         .iter()
-        .any(|(glob, sels)| glob.is_match(name) && sels.iter().any(|s| s.matches(meta)))
+        .any(|(glob, sels)| glob.is_match(&relative) && sels.iter().any(|s| s.matches(meta)))
 }

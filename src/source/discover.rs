@@ -31,6 +31,10 @@ pub struct WalkOptions {
     /// passes file names gets the same result as a directory walk; an excluded directory is not
     /// descended into.
     pub excludes: Vec<String>,
+    /// The config file's `exclude` globs and its directory: they match paths relative to that
+    /// directory (and file names), so they hold from any working directory and for absolute
+    /// paths.
+    pub config_excludes: Option<(PathBuf, Vec<String>)>,
 }
 
 /// Something that went wrong with an input that is not a file we can point into (a symlink
@@ -63,7 +67,7 @@ pub fn discover(
     opts: &WalkOptions,
     stdin: &mut dyn Read,
 ) -> Result<Discovery, String> {
-    let excludes = Excludes::new(&opts.excludes)?;
+    let excludes = Excludes::new(&opts.excludes, opts.config_excludes.as_ref())?;
     let default = [".".to_string()];
     let paths = if paths.is_empty() {
         &default[..]
@@ -84,7 +88,7 @@ pub fn discover(
             _ => format!("cannot access `{arg}`: {err}"),
         })?;
         let name = display_path(path);
-        if excludes.matches_named(&name) {
+        if excludes.matches_named(&name, path) {
             continue;
         }
         if !metadata.is_dir() {

@@ -43,6 +43,7 @@ impl Tree {
             .collect();
         let opts = WalkOptions {
             excludes: excludes.iter().map(|e| e.to_string()).collect(),
+            ..WalkOptions::default()
         };
         discover(&paths, &opts, &mut Cursor::new(Vec::new()))
     }
