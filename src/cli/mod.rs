@@ -17,6 +17,7 @@ use std::process::ExitCode;
 pub const EXIT_USAGE: u8 = 2;
 
 pub fn main() -> ExitCode {
+    crate::crash::install_hook();
     let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let bin_name = program_name(argv.first());
     let cli = match parse(&bin_name, &argv) {

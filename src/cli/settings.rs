@@ -139,6 +139,7 @@ pub fn resolve(args: &CheckArgs) -> Result<Settings, String> {
                 .as_ref()
                 .filter(|_| !file.exclude.is_empty())
                 .map(|c| (c.dir.clone(), file.exclude.clone())),
+            ..WalkOptions::default()
         },
         fail_on,
     })

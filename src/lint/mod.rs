@@ -6,7 +6,8 @@ mod detect;
 pub use detect::parse_mesh_config_text;
 mod suppress;
 
-use crate::diagnostic::Diagnostic;
+use crate::crash;
+use crate::diagnostic::{Diagnostic, MAX_RELATED};
 use crate::model::{LintContext, MeshIndex};
 use crate::parse::{parse_file, ParsedFile};
 use crate::rules::{self, Checker, ModelStats, RuleSelection, Selector};
@@ -51,13 +52,22 @@ pub fn lint(files: &Files, opts: &LintOptions) -> LintResult {
         .iter()
         .collect::<Vec<_>>()
         .into_par_iter()
-        .map(|(id, file)| parse_file(id, file, &opts.limits))
+        .map(|(id, file)| {
+            let _w = crash::working_on(format!("parsing `{}`", file.name));
+            crash::debug_trigger(&file.name);
+            parse_file(id, file, &opts.limits)
+        })
         .collect();
     let blocked = parsed
         .iter()
         .filter(|p| p.has_errors())
         .map(|p| p.file)
         .collect();
+    let inputs = match files.len() {
+        1 => files.iter().map(|(_, f)| format!("`{}`", f.name)).collect(),
+        n => format!("{n} files"),
+    };
+    let _w = crash::working_on(format!("building the mesh model of {inputs}"));
     let mut context = opts.context.clone();
     let index = MeshIndex::build(&parsed, &context, &opts.limits);
     detect::context_from_inputs(&index, &mut context);
@@ -66,6 +76,11 @@ pub fn lint(files: &Files, opts: &LintOptions) -> LintResult {
         .par_iter()
         .filter(|rule| opts.selection.enabled(rule.meta()))
         .flat_map_iter(|rule| {
+            let meta = rule.meta();
+            let _w = crash::working_on(format!(
+                "running rule {} ({}) on {inputs}",
+                meta.code, meta.name
+            ));
             let mut out = Vec::new();
             rule.check(&ck, &mut out);
             out
@@ -75,6 +90,13 @@ pub fn lint(files: &Files, opts: &LintOptions) -> LintResult {
     drop(ck);
     diagnostics.retain(|d| !suppress::is_suppressed(d, &index) && !path_ignored(d, files, opts));
     for d in &mut diagnostics {
+        let omitted = d.related.omitted();
+        if omitted > 0 {
+            d.notes.push(format!(
+                "{omitted} more related location{} not shown (at most {MAX_RELATED} per finding)",
+                if omitted == 1 { " is" } else { "s are" }
+            ));
+        }
         if let Some(meta) = rules::find(d.code) {
             // A rule may escalate one finding (MESH101 on server-first ports); an override
             // from the config replaces whatever the rule chose.

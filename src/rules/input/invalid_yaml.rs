@@ -67,8 +67,8 @@ impl Rule for InvalidYaml {
                         Span::new(0, 0),
                         format!("cannot lint `{}`: {reason}", file.name),
                     )
-                    .with_note("mesh-lint reads manifests as UTF-8 YAML; this file is not text")
-                    .with_help("exclude it with `--exclude` or remove it from the manifest set"),
+                    .with_note("mesh-lint lints UTF-8 YAML text within its size budgets; nothing in this file was checked")
+                    .with_help("exclude it with `--exclude`, remove it from the manifest set, or lint it in a run of its own"),
                 );
             }
         }
