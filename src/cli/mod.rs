@@ -3,6 +3,7 @@
 mod args;
 mod check;
 pub mod complete;
+pub mod docs;
 mod explain;
 mod list;
 mod settings;
