@@ -244,23 +244,31 @@ tab kubectl mesh-lint explain short
     }
 }
 
-/// The shim that krew users install (see plugin.yaml's caveats), which goes through the
-/// plugin binary's hidden `__complete`, answers like `kubectl_complete-mesh_lint`.
+/// The shim that plugin.yaml's caveats tell krew users to install (krew links only the
+/// plugin), run as written there: it goes through the plugin's hidden `__complete` and
+/// answers like `kubectl_complete-mesh_lint`.
 #[test]
 fn krew_caveat_shim_completes_like_the_helper() {
     let Some(sb) = Sandbox::new("krew_caveat_shim_completes_like_the_helper") else {
         return;
     };
     let before = complete(&sb, &["--select", "MESH1"]);
-    let helper = sb.bin().join("kubectl_complete-mesh_lint");
-    std::fs::remove_file(&helper).expect("remove helper");
-    std::fs::write(
-        &helper,
-        "#!/bin/sh\nexec kubectl-mesh_lint __complete \"$@\"\n",
-    )
-    .expect("write shim");
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&helper, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-    assert_eq!(complete(&sb, &["--select", "MESH1"]), before);
     assert!(before.0.contains(&"MESH101".to_owned()));
+    let manifest = std::fs::read_to_string(root().join("plugin.yaml")).unwrap();
+    let commands: Vec<&str> = manifest
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("printf ") || l.starts_with("chmod "))
+        .collect();
+    assert_eq!(commands.len(), 2, "plugin.yaml caveats: {manifest}");
+    std::fs::remove_file(sb.bin().join("kubectl_complete-mesh_lint")).expect("remove helper");
+    // krew's bin folder is $KREW_ROOT/bin: the sandbox's.
+    let out = sb
+        .cmd("sh")
+        .args(["-c", &commands.join("\n")])
+        .env("KREW_ROOT", sb.dir.path())
+        .output()
+        .expect("sh runs");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(complete(&sb, &["--select", "MESH1"]), before);
 }
