@@ -78,11 +78,15 @@ package() {
     else
       (cd "$stage" && 7z a -tzip "$out" . >/dev/null)
     fi
-  elif tar --version 2>/dev/null | grep -q GNU; then
-    tar -C "$stage" --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 -cf - . \
-      | gzip -n >"$out"
   else
-    tar -C "$stage" -cf - . | gzip -n >"$out"
+    # Members named `mesh-lint`, not `./mesh-lint`, so `tar -x ... mesh-lint` finds them.
+    local members; members=$(cd "$stage" && ls -A)
+    local gnu=()
+    if tar --version 2>/dev/null | grep -q GNU; then
+      gnu=(--sort=name --owner=0 --group=0 --numeric-owner --mtime=@0)
+    fi
+    # shellcheck disable=SC2086 # the member names have no blanks
+    tar -C "$stage" ${gnu[@]+"${gnu[@]}"} -cf - $members | gzip -n >"$out"
   fi
   rm -rf "$stage"
   sha256_of "$out" >"$out.sha256"

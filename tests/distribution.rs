@@ -207,14 +207,14 @@ fn release_archives_and_manifest_checksums() {
         .unwrap();
     let listing = String::from_utf8(listing.stdout).unwrap();
     for f in [
-        "./kubectl-mesh_lint",
-        "./kubectl_complete-mesh_lint",
-        "./mesh-lint",
-        "./LICENSE",
-        "./README.md",
-        "./completions/mesh-lint.bash",
-        "./completions/_kubectl-mesh_lint",
-        "./man/mesh-lint.1",
+        "kubectl-mesh_lint",
+        "kubectl_complete-mesh_lint",
+        "mesh-lint",
+        "LICENSE",
+        "README.md",
+        "completions/mesh-lint.bash",
+        "completions/_kubectl-mesh_lint",
+        "man/mesh-lint.1",
     ] {
         assert!(listing.lines().any(|l| l == f), "{f} not in\n{listing}");
     }
