@@ -44,9 +44,6 @@ impl RuleMeta {
     }
 }
 
-/// The project's public home.
-pub const REPOSITORY: &str = "https://github.com/mesh-lint/mesh-lint";
-
 /// Where the rule pages are published: the `docs/rules/` folder of the default branch.
 pub const DOCS_BASE: &str = "https://github.com/mesh-lint/mesh-lint/blob/main/docs/rules/";
 
