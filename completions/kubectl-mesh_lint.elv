@@ -75,8 +75,8 @@ set edit:completion:arg-completer[kubectl-mesh_lint] = {|@words|
             cand --help 'Print help'
         }
         &'kubectl-mesh_lint;completions'= {
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
     ]
     $completions[$command]

@@ -84,4 +84,4 @@ complete -c kubectl-mesh_lint -n "__fish_kubectl_mesh_lint_using_subcommand rule
 markdown\t''
 json\t''"
 complete -c kubectl-mesh_lint -n "__fish_kubectl_mesh_lint_using_subcommand rules" -s h -l help -d 'Print help'
-complete -c kubectl-mesh_lint -n "__fish_kubectl_mesh_lint_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c kubectl-mesh_lint -n "__fish_kubectl_mesh_lint_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'

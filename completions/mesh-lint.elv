@@ -75,8 +75,8 @@ set edit:completion:arg-completer[mesh-lint] = {|@words|
             cand --help 'Print help'
         }
         &'mesh-lint;completions'= {
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
     ]
     $completions[$command]

@@ -84,4 +84,4 @@ complete -c mesh-lint -n "__fish_mesh_lint_using_subcommand rules" -l format -r 
 markdown\t''
 json\t''"
 complete -c mesh-lint -n "__fish_mesh_lint_using_subcommand rules" -s h -l help -d 'Print help'
-complete -c mesh-lint -n "__fish_mesh_lint_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c mesh-lint -n "__fish_mesh_lint_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
