@@ -395,3 +395,102 @@ fn action_lint_step_annotates_summarises_and_writes_sarif() {
     assert_eq!(code, Some(2));
     assert!(outputs.contains("exit-code=2\n"), "{outputs}");
 }
+
+/// The action's install step against a stand-in `gh` serving archives that `release.sh`
+/// packaged: the newest tag is resolved, the archive for the runner's platform is fetched,
+/// checked against its `.sha256`, unpacked and put on `$GITHUB_PATH`; a tampered archive is
+/// refused.
+#[test]
+fn action_install_step_verifies_and_unpacks_the_release() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let exec = |path: &Path, text: &str| {
+        std::fs::write(path, text).unwrap();
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    };
+    let bins = tmp.path().join("bins");
+    std::fs::create_dir(&bins).unwrap();
+    for b in [
+        "mesh-lint",
+        "kubectl-mesh_lint",
+        "kubectl_complete-mesh_lint",
+    ] {
+        exec(&bins.join(b), "#!/bin/sh\necho \"stand-in $0 $*\"\n");
+    }
+    let tag = format!("v{VERSION}");
+    let releases = tmp.path().join("releases").join(&tag);
+    let out = Command::new("bash")
+        .arg(root().join("scripts/release.sh"))
+        .args(["package", "x86_64-unknown-linux-musl"])
+        .env("MESH_LINT_BIN_DIR", &bins)
+        .env("MESH_LINT_DIST", &releases)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // `gh release view ... --jq .tagName` and `gh release download TAG ... --dir D --pattern P...`
+    let fake_bin = tmp.path().join("fake-bin");
+    std::fs::create_dir(&fake_bin).unwrap();
+    exec(
+        &fake_bin.join("gh"),
+        &format!(
+            r#"#!/usr/bin/env bash
+set -eu
+[ "$1 $2" = "release view" ] && {{ echo {tag}; exit 0; }}
+[ "$1 $2" = "release download" ] || exit 9
+tag=$3; shift 3; dir=.; patterns=()
+while [ $# -gt 0 ]; do
+  case $1 in --dir) dir=$2; shift 2 ;; --pattern) patterns+=("$2"); shift 2 ;; *) shift ;; esac
+done
+for p in "${{patterns[@]}}"; do cp "{releases}/../$tag/$p" "$dir/"; done
+"#,
+            releases = releases.display()
+        ),
+    );
+    let install = |runner_temp: &Path| {
+        std::fs::create_dir_all(runner_temp).unwrap();
+        let github_path = runner_temp.join("github_path");
+        let out = Command::new("bash")
+            .arg(root().join("scripts/action-install.sh"))
+            .env(
+                "PATH",
+                format!("{}:{}", fake_bin.display(), std::env::var("PATH").unwrap()),
+            )
+            .env("VERSION", "latest")
+            .env("RUNNER_OS", "Linux")
+            .env("RUNNER_ARCH", "X64")
+            .env("RUNNER_TEMP", runner_temp)
+            .env("GITHUB_PATH", &github_path)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            std::fs::read_to_string(&github_path).unwrap_or_default(),
+        )
+    };
+    let (code, stdout, github_path) = install(&tmp.path().join("runner1"));
+    assert_eq!(code, Some(0), "{stdout}");
+    let dest = github_path.trim();
+    assert!(Path::new(dest).join("kubectl_complete-mesh_lint").is_file());
+    assert!(
+        stdout.contains("stand-in"),
+        "ran the installed mesh-lint: {stdout}"
+    );
+
+    let archive = releases.join(format!("mesh-lint-{tag}-x86_64-unknown-linux-musl.tar.gz"));
+    let mut bytes = std::fs::read(&archive).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0xff;
+    std::fs::write(&archive, bytes).unwrap();
+    let (code, stdout, github_path) = install(&tmp.path().join("runner2"));
+    assert_eq!(code, Some(2), "{stdout}");
+    assert!(
+        stdout.contains("::error::") && stdout.contains("sha256"),
+        "{stdout}"
+    );
+    assert!(github_path.is_empty());
+}
