@@ -316,6 +316,7 @@ fn action_yml_declares_what_it_uses_and_keeps_inputs_out_of_scripts() {
     for (name, out) in &action.outputs {
         assert!(out.value.contains("steps.lint.outputs."), "{name}");
     }
+    let mut scripts = 0;
     for step in &action.runs.steps {
         let Some(run) = step.get("run").and_then(|r| r.as_str()) else {
             continue;
@@ -324,11 +325,13 @@ fn action_yml_declares_what_it_uses_and_keeps_inputs_out_of_scripts() {
             !run.contains("${{"),
             "expression spliced into a script: {run}"
         );
-        if let Some(script) = run.strip_prefix("\"$GITHUB_ACTION_PATH/") {
+        if let Some(script) = run.strip_prefix("bash \"$GITHUB_ACTION_PATH/") {
             let script = script.trim_end_matches('"');
             assert!(root().join(script).is_file(), "{script} missing");
+            scripts += 1;
         }
     }
+    assert_eq!(scripts, 2, "the install and lint steps run scripts/action-*.sh");
 }
 
 /// The action's lint step, run as the runner runs it: annotations on stdout, the job summary,
