@@ -331,7 +331,10 @@ fn action_yml_declares_what_it_uses_and_keeps_inputs_out_of_scripts() {
             scripts += 1;
         }
     }
-    assert_eq!(scripts, 2, "the install and lint steps run scripts/action-*.sh");
+    assert_eq!(
+        scripts, 2,
+        "the install and lint steps run scripts/action-*.sh"
+    );
 }
 
 /// The action's lint step, run as the runner runs it: annotations on stdout, the job summary,

@@ -197,3 +197,26 @@ fn readme_rules_table_is_the_registry() {
         "README rules table is stale; regenerate with: {REGENERATE}"
     );
 }
+
+/// The bash scripts load in a real bash and register completion for their executable.
+#[cfg(unix)]
+#[test]
+fn bash_scripts_register_their_completion() {
+    for exe in docs::EXECUTABLES {
+        let script = root().join("completions").join(format!("{exe}.bash"));
+        let out = std::process::Command::new("bash")
+            .arg("-c")
+            .arg(format!(
+                "source '{}' && complete -p {exe}",
+                script.display()
+            ))
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && stdout.trim_end().ends_with(&format!(" {exe}")),
+            "{exe}: {stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
