@@ -37,6 +37,10 @@ pub enum Command {
         format: RulesFormat,
     },
     /// Print a shell completion script.
+    ///
+    /// The script completes the executable that prints it: `mesh-lint`, or `kubectl-mesh_lint`
+    /// when run directly. `kubectl mesh-lint <TAB>` needs no script: kubectl 1.26+ asks the
+    /// `kubectl_complete-mesh_lint` executable installed beside the plugin.
     Completions {
         #[arg(value_enum)]
         shell: Shell,
