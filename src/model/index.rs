@@ -181,10 +181,11 @@ impl<'a> MeshIndex<'a> {
     }
 
     fn add_service(&mut self, id: ObjectRef, node: Node<'a>, budget: &mut Budget) {
-        let spec = match mesh_lint_kube::service(node, budget) {
+        let mut spec = match mesh_lint_kube::service(node, budget) {
             Ok(spec) => spec,
             Err(err) => return self.invalid(id, "", err),
         };
+        default_target_ports(&mut spec);
         let port_nodes: Vec<Node<'a>> = node
             .at_keys("spec.ports")
             .map(|p| p.items().collect())
@@ -369,6 +370,23 @@ impl<'a> MeshIndex<'a> {
         self.by_kind(kind)
             .map(|(_, o)| o)
             .find(|o| o.name == name && o.namespace.as_deref() == ns)
+    }
+}
+
+/// Kubernetes' defaulting (`SetDefaults_Service` in `pkg/apis/core/v1/defaults.go`): a
+/// missing, `0` or `""` targetPort is the port itself. Done once here so every rule reads the
+/// targetPort the API server would store.
+fn default_target_ports(svc: &mut Service) {
+    use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+    for port in svc.spec.iter_mut().flat_map(|s| s.ports.iter_mut().flatten()) {
+        let unset = match &port.target_port {
+            None => true,
+            Some(IntOrString::Int(n)) => *n == 0,
+            Some(IntOrString::String(s)) => s.is_empty(),
+        };
+        if unset {
+            port.target_port = Some(IntOrString::Int(port.port));
+        }
     }
 }
 
