@@ -1,6 +1,7 @@
 use super::{entry_label, entry_name, registry, rule_ns};
 use crate::diagnostic::Diagnostic;
 use crate::model::host_refs::{HostField, HostRef};
+use crate::model::istio_services::is_installed_service;
 use crate::model::hosts::{classify, resolve, split_service_fqdn, HostForm};
 use crate::rules::{Checker, Rule, RuleMeta};
 
@@ -16,7 +17,11 @@ declare_rule! {
     ///   rule's namespace.
     ///
     /// Hosts in namespaces the inputs do not cover are not reported, so linting part of a
-    /// repository does not drown in noise; nor hosts naming a Service that the inputs define
+    /// repository does not drown in noise; nor the Services an Istio installation and its
+    /// addons create in the root namespace (`istiod`, `istio-ingressgateway`,
+    /// `istio-egressgateway`, `grafana`, `prometheus`, `kiali`, `tracing`, `zipkin`,
+    /// `jaeger-collector`, `loki`… for the Istio version in use), unless the inputs define
+    /// Services of that namespace themselves; nor hosts naming a Service that the inputs define
     /// without `metadata.namespace` (kustomize bases, Helm output), whose namespace is only
     /// decided when it is applied. Short hosts whose Service lives in another
     /// namespace are MESH303, dotted partial names MESH302.
@@ -109,6 +114,9 @@ fn check(ck: &Checker<'_, '_>, r: &HostRef<'_>) -> Option<Diagnostic> {
     if cluster.is_some_and(|(name, _)| unplaced(name)) {
         return None;
     }
+    if cluster.is_some_and(|(name, t)| installed_by_istio(ck, name, t)) {
+        return None;
+    }
     let target_ns_known = cluster.is_some_and(|(_, t)| namespace_covered(ck, r, t));
     if found.hidden.is_empty() && !target_ns_known {
         return None;
@@ -165,6 +173,19 @@ fn namespace_covered(ck: &Checker<'_, '_>, r: &HostRef<'_>, ns: &str) -> bool {
     ck.index
         .services_in(ns)
         .any(|s| ck.index.objects[s.object].namespace_explicit)
+}
+
+/// A Service the Istio installation or its addons create in their own namespace (`grafana`,
+/// `tracing`, `istio-ingressgateway`, `istiod`…), which repositories route to but do not hold;
+/// known unless the inputs define that namespace's Services themselves.
+fn installed_by_istio(ck: &Checker<'_, '_>, name: &str, ns: &str) -> bool {
+    let install_ns = ns == ck.cx.mesh_config.root_namespace() || ns == "istio-system";
+    install_ns
+        && is_installed_service(name, ck.cx.istio_version)
+        && !ck
+            .index
+            .services_in(ns)
+            .any(|s| ck.index.objects[s.object].namespace_explicit)
 }
 
 fn scope_words(scope: &crate::model::visibility::ExportScope) -> String {
