@@ -107,9 +107,13 @@ fn check(ck: &Checker<'_, '_>, r: &HostRef<'_>) -> Option<Diagnostic> {
     }
     // A Service of that name without `metadata.namespace` (kustomize bases, Helm output) gets
     // its namespace when applied: it may well be the one this host names.
+    // A wildcard (`*.tutorial.svc.cluster.local`) covers any such Service.
     let unplaced = |name: &str| {
-        reg.services_named(name)
-            .any(|e| !ck.index.objects[e.object].namespace_explicit)
+        let unplaced_object = |o: usize| !ck.index.objects[o].namespace_explicit;
+        if name.starts_with('*') {
+            return ck.index.services.iter().any(|s| unplaced_object(s.object));
+        }
+        reg.services_named(name).any(|e| unplaced_object(e.object))
     };
     if cluster.is_some_and(|(name, _)| unplaced(name)) {
         return None;
