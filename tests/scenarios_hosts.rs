@@ -176,7 +176,10 @@ fn helm_output_on_stdin_without_namespace_gets_display_fixes_only_with_n() {
             if args.is_empty() {
                 // `default` is a guess: no edit writes it into the chart's output.
                 assert!(d["fix"].is_null(), "{d:#}");
-                assert!(d["help"].as_str().unwrap().contains("reviews.<namespace>.svc"));
+                assert!(d["help"]
+                    .as_str()
+                    .unwrap()
+                    .contains("reviews.<namespace>.svc"));
             } else {
                 assert_eq!(
                     d["fix"]["applicability"], "display",
@@ -229,10 +232,9 @@ fn unplaced_objects_beside_placed_ones_are_not_errors() {
         for d in report["diagnostics"].as_array().unwrap() {
             let edits = d["fix"]["edits"].as_array().cloned().unwrap_or_default();
             assert!(
-                edits.iter().all(|e| !e["content"]
-                    .as_str()
-                    .unwrap()
-                    .contains(".default.")),
+                edits
+                    .iter()
+                    .all(|e| !e["content"].as_str().unwrap().contains(".default.")),
                 "{d:#}"
             );
         }

@@ -124,6 +124,10 @@ pub struct CheckArgs {
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
 
+    /// Glob of directories each linted as a mesh of its own, e.g. `envs/*` (repeatable)
+    #[arg(long = "mesh", value_name = "GLOB")]
+    pub meshes: Vec<String>,
+
     /// When to use colour (NO_COLOR is honoured)
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,

@@ -4,7 +4,7 @@
 use super::args::{CheckArgs, FailOn};
 use crate::config;
 use crate::diagnostic::Severity;
-use crate::lint::LintOptions;
+use crate::lint::{LintOptions, MeshGlob};
 use crate::model::{IstioVersion, Origin};
 use crate::rules::{self, RuleSelection, Selector};
 use crate::source::WalkOptions;
@@ -50,6 +50,21 @@ pub fn resolve(args: &CheckArgs) -> Result<Settings, String> {
             .compile_matcher();
         lint.per_path_ignores
             .push((matcher, Selector::parse_list(codes, &metas)?));
+    }
+
+    // Globs in the config file are relative to its directory, `--mesh` globs to the current one.
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let config_dir = config.as_ref().map(|c| cwd.join(&c.dir));
+    let config_globs = file.meshes.iter().map(|g| (g, config_dir.clone()));
+    for (glob, base) in config_globs.chain(args.meshes.iter().map(|g| (g, None))) {
+        let matcher = Glob::new(glob.trim_end_matches('/'))
+            .map_err(|e| format!("meshes: {e}"))?
+            .compile_matcher();
+        let base = base.unwrap_or_else(|| cwd.clone());
+        lint.meshes.push(MeshGlob {
+            matcher,
+            base: std::fs::canonicalize(&base).unwrap_or(base),
+        });
     }
 
     let cx = &mut lint.context;

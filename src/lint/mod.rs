@@ -2,8 +2,11 @@
 //! from the inputs, run the selected rules (in parallel), then apply suppressions, severity
 //! overrides and per-path ignores, and sort.
 
+mod copies;
 mod detect;
+mod meshes;
 pub use detect::parse_mesh_config_text;
+pub use meshes::MeshGlob;
 mod suppress;
 
 use crate::diagnostic::Diagnostic;
@@ -26,6 +29,8 @@ pub struct LintOptions {
     pub limits: Limits,
     /// Rules ignored for files whose display name matches the glob.
     pub per_path_ignores: Vec<(GlobMatcher, Vec<Selector>)>,
+    /// Directories linted as separate meshes (`meshes:` in the config, `--mesh`).
+    pub meshes: Vec<MeshGlob>,
 }
 
 #[derive(Debug, Default)]
@@ -51,15 +56,44 @@ pub fn lint(files: &Files, opts: &LintOptions) -> LintResult {
         .filter(|p| p.has_errors())
         .map(|p| p.file)
         .collect();
+    let mut result = LintResult {
+        blocked,
+        context: opts.context.clone(),
+        ..LintResult::default()
+    };
+    for (i, group) in meshes::split(files, parsed, &opts.meshes)
+        .into_iter()
+        .enumerate()
+    {
+        let (diagnostics, objects, context) = lint_mesh(files, &group, opts);
+        result.diagnostics.extend(diagnostics);
+        result.objects += objects;
+        if i == 0 {
+            result.context = context;
+        }
+    }
+    let diagnostics = &mut result.diagnostics;
+    diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    diagnostics.dedup_by(|a, b| a.sort_key() == b.sort_key() && a.message == b.message);
+    result
+}
+
+/// One mesh: the index, context detection and every selected rule over `parsed`, which no
+/// other file of the run can see. Returns the findings, the object count and the context.
+fn lint_mesh(
+    files: &Files,
+    parsed: &[ParsedFile],
+    opts: &LintOptions,
+) -> (Vec<Diagnostic>, usize, LintContext) {
     let mut context = opts.context.clone();
-    let index = MeshIndex::build(&parsed, &context, &opts.limits);
+    let index = MeshIndex::build(parsed, &context, &opts.limits);
     detect::context_from_inputs(&index, &mut context);
     let hosts = HostRegistry::build(&index, &context);
     let host_refs = host_refs(&index);
     let listeners = Listeners::build(&index, &context);
     let ck = Checker {
         files,
-        parsed: &parsed,
+        parsed,
         index: &index,
         cx: &context,
         hosts: &hosts,
@@ -75,8 +109,13 @@ pub fn lint(files: &Files, opts: &LintOptions) -> LintResult {
             out
         })
         .collect();
-    diagnostics.retain(|d| !suppress::is_suppressed(d, &index) && !path_ignored(d, files, opts));
+    diagnostics.retain(|d| {
+        copies::keep(d, &index)
+            && !suppress::is_suppressed(d, &index)
+            && !path_ignored(d, files, opts)
+    });
     for d in &mut diagnostics {
+        d.notes.extend(copies::note(d, &index, files));
         if let Some(meta) = rules::find(d.code) {
             // A rule may escalate one finding (MESH101 on server-first ports); an override
             // from the config replaces whatever the rule chose.
@@ -85,14 +124,7 @@ pub fn lint(files: &Files, opts: &LintOptions) -> LintResult {
             }
         }
     }
-    diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    diagnostics.dedup_by(|a, b| a.sort_key() == b.sort_key() && a.message == b.message);
-    LintResult {
-        diagnostics,
-        objects: index.objects.len(),
-        blocked,
-        context,
-    }
+    (diagnostics, index.objects.len(), context)
 }
 
 fn path_ignored(d: &Diagnostic, files: &Files, opts: &LintOptions) -> bool {

@@ -165,7 +165,14 @@ impl HostRegistry {
             domain: cx.cluster_domain.clone(),
             ..HostRegistry::default()
         };
-        for (i, svc) in index.services.iter().enumerate() {
+        // Shadowed copies (an identity defined again later) are not separate hosts.
+        let live = |object: ObjectRef| !index.objects[object].is_shadowed();
+        for (i, svc) in index
+            .services
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| live(s.object))
+        {
             let object = &index.objects[svc.object];
             let (scope, _) = export_scope(object, None, ExportKind::Service, mc);
             let ports = svc
@@ -189,7 +196,12 @@ impl HostRegistry {
                 .push(reg.entries.len());
             reg.push(entry);
         }
-        for (i, se) in index.service_entries.iter().enumerate() {
+        for (i, se) in index
+            .service_entries
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| live(s.object))
+        {
             let object = &index.objects[se.object];
             let explicit = se.spec.export_to.as_deref();
             let (scope, _) = export_scope(object, explicit, ExportKind::Service, mc);
@@ -210,14 +222,22 @@ impl HostRegistry {
                 });
             }
         }
-        for (i, dr) in index.destination_rules.iter().enumerate() {
+        for (i, dr) in index
+            .destination_rules
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| live(d.object))
+        {
             let resolved = resolve(&dr.spec.host, index.objects[dr.object].ns(), &reg.domain);
             let name = match classify(&dr.spec.host) {
                 HostForm::Short => Some(dr.spec.host.as_str()),
                 _ => split_service_fqdn(&dr.spec.host, &reg.domain).map(|(n, _)| n),
             };
             if let Some(name) = name {
-                reg.rules_by_name.entry(name.to_owned()).or_default().push(i);
+                reg.rules_by_name
+                    .entry(name.to_owned())
+                    .or_default()
+                    .push(i);
             }
             if resolved.starts_with('*') {
                 reg.rules_wildcard.push((resolved, i));

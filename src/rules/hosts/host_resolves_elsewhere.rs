@@ -1,6 +1,4 @@
-use super::{
-    entry_label, registry, replace_host, rule_ns, SHORT_HOST_NOTE,
-};
+use super::{entry_label, registry, replace_host, rule_ns, SHORT_HOST_NOTE};
 use crate::diagnostic::{Applicability, Diagnostic, Fix};
 use crate::model::host_refs::HostRef;
 use crate::model::hosts::{classify, resolve, service_fqdn, HostForm};

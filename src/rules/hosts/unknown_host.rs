@@ -1,8 +1,8 @@
 use super::{entry_label, entry_name, registry, rule_ns};
 use crate::diagnostic::Diagnostic;
 use crate::model::host_refs::{HostField, HostRef};
-use crate::model::istio_services::is_installed_service;
 use crate::model::hosts::{classify, resolve, split_service_fqdn, HostForm};
+use crate::model::istio_services::is_installed_service;
 use crate::rules::{Checker, Rule, RuleMeta};
 
 declare_rule! {
