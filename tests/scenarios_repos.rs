@@ -100,3 +100,84 @@ fn meshes_split_a_repository_by_environment() {
     assert_eq!(codes(&report).len(), 6, "{report:#}");
     let _ = run;
 }
+
+const CHART_REPO: &str = "testdata/scenarios/repo-with-chart";
+
+/// A repository-wide run (the pre-commit hook) over a repository holding a Helm chart and a
+/// Go-template file: never MESH001 on them, one note each on stderr saying how to lint them,
+/// and everything else (including `{{ }}` in strings) linted.
+#[test]
+fn helm_charts_and_go_templates_are_skipped_with_a_note() {
+    let (_, stdout, stderr) = run(&["-o", "json", CHART_REPO]);
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    assert!(
+        !codes(&report)
+            .iter()
+            .any(|c| c == "MESH001" || c == "MESH002"),
+        "{report:#}"
+    );
+    assert_eq!(codes(&report), ["MESH101"], "{report:#}");
+    // The alert texts' `{{ }}` are data: that file is read (2 objects: Service + PrometheusRule).
+    assert_eq!(report["summary"]["objects"], 2, "{report:#}");
+    let notes: Vec<&str> = stderr.lines().collect();
+    assert_eq!(notes.len(), 2, "{stderr}");
+    assert!(notes.contains(&format!(
+        "mesh-lint: note: skipped the templates of Helm chart `{CHART_REPO}/charts/podinfo` (Go templates are not YAML until rendered); lint them with `helm template {CHART_REPO}/charts/podinfo | mesh-lint -`"
+    ).as_str()), "{stderr}");
+    assert!(
+        notes[1].contains("hack/service-template.yaml`: Go template syntax (`{{` at line 5)"),
+        "{stderr}"
+    );
+    // Naming a template file (a pre-commit hook passing file names) skips it the same way.
+    let named = format!("{CHART_REPO}/charts/podinfo/templates/service.yaml");
+    let (code, stdout, stderr) = run(&["-o", "concise", &named]);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(stderr.contains("helm template"), "{stderr}");
+    assert!(!stderr.contains("no manifests found"), "{stderr}");
+}
+
+/// Windows PowerShell 5 `>` writes UTF-16LE with a BOM; others write UTF-16BE or UTF-32. Such
+/// files are decoded (positions are those of the decoded text) and `--fix` writes them back in
+/// their encoding.
+#[test]
+fn utf16_and_utf32_files_are_decoded_and_fixed_in_their_encoding() {
+    let text = "apiVersion: v1\nkind: Service\nmetadata:\n  name: reviews\n  namespace: bookinfo\nspec:\n  ports:\n    - name: http\n      port: 9080\n---\napiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata:\n  name: reviews\n  namespace: bookinfo\nspec:\n  host: reviews # é\n";
+    let encodings: [(&str, fn(&str) -> Vec<u8>); 3] = [
+        ("utf16le", |t| {
+            let mut b = vec![0xFF, 0xFE];
+            t.encode_utf16().for_each(|u| b.extend(u.to_le_bytes()));
+            b
+        }),
+        ("utf16be", |t| {
+            let mut b = vec![0xFE, 0xFF];
+            t.encode_utf16().for_each(|u| b.extend(u.to_be_bytes()));
+            b
+        }),
+        ("utf32le", |t| {
+            let mut b = vec![0xFF, 0xFE, 0, 0];
+            t.chars().for_each(|c| b.extend((c as u32).to_le_bytes()));
+            b
+        }),
+    ];
+    for (name, encode) in encodings {
+        let dir = tempfile::TempDir::new().unwrap();
+        let path = dir.path().join(format!("{name}.yaml"));
+        std::fs::write(&path, encode(text)).unwrap();
+        let p = path.to_str().unwrap();
+        let (_, report) = run_json(&[p]);
+        assert_eq!(codes(&report), ["MESH301"], "{name}: {report:#}");
+        let d = &report["diagnostics"][0];
+        assert_eq!(
+            (d["start"]["line"].as_u64(), d["start"]["column"].as_u64()),
+            (Some(17), Some(9)),
+            "{name}"
+        );
+        let (code, _, stderr) = run(&["--fix", p]);
+        assert_eq!(code, 0, "{name}: {stderr}");
+        let fixed = text.replace(
+            "host: reviews #",
+            "host: reviews.bookinfo.svc.cluster.local #",
+        );
+        assert_eq!(std::fs::read(&path).unwrap(), encode(&fixed), "{name}");
+    }
+}

@@ -9,6 +9,7 @@
 mod display;
 mod exclude;
 mod read;
+mod templates;
 mod walk;
 
 use super::{Files, SourceFile};
@@ -45,6 +46,9 @@ pub struct InputProblem {
 pub struct Discovery {
     pub files: Files,
     pub problems: Vec<InputProblem>,
+    /// Inputs left out on purpose (Helm chart templates, other Go templates), each with how to
+    /// lint it; printed as notes.
+    pub skipped: Vec<String>,
 }
 
 /// Reads every input named by `paths`: files as given (any extension), directories walked
@@ -73,6 +77,7 @@ pub fn discover(
 
     let mut inputs = Inputs::default();
     let mut problems = Vec::new();
+    let mut charts = Vec::new();
     for arg in paths {
         if arg == "-" {
             inputs.push_stdin();
@@ -88,6 +93,12 @@ pub fn discover(
             continue;
         }
         if !metadata.is_dir() {
+            if let Some(chart) = crate::source::templates::chart_of_file(path) {
+                if !charts.contains(&chart) {
+                    charts.push(chart);
+                }
+                continue;
+            }
             // A named file that cannot even be opened is a usage error (exit 2, cli.md); one
             // found by walking a directory is reported and the walk goes on.
             if let Err(err) = std::fs::File::open(path) {
@@ -97,15 +108,38 @@ pub fn discover(
             inputs.push_disk(name, path.to_path_buf());
             continue;
         }
-        for found in walk::walk(path, &excludes, &mut problems) {
+        for found in walk::walk(path, &excludes, &mut problems, &mut charts) {
             inputs.push_disk(display_path(&found), found);
         }
     }
 
+    let mut skipped: Vec<String> = charts.iter().map(|c| chart_note(c)).collect();
+    let mut files = Files::default();
+    for file in inputs.read(stdin) {
+        match templates::skip_reason(&file) {
+            Some(reason) => skipped.push(reason),
+            None => {
+                files.add(file);
+            }
+        }
+    }
     Ok(Discovery {
-        files: inputs.read(stdin),
+        files,
         problems,
+        skipped,
     })
+}
+
+fn chart_note(chart: &Path) -> String {
+    let name = display_path(chart);
+    let name = if name.is_empty() {
+        ".".to_owned()
+    } else {
+        name
+    };
+    format!(
+        "skipped the templates of Helm chart `{name}` (Go templates are not YAML until rendered); lint them with `helm template {name} | mesh-lint -`"
+    )
 }
 
 enum Input {
@@ -138,7 +172,7 @@ impl Inputs {
     }
 
     /// Reads stdin first (it is not `Send`), the files in parallel, and keeps the order.
-    fn read(self, stdin: &mut dyn Read) -> Files {
+    fn read(self, stdin: &mut dyn Read) -> Vec<SourceFile> {
         let mut stdin_file = self.seen.contains(&None).then(|| read::read_stdin(stdin));
         let disk: Vec<Option<SourceFile>> = self
             .list
@@ -148,13 +182,9 @@ impl Inputs {
                 Input::Disk { name, path } => Some(read::read_path(name, path)),
             })
             .collect();
-        let mut files = Files::default();
-        for file in disk {
-            if let Some(file) = file.or_else(|| stdin_file.take()) {
-                files.add(file);
-            }
-        }
-        files
+        disk.into_iter()
+            .filter_map(|file| file.or_else(|| stdin_file.take()))
+            .collect()
     }
 }
 
