@@ -142,7 +142,8 @@ fn helm_charts_and_go_templates_are_skipped_with_a_note() {
 #[test]
 fn utf16_and_utf32_files_are_decoded_and_fixed_in_their_encoding() {
     let text = "apiVersion: v1\nkind: Service\nmetadata:\n  name: reviews\n  namespace: bookinfo\nspec:\n  ports:\n    - name: http\n      port: 9080\n---\napiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata:\n  name: reviews\n  namespace: bookinfo\nspec:\n  host: reviews # é\n";
-    let encodings: [(&str, fn(&str) -> Vec<u8>); 3] = [
+    type Encode = fn(&str) -> Vec<u8>;
+    let encodings: [(&str, Encode); 3] = [
         ("utf16le", |t| {
             let mut b = vec![0xFF, 0xFE];
             t.encode_utf16().for_each(|u| b.extend(u.to_le_bytes()));
@@ -180,4 +181,40 @@ fn utf16_and_utf32_files_are_decoded_and_fixed_in_their_encoding() {
         );
         assert_eq!(std::fs::read(&path).unwrap(), encode(&fixed), "{name}");
     }
+}
+
+/// A document that kubectl accepts but strict YAML rejects (continuation lines of a quoted
+/// scalar at its key's indentation) is linted, warned about once as MESH003 (never MESH001),
+/// and `--fix` re-indents it so that strict parsers read it too, with the same value.
+#[test]
+fn yaml_kubectl_accepts_is_linted_and_fixed() {
+    let fixture =
+        "testdata/MESH003-underindented-quoted-scalar/invalid-rollout-virtualservice.yaml";
+    let (_, report) = run_json(&[fixture]);
+    let found = codes(&report);
+    assert!(!found.iter().any(|c| c == "MESH001"), "{report:#}");
+    assert_eq!(
+        found.iter().filter(|c| *c == "MESH003").count(),
+        1,
+        "{report:#}"
+    );
+    // The document's objects are linted: its routes are checked.
+    assert!(found.iter().any(|c| c == "MESH304"), "{report:#}");
+    let d = with_code(&report, "MESH003")[0];
+    assert_eq!(d["severity"], "warning");
+    assert_eq!(
+        (d["start"]["line"].as_u64(), d["start"]["column"].as_u64()),
+        (Some(10), Some(1))
+    );
+
+    let dir = tempfile::TempDir::new().unwrap();
+    let copy = dir.path().join("vs.yaml");
+    std::fs::copy(root().join(fixture), &copy).unwrap();
+    let p = copy.to_str().unwrap();
+    let (_, _, stderr) = run(&["--fix", "--select", "MESH003", p]);
+    assert!(stderr.contains("fixed 1 finding"), "{stderr}");
+    let fixed = std::fs::read_to_string(&copy).unwrap();
+    assert!(fixed.contains("canary\n      Services while"), "{fixed}");
+    let (code, report) = run_json(&["--select", "MESH001,MESH003", p]);
+    assert_eq!(code, 0, "{report:#}");
 }

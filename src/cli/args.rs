@@ -23,6 +23,8 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
+// Parsed once per run: the size of the `Check` variant does not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum Command {
     /// Lint files, directories (recursively) or `-` (stdin). The default command.
     Check(CheckArgs),

@@ -9,8 +9,10 @@
 
 use super::IstioVersion;
 
-/// `(name, first minor that creates it, last minor that creates it)`.
-const INSTALLED: &[(&str, (u32, u32), (u32, u32))] = &[
+/// `(name, first (major, minor) that creates it, last one that does)`.
+type Installed = (&'static str, (u32, u32), (u32, u32));
+
+const INSTALLED: &[Installed] = &[
     // Control plane and gateways.
     ("istiod", (1, 5), (u32::MAX, 0)),
     ("istio-ingressgateway", (1, 0), (u32::MAX, 0)),
