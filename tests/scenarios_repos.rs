@@ -218,3 +218,26 @@ fn yaml_kubectl_accepts_is_linted_and_fixed() {
     let (code, report) = run_json(&["--select", "MESH001,MESH003", p]);
     assert_eq!(code, 0, "{report:#}");
 }
+
+/// Alternative files of one DestinationRule (bookinfo's `destination-rule-all.yaml` beside
+/// `fault-injection-details-v1.yaml`): the last one is what `kubectl apply` of all would keep,
+/// but a route to a subset that another alternative defines is not an error.
+#[test]
+fn a_subset_defined_by_an_alternative_copy_is_not_an_error() {
+    let input = "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata:\n  name: details\n  namespace: bookinfo\nspec:\n  host: details\n  subsets:\n    - name: v1\n      labels: {version: v1}\n    - name: v2\n      labels: {version: v2}\n---\napiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata:\n  name: details\n  namespace: bookinfo\nspec:\n  host: details\n  subsets:\n    - name: v1\n      labels: {version: v1}\n---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: details\n  namespace: bookinfo\nspec:\n  hosts: [details]\n  http:\n    - route:\n        - destination:\n            host: details\n            subset: v2\n";
+    let out = common::mesh_lint()
+        .args(["-o", "json", "--select", "MESH307", "-"])
+        .write_stdin(input)
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(codes(&report).is_empty(), "{report:#}");
+    // A subset no copy defines still is.
+    let out = common::mesh_lint()
+        .args(["-o", "json", "--select", "MESH307", "-"])
+        .write_stdin(input.replace("subset: v2", "subset: v3"))
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(codes(&report), ["MESH307"], "{report:#}");
+}

@@ -9,45 +9,60 @@
 
 use super::IstioVersion;
 
-/// `(name, first (major, minor) that creates it, last one that does)`.
-type Installed = (&'static str, (u32, u32), (u32, u32));
+/// `(name, group, first (major, minor) that creates it, last one that does)`. A group is what
+/// is installed as one piece: the control plane, one gateway, one addon file.
+type Installed = (&'static str, &'static str, (u32, u32), (u32, u32));
+
+const ALWAYS: (u32, u32) = (u32::MAX, 0);
 
 const INSTALLED: &[Installed] = &[
     // Control plane and gateways.
-    ("istiod", (1, 5), (u32::MAX, 0)),
-    ("istio-ingressgateway", (1, 0), (u32::MAX, 0)),
-    ("istio-egressgateway", (1, 0), (u32::MAX, 0)),
-    ("istio-eastwestgateway", (1, 8), (u32::MAX, 0)),
+    ("istiod", "istiod", (1, 5), ALWAYS),
+    (
+        "istio-ingressgateway",
+        "istio-ingressgateway",
+        (1, 0),
+        ALWAYS,
+    ),
+    ("istio-egressgateway", "istio-egressgateway", (1, 0), ALWAYS),
+    (
+        "istio-eastwestgateway",
+        "istio-eastwestgateway",
+        (1, 8),
+        ALWAYS,
+    ),
     // Before istiod (1.5) the control plane was several Services.
-    ("istio-pilot", (1, 0), (1, 7)),
-    ("istio-policy", (1, 0), (1, 7)),
-    ("istio-telemetry", (1, 0), (1, 7)),
-    ("istio-citadel", (1, 0), (1, 7)),
-    ("istio-galley", (1, 0), (1, 7)),
-    ("istio-sidecar-injector", (1, 0), (1, 7)),
-    // Addons: bundled in the install before 1.7, `samples/addons` since.
-    ("prometheus", (1, 0), (u32::MAX, 0)),
-    ("grafana", (1, 0), (u32::MAX, 0)),
-    ("kiali", (1, 0), (u32::MAX, 0)),
-    ("tracing", (1, 0), (u32::MAX, 0)),
-    ("zipkin", (1, 0), (u32::MAX, 0)),
-    ("jaeger-collector", (1, 7), (u32::MAX, 0)),
-    ("jaeger-query", (1, 0), (1, 6)),
-    ("loki", (1, 12), (u32::MAX, 0)),
-    ("loki-headless", (1, 12), (u32::MAX, 0)),
-    ("loki-memberlist", (1, 12), (u32::MAX, 0)),
-    ("skywalking-oap", (1, 13), (u32::MAX, 0)),
-    ("skywalking-ui", (1, 13), (u32::MAX, 0)),
-    ("tracing-ui", (1, 13), (u32::MAX, 0)),
+    ("istio-pilot", "control-plane", (1, 0), (1, 7)),
+    ("istio-policy", "control-plane", (1, 0), (1, 7)),
+    ("istio-telemetry", "control-plane", (1, 0), (1, 7)),
+    ("istio-citadel", "control-plane", (1, 0), (1, 7)),
+    ("istio-galley", "control-plane", (1, 0), (1, 7)),
+    ("istio-sidecar-injector", "control-plane", (1, 0), (1, 7)),
+    // Addons: bundled in the install before 1.7, one file each under `samples/addons` since.
+    ("prometheus", "prometheus", (1, 0), ALWAYS),
+    ("grafana", "grafana", (1, 0), ALWAYS),
+    ("kiali", "kiali", (1, 0), ALWAYS),
+    // jaeger.yaml, extras/zipkin.yaml and extras/skywalking.yaml each create `tracing`.
+    ("tracing", "tracing", (1, 0), ALWAYS),
+    ("zipkin", "tracing", (1, 0), ALWAYS),
+    ("jaeger-collector", "tracing", (1, 7), ALWAYS),
+    ("jaeger-query", "tracing", (1, 0), (1, 6)),
+    ("skywalking-oap", "tracing", (1, 13), ALWAYS),
+    ("skywalking-ui", "tracing", (1, 13), ALWAYS),
+    ("tracing-ui", "tracing", (1, 13), ALWAYS),
+    ("loki", "loki", (1, 12), ALWAYS),
+    ("loki-headless", "loki", (1, 12), ALWAYS),
+    ("loki-memberlist", "loki", (1, 12), ALWAYS),
 ];
 
-/// Whether an Istio installation of `version` (with its addons) creates Service `name` in its
-/// own namespace.
-pub fn is_installed_service(name: &str, version: IstioVersion) -> bool {
+/// The piece of an Istio installation of `version` (with its addons) that creates Service
+/// `name` in the installation's namespace, e.g. `tracing` for `zipkin`.
+pub fn installed_group(name: &str, version: IstioVersion) -> Option<&'static str> {
     let v = (version.major, version.minor);
     INSTALLED
         .iter()
-        .any(|&(n, since, until)| n == name && since <= v && v <= until)
+        .find(|&&(n, _, since, until)| n == name && since <= v && v <= until)
+        .map(|&(_, group, _, _)| group)
 }
 
 #[cfg(test)]
@@ -57,11 +72,14 @@ mod tests {
     #[test]
     fn services_follow_the_version() {
         let v = IstioVersion::new;
-        assert!(is_installed_service("istiod", v(1, 22)));
-        assert!(!is_installed_service("istiod", v(1, 4)));
-        assert!(is_installed_service("istio-pilot", v(1, 4)));
-        assert!(!is_installed_service("istio-pilot", v(1, 22)));
-        assert!(is_installed_service("grafana", v(1, 30)));
-        assert!(!is_installed_service("reviews", v(1, 30)));
+        assert_eq!(installed_group("istiod", v(1, 22)), Some("istiod"));
+        assert_eq!(installed_group("istiod", v(1, 4)), None);
+        assert_eq!(
+            installed_group("istio-pilot", v(1, 4)),
+            Some("control-plane")
+        );
+        assert_eq!(installed_group("istio-pilot", v(1, 22)), None);
+        assert_eq!(installed_group("zipkin", v(1, 30)), Some("tracing"));
+        assert_eq!(installed_group("reviews", v(1, 30)), None);
     }
 }

@@ -2,7 +2,7 @@ use super::{entry_label, entry_name, registry, rule_ns};
 use crate::diagnostic::Diagnostic;
 use crate::model::host_refs::{HostField, HostRef};
 use crate::model::hosts::{classify, resolve, split_service_fqdn, HostForm};
-use crate::model::istio_services::is_installed_service;
+use crate::model::istio_services::installed_group;
 use crate::rules::{Checker, Rule, RuleMeta};
 
 declare_rule! {
@@ -21,7 +21,7 @@ declare_rule! {
     /// addons create in the root namespace (`istiod`, `istio-ingressgateway`,
     /// `istio-egressgateway`, `grafana`, `prometheus`, `kiali`, `tracing`, `zipkin`,
     /// `jaeger-collector`, `loki`… for the Istio version in use), unless the inputs define
-    /// Services of that namespace themselves; nor hosts naming a Service that the inputs define
+    /// that piece of the installation (a Service of the same addon or gateway) themselves; nor hosts naming a Service that the inputs define
     /// without `metadata.namespace` (kustomize bases, Helm output), whose namespace is only
     /// decided when it is applied. Short hosts whose Service lives in another
     /// namespace are MESH303, dotted partial names MESH302.
@@ -181,15 +181,18 @@ fn namespace_covered(ck: &Checker<'_, '_>, r: &HostRef<'_>, ns: &str) -> bool {
 
 /// A Service the Istio installation or its addons create in their own namespace (`grafana`,
 /// `tracing`, `istio-ingressgateway`, `istiod`…), which repositories route to but do not hold;
-/// known unless the inputs define that namespace's Services themselves.
+/// known unless the inputs define that piece of the installation (a Service of the same addon
+/// or gateway) in that namespace themselves.
 fn installed_by_istio(ck: &Checker<'_, '_>, name: &str, ns: &str) -> bool {
     let install_ns = ns == ck.cx.mesh_config.root_namespace() || ns == "istio-system";
-    install_ns
-        && is_installed_service(name, ck.cx.istio_version)
-        && !ck
-            .index
-            .services_in(ns)
-            .any(|s| ck.index.objects[s.object].namespace_explicit)
+    let version = ck.cx.istio_version;
+    let Some(group) = installed_group(name, version).filter(|_| install_ns) else {
+        return false;
+    };
+    !ck.index.services_in(ns).any(|s| {
+        let object = &ck.index.objects[s.object];
+        object.namespace_explicit && installed_group(object.name, version) == Some(group)
+    })
 }
 
 fn scope_words(scope: &crate::model::visibility::ExportScope) -> String {

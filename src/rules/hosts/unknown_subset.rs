@@ -20,7 +20,9 @@ declare_rule! {
     ///
     /// Objects without `metadata.namespace` are placed by `kubectl apply -n`: a subset that a
     /// DestinationRule would define once so placed (its short host then resolves beside the
-    /// route, or the unplaced route lands beside it) is not reported.
+    /// route, or the unplaced route lands beside it) is not reported. Nor is a subset that an
+    /// earlier copy of the matching DestinationRule defines (alternative files of one
+    /// DestinationRule, of which one is applied).
     ///
     /// ## Example
     /// ```yaml
@@ -95,7 +97,7 @@ fn check(ck: &Checker<'_, '_>, r: &HostRef<'_>) -> Option<Diagnostic> {
     {
         return None;
     }
-    if placement_could_define(ck, r, subset) {
+    if placement_could_define(ck, r, subset) || a_copy_defines(ck, &rules, subset) {
         return None;
     }
     let mut d = ck.diagnostic(
@@ -160,5 +162,27 @@ fn placement_could_define(ck: &Checker<'_, '_>, r: &HostRef<'_>, subset: &str) -
             let dr_unplaced = !ck.index.objects[dr.object].namespace_explicit;
             let dr_short = classify(&dr.spec.host) == HostForm::Short;
             (dr_unplaced && dr_short) || (route_unplaced && short)
+        })
+}
+
+/// Whether an earlier copy of one of the matching DestinationRules defines `subset`.
+/// Repositories hold alternatives of one DestinationRule (Istio's bookinfo has
+/// `destination-rule-all.yaml` and `fault-injection-details-v1.yaml`, both `details`) of which
+/// one is applied; `kubectl apply` of all of them would keep the last, but a route to a subset
+/// another alternative defines is not worth an error.
+fn a_copy_defines(
+    ck: &Checker<'_, '_>,
+    rules: &[&crate::model::IstioObject<'_, mesh_lint_kube::istio::DestinationRuleSpec>],
+    subset: &str,
+) -> bool {
+    rules
+        .iter()
+        .flat_map(|dr| ck.index.copies_of(dr.object))
+        .any(|&copy| {
+            ck.index
+                .destination_rules
+                .iter()
+                .filter(|d| d.object == copy)
+                .any(|d| d.spec.subsets.iter().any(|s| s.name == subset))
         })
 }
