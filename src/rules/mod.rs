@@ -9,6 +9,7 @@ mod input;
 mod meta;
 mod ports;
 mod registry;
+mod scoping;
 mod selection;
 mod text_edit;
 

@@ -6,4 +6,4 @@ pub mod evidence;
 pub mod listener_conflict;
 pub mod port_name_without_protocol;
 pub mod shared_tcp_port;
-mod yaml_edit;
+pub(crate) mod yaml_edit;

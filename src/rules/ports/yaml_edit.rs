@@ -46,7 +46,7 @@ pub fn export_to_own_namespace(
 /// Sets `key: value` in `mapping`: replaces the value when the key exists, else inserts the
 /// entry before the first key. `nested` lines (already indented relative to the key) follow the
 /// key in block style; in flow style they become a one-entry flow mapping.
-fn set_entry(
+pub(crate) fn set_entry(
     ck: &Checker<'_, '_>,
     object: ObjectRef,
     mapping: Node<'_>,
