@@ -1,8 +1,10 @@
 use super::name_span;
 use crate::diagnostic::{Applicability, Diagnostic, Fix, Severity};
+use crate::model::hosts::service_fqdn;
 use crate::model::is_system_namespace;
 use crate::model::listeners::ListenerSource;
-use crate::model::visibility::{export_scope, ExportKind, ExportSource};
+use crate::model::scopes::Subject;
+use crate::model::visibility::{export_scope, ExportKind, ExportScope, ExportSource};
 use crate::model::ObjectRef;
 use crate::rules::ports::yaml_edit::{export_to_own_namespace, set_entry};
 use crate::rules::{Checker, Rule, RuleMeta};
@@ -88,6 +90,8 @@ impl Rule for ExportToEverywhere {
         for (i, se) in ix.service_entries.iter().enumerate() {
             let explicit = se.spec.export_to.as_deref();
             if let Some(mut d) = check(ck, se.object, explicit, ExportKind::Service) {
+                let port = se.spec.ports.first().map_or(0, |p| p.number as i32);
+                confined_by_sidecars(ck, &mut d, se.object, &se.spec.hosts, port);
                 d.fix = export_to_own_namespace(ck, se.object, ListenerSource::ServiceEntry(i))
                     .map(|edits| Fix::new("add `exportTo: [\".\"]`", Applicability::Unsafe, edits));
                 out.push(d);
@@ -98,6 +102,16 @@ impl Rule for ExportToEverywhere {
                 continue;
             }
             if let Some(mut d) = check(ck, svc.object, None, ExportKind::Service) {
+                let obj = &ix.objects[svc.object];
+                let hosts = [service_fqdn(obj.name, obj.ns(), &ck.cx.cluster_domain)];
+                let port = svc
+                    .spec
+                    .spec
+                    .iter()
+                    .flat_map(|s| s.ports.iter().flatten())
+                    .next();
+                let port = port.map_or(0, |p| p.port);
+                confined_by_sidecars(ck, &mut d, svc.object, &hosts, port);
                 d.fix = export_to_own_namespace(ck, svc.object, ListenerSource::Service(i)).map(
                     |edits| {
                         Fix::new(
@@ -142,6 +156,58 @@ impl Rule for ExportToEverywhere {
             }
         }
     }
+}
+
+/// What Sidecar egress makes of the export today (the scope model): which namespaces' proxies
+/// import the resource besides its own, and whether namespaces without a Sidecar do. When
+/// Sidecars already keep it to its namespace, the finding is about the next change, not about
+/// today's proxies: info.
+fn confined_by_sidecars(
+    ck: &Checker<'_, '_>,
+    d: &mut Diagnostic,
+    object: ObjectRef,
+    hosts: &[String],
+    port: i32,
+) {
+    let owner = ck.index.objects[object].ns();
+    let scopes = ck.scopes();
+    let everywhere = ExportScope::All;
+    let subject = Subject {
+        scope: &everywhere,
+        owner_ns: owner,
+        hosts,
+        port,
+    };
+    let egress = scopes.sidecars.mesh_default();
+    // `\0` is no namespace: a root Sidecar's `./` entries do not match it.
+    let by_default = egress.is_unrestricted() || egress.imports("\u{0}", owner, hosts, port);
+    let seen = scopes.seen_by(vec![subject]);
+    let others: Vec<&str> = seen.iter().filter(|ns| *ns != owner).take(11).collect();
+    if by_default {
+        if others.is_empty() {
+            d.notes.push(
+                "today the proxies of every namespace without a Sidecar of its own import it"
+                    .into(),
+            );
+        } else {
+            d.notes.push(format!(
+                "today the proxies of every namespace without a Sidecar of its own import it; in the inputs: {}",
+                scopes.seen_by(vec![subject]).describe(10)
+            ));
+        }
+        return;
+    }
+    if others.is_empty() {
+        d.severity = Severity::Info;
+        d.notes.push(format!(
+            "Sidecar egress keeps it to `{owner}` today (the root namespace's default Sidecar does not import it and no other namespace of the inputs does); exportTo makes that hold when a Sidecar changes"
+        ));
+        return;
+    }
+    d.notes.push(format!(
+        "through their Sidecars' egress, these namespaces import it: {}",
+        scopes.seen_by(vec![subject]).describe(10)
+    ));
 }
 
 fn with_spec_fix(
@@ -207,7 +273,7 @@ fn check(
         ),
     );
     d.severity = severity;
-    d.primary.message = "visible to every sidecar in the mesh".into();
+    d.primary.message = "exported to every namespace".into();
     let default_said = match kind {
         ExportKind::Service => ck.cx.mesh_config.default_service_export_to.as_ref(),
         ExportKind::VirtualService => ck.cx.mesh_config.default_virtual_service_export_to.as_ref(),
@@ -224,7 +290,7 @@ fn check(
     let why = match what {
         "VirtualService" => "its routes apply to callers in every namespace, and every proxy receives it",
         "DestinationRule" => "its traffic policy and subsets apply to callers in every namespace",
-        _ => "every sidecar in the mesh gets its hosts and ports as listeners and clusters: with a TCP port and no addresses it is a catch-all listener everywhere (MESH103), and its host name overrides DNS for every namespace",
+        _ => "every sidecar whose egress imports it (all of them, in namespaces without a Sidecar) gets its hosts and ports as listeners and clusters: with a TCP port and no addresses it is a catch-all listener there (MESH103), and its host name overrides DNS for those namespaces",
     };
     d.notes.push(format!("{default_note}; {why}"));
     d.help = Some(format!(

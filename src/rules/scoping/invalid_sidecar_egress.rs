@@ -243,12 +243,11 @@ fn unknown_target(
     if !has_manifests {
         return None;
     }
-    let defined = ck
-        .hosts
-        .lookup(host, svc_ns)
+    let lookup = ck.hosts().lookup(host, svc_ns);
+    let defined = lookup
         .visible
         .iter()
-        .chain(ck.hosts.lookup(host, svc_ns).hidden.iter())
+        .chain(lookup.hidden.iter())
         .any(|e| e.namespace == svc_ns);
     if defined {
         return None;

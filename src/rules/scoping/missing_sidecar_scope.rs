@@ -5,7 +5,7 @@ use crate::model::ObjectRef;
 use crate::rules::text_edit::line_ending_at;
 use crate::rules::{Checker, Rule, RuleMeta};
 use mesh_lint_yaml::Span;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 declare_rule! {
     /// ## What it does
@@ -91,24 +91,18 @@ impl Rule for MissingSidecarScope {
     fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
         let root = ck.cx.mesh_config.root_namespace();
         let ix = ck.index;
-        let root_default = ix
-            .sidecars
-            .iter()
-            .any(|s| ix.objects[s.object].ns() == root && s.spec.workload_selector.is_none());
-        if root_default {
+        // The scope model's Sidecar index: the root default is the first Sidecar there whose
+        // workloadSelector is absent.
+        let sidecars = &ck.scopes().sidecars;
+        if sidecars.mesh_default().0.is_some() {
             return;
         }
-        let scoped: HashSet<&str> = ix
-            .sidecars
-            .iter()
-            .map(|s| ix.objects[s.object].ns())
-            .collect();
         let inj = ck.injection();
         // The first injected workload of each unscoped namespace, and how many there are.
         let mut first: BTreeMap<&str, (usize, State, usize)> = BTreeMap::new();
         for (wi, w) in ix.workloads.iter().enumerate() {
             let ns = ix.objects[w.object].ns();
-            if scoped.contains(ns) {
+            if sidecars.has_own(ns) {
                 continue;
             }
             if let Some(entry) = first.get_mut(ns) {
