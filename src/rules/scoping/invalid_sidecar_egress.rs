@@ -17,9 +17,11 @@ declare_rule! {
     ///   exist only from Istio 1.31;
     /// - the dnsName must be `*`, a fully qualified name, or `*.` followed by one: short names
     ///   (`reviews`) and partial wildcards (`*reviews.com`) are rejected;
-    /// - a warning for a namespace that the inputs do not have while they declare their
-    ///   Namespace objects, and for a `<name>.<ns>.svc.<domain>` host whose namespace's
-    ///   manifests are among the inputs but define no such Service or ServiceEntry;
+    /// - a warning for a namespace that the inputs do not have but that is one or two letters
+    ///   away from one they declare (a typo; other unknown namespaces are left alone, since
+    ///   repositories routinely name namespaces created elsewhere), and for a
+    ///   `<name>.<ns>.svc.<domain>` host whose namespace's Services are among the inputs but
+    ///   that no Service or ServiceEntry there defines;
     /// - a warning for a Sidecar with a `workloadSelector` in the MeshConfig root namespace
     ///   that selects no workload there, while the root namespace has no selector-less Sidecar:
     ///   it was probably meant as the mesh-wide default, which must have no selector.
@@ -211,25 +213,24 @@ fn unknown_target(
         n => Some(n),
     };
     let known = |n: &str| ck.index.namespaces.contains_key(n);
-    if let Some(n) = named {
-        let exempt = n == root || n == "istio-system" || is_system_namespace(n);
-        if declares_namespaces && !exempt && !known(n) {
-            let mut d = ck.diagnostic(
-                &META,
-                sc.object,
-                node.span(),
-                format!(
-                    "egress host `{text}` names namespace `{n}`, which is not among the inputs"
-                ),
-            );
-            d.severity = Severity::Warning;
-            d.primary.message = "unknown namespace".into();
-            d.notes.push("the inputs declare their Namespace objects and no object lives in this one; a misspelt namespace imports nothing".into());
-            if let Some(near) = nearest_namespace(ck, n) {
-                d.help = Some(format!("did you mean `{near}`?"));
-            }
-            return Some(d);
-        }
+    // A namespace the inputs do not have is reported only as a likely typo of one they do:
+    // repositories routinely name namespaces created elsewhere (or later).
+    if let Some(n) = named.filter(|n| !known(n) && !is_system_namespace(n) && *n != root) {
+        let near = declares_namespaces
+            .then(|| nearest_namespace(ck, n))
+            .flatten()?;
+        let mut d = ck.diagnostic(
+            &META,
+            sc.object,
+            node.span(),
+            format!("egress host `{text}` names namespace `{n}`, which is not among the inputs; did you mean `{near}`?"),
+        );
+        d.severity = Severity::Warning;
+        d.primary.message = "unknown namespace".into();
+        d.notes.push(format!("the inputs declare their Namespace objects and have `{near}`, one or two letters away; a misspelt namespace imports nothing"));
+        d.help = Some(format!("write `{near}/{host}`"));
+        d.fix = replace(ck, sc, node, &format!("{near}/{host}"));
+        return Some(d);
     }
     if host.contains('*') {
         return None;

@@ -170,6 +170,11 @@ fn report(
     } else {
         d.notes.push(format!("injected because {}", state.reason));
     }
+    if ns == root {
+        d.notes.push(format!(
+            "`{ns}` is the root namespace: a Sidecar without workloadSelector here becomes the default for every namespace without its own; to scope only these workloads, give it a `workloadSelector`"
+        ));
+    }
     d.help = Some(format!(
         "add a Sidecar to `{ns}` importing only what its workloads call, e.g. `egress: [{{hosts: [\"./*\", \"{root}/*\"]}}]`, or one selector-less Sidecar in `{root}` as the mesh-wide default"
     ));
