@@ -1,10 +1,11 @@
+use super::importers::Importers;
 use super::name_span;
 use crate::diagnostic::{Applicability, Diagnostic, Fix, Severity};
 use crate::model::hosts::service_fqdn;
 use crate::model::is_system_namespace;
 use crate::model::listeners::ListenerSource;
-use crate::model::scopes::Subject;
-use crate::model::visibility::{export_scope, ExportKind, ExportScope, ExportSource};
+use crate::model::scopes::thousands;
+use crate::model::visibility::{export_scope, ExportKind, ExportSource};
 use crate::model::ObjectRef;
 use crate::rules::ports::yaml_edit::{export_to_own_namespace, set_entry};
 use crate::rules::{Checker, Rule, RuleMeta};
@@ -87,11 +88,12 @@ impl Rule for ExportToEverywhere {
 
     fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
         let ix = ck.index;
+        let importers = Importers::new(ix);
         for (i, se) in ix.service_entries.iter().enumerate() {
             let explicit = se.spec.export_to.as_deref();
             if let Some(mut d) = check(ck, se.object, explicit, ExportKind::Service) {
                 let port = se.spec.ports.first().map_or(0, |p| p.number as i32);
-                confined_by_sidecars(ck, &mut d, se.object, &se.spec.hosts, port);
+                confined_by_sidecars(ck, &importers, &mut d, se.object, &se.spec.hosts, port);
                 d.fix = export_to_own_namespace(ck, se.object, ListenerSource::ServiceEntry(i))
                     .map(|edits| Fix::new("add `exportTo: [\".\"]`", Applicability::Unsafe, edits));
                 out.push(d);
@@ -111,7 +113,7 @@ impl Rule for ExportToEverywhere {
                     .flat_map(|s| s.ports.iter().flatten())
                     .next();
                 let port = port.map_or(0, |p| p.port);
-                confined_by_sidecars(ck, &mut d, svc.object, &hosts, port);
+                confined_by_sidecars(ck, &importers, &mut d, svc.object, &hosts, port);
                 d.fix = export_to_own_namespace(ck, svc.object, ListenerSource::Service(i)).map(
                     |edits| {
                         Fix::new(
@@ -158,56 +160,51 @@ impl Rule for ExportToEverywhere {
     }
 }
 
-/// What Sidecar egress makes of the export today (the scope model): which namespaces' proxies
-/// import the resource besides its own, and whether namespaces without a Sidecar do. When
-/// Sidecars already keep it to its namespace, the finding is about the next change, not about
-/// today's proxies: info.
+/// What Sidecar egress makes of the export today: whether namespaces without a Sidecar of
+/// their own import the resource (the root namespace's default Sidecar, or none), and which
+/// namespaces import it through their own Sidecars. When Sidecars already keep it to its
+/// namespace, the finding is about the next change, not about today's proxies: info.
 fn confined_by_sidecars(
     ck: &Checker<'_, '_>,
+    importers: &Importers<'_>,
     d: &mut Diagnostic,
     object: ObjectRef,
     hosts: &[String],
     port: i32,
 ) {
     let owner = ck.index.objects[object].ns();
-    let scopes = ck.scopes();
-    let everywhere = ExportScope::All;
-    let subject = Subject {
-        scope: &everywhere,
-        owner_ns: owner,
-        hosts,
-        port,
-    };
-    let egress = scopes.sidecars.mesh_default();
-    // `\0` is no namespace: a root Sidecar's `./` entries do not match it.
+    let egress = ck.scopes().sidecars.mesh_default();
+    // `\0` is no namespace: a root Sidecar's `./` entries (the proxy's own namespace) do not
+    // import another namespace's resources.
     let by_default = egress.is_unrestricted() || egress.imports("\u{0}", owner, hosts, port);
-    let seen = scopes.seen_by(vec![subject]);
-    let others: Vec<&str> = seen.iter().filter(|ns| *ns != owner).take(11).collect();
-    if by_default {
-        if others.is_empty() {
-            d.notes.push(
-                "today the proxies of every namespace without a Sidecar of its own import it"
-                    .into(),
-            );
-        } else {
+    let others = importers.others(owner, hosts, port);
+    let listed = describe(&others, 10);
+    match (by_default, others.is_empty()) {
+        (true, true) => d.notes.push(
+            "today the proxies of every namespace without a Sidecar of its own import it".into(),
+        ),
+        (true, false) => d.notes.push(format!(
+            "today the proxies of every namespace without a Sidecar of its own import it, and through their Sidecars those of {listed}"
+        )),
+        (false, true) => {
+            d.severity = Severity::Info;
             d.notes.push(format!(
-                "today the proxies of every namespace without a Sidecar of its own import it; in the inputs: {}",
-                scopes.seen_by(vec![subject]).describe(10)
+                "Sidecar egress keeps it to `{owner}` today (the root namespace's default Sidecar does not import it, and no other namespace's Sidecar in the inputs does); exportTo makes that hold when a Sidecar changes"
             ));
         }
-        return;
+        (false, false) => d.notes.push(format!(
+            "through their Sidecars' egress, the proxies of {listed} import it"
+        )),
     }
-    if others.is_empty() {
-        d.severity = Severity::Info;
-        d.notes.push(format!(
-            "Sidecar egress keeps it to `{owner}` today (the root namespace's default Sidecar does not import it and no other namespace of the inputs does); exportTo makes that hold when a Sidecar changes"
-        ));
-        return;
+}
+
+/// "`a`, `b` and 3 more".
+fn describe(names: &[&str], few: usize) -> String {
+    let shown: Vec<String> = names.iter().take(few).map(|n| format!("`{n}`")).collect();
+    match names.len().checked_sub(few) {
+        Some(rest) if rest > 0 => format!("{} and {} more", shown.join(", "), thousands(rest)),
+        _ => shown.join(", "),
     }
-    d.notes.push(format!(
-        "through their Sidecars' egress, these namespaces import it: {}",
-        scopes.seen_by(vec![subject]).describe(10)
-    ));
 }
 
 fn with_spec_fix(

@@ -3,6 +3,7 @@
 
 pub mod conflicting_sidecars;
 pub mod export_to_everywhere;
+mod importers;
 pub mod invalid_export_to;
 pub mod invalid_sidecar_egress;
 pub mod missing_sidecar_scope;
