@@ -408,3 +408,16 @@ spec:
         "{stderr}"
     );
 }
+
+#[test]
+fn istioctl_suppressions_for_ist0111_silence_mesh204() {
+    let suppressed = TWO_DEFAULTS.replacen(
+        "  name: legacy\n",
+        "  name: legacy\n  annotations:\n    galley.istio.io/analyze-suppress: IST0111\n",
+        1,
+    );
+    let (_, report, _dir) = lint_files(&[("sc.yaml", &suppressed)], &["--select", "MESH204"]);
+    let found = findings(&report, "MESH204");
+    assert_eq!(found.len(), 1, "{report:#}");
+    assert_eq!(found[0]["object"]["name"], "default");
+}
