@@ -133,6 +133,9 @@ pub fn resolve(args: &CheckArgs) -> Result<Settings, String> {
         cx.default_namespace_origin = Origin::Config;
     }
     cx.external_name_alias = file.external_name_alias;
+    if let Some(injection) = &file.injection {
+        cx.injection = injection.settings();
+    }
 
     let fail_on = match (args.fail_on, file.fail_on.as_deref()) {
         (Some(f), _) => f,

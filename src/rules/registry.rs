@@ -1,4 +1,4 @@
-use super::{hosts, input, ports, Rule, RuleMeta};
+use super::{hosts, input, ports, scoping, Rule, RuleMeta};
 
 /// Every rule, sorted by code.
 static RULES: &[&dyn Rule] = &[
@@ -10,6 +10,11 @@ static RULES: &[&dyn Rule] = &[
     &ports::catch_all_tcp_listener::CatchAllTcpListener,
     &ports::listener_conflict::ListenerConflict,
     &ports::shared_tcp_port::SharedTcpPort,
+    &scoping::missing_sidecar_scope::MissingSidecarScope,
+    &scoping::export_to_everywhere::ExportToEverywhere,
+    &scoping::invalid_export_to::InvalidExportTo,
+    &scoping::conflicting_sidecars::ConflictingSidecars,
+    &scoping::invalid_sidecar_egress::InvalidSidecarEgress,
     &hosts::short_hostname::ShortHostname,
     &hosts::partial_hostname::PartialHostname,
     &hosts::host_resolves_elsewhere::HostResolvesElsewhere,
