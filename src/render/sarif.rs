@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::io::{self, Write};
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
-const INFORMATION_URI: &str = "https://mesh-lint.io/";
+const INFORMATION_URI: &str = "https://github.com/mesh-lint/mesh-lint";
 /// GitHub truncates rule descriptions longer than this.
 const DESCRIPTION_LIMIT: usize = 1024;
 /// Our key in `partialFingerprints`; bump the version if the hashed inputs change.
