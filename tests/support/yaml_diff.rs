@@ -221,7 +221,8 @@ fn check_span(
     // out (documented on `Node::span`), so only properties may stand between the two starts.
     let exp = if exp.0 < ours.start && ours.start <= exp.1 {
         let properties = text[exp.0..ours.start]
-            .split_whitespace()
+            .lines()
+            .flat_map(|line| without_comment(line).split_whitespace())
             .all(|p| p.starts_with(['!', '&']));
         assert!(properties, "{}", context());
         (ours.start, exp.1)
@@ -257,4 +258,16 @@ fn check_span(
             }
         }
     }
+}
+
+/// The line up to its comment (a `#` at the start or after a blank).
+fn without_comment(line: &str) -> &str {
+    let mut prev_blank = true;
+    for (i, c) in line.char_indices() {
+        if c == '#' && prev_blank {
+            return &line[..i];
+        }
+        prev_blank = c == ' ' || c == '\t';
+    }
+    line
 }
