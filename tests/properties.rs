@@ -228,7 +228,12 @@ fn fuzz_regressions_keep_the_properties() {
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         // Every check on every file: a crash of one target is a good input for the others.
         yaml_diff::check_yaml(&String::from_utf8_lossy(&bytes));
-        props::check_fix(&[(name, bytes)]);
+        props::check_fix(&[(name.clone(), bytes.clone())]);
+        // Next to an intact mesh, as the fuzz targets run them.
+        let shop =
+            std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/demo/shop.yaml"))
+                .unwrap();
+        props::check_fix(&[(name, bytes), ("shop.yaml".into(), shop)]);
     }
 }
 

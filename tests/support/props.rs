@@ -106,11 +106,11 @@ pub fn check_fix(inputs: &[Input]) -> usize {
     let (files, result) = check_lint(inputs);
     [Applicability::Safe, Applicability::Unsafe]
         .into_iter()
-        .map(|min| check_fix_at(&files, &result, min))
+        .map(|min| check_fix_at(inputs, &files, &result, min))
         .sum()
 }
 
-fn check_fix_at(files: &Files, result: &LintResult, min: Applicability) -> usize {
+fn check_fix_at(inputs: &[Input], files: &Files, result: &LintResult, min: Applicability) -> usize {
     let planned = fix::plan(files, &result.diagnostics, min, &result.blocked);
     if planned.is_empty() {
         return 0;
@@ -119,7 +119,9 @@ fn check_fix_at(files: &Files, result: &LintResult, min: Applicability) -> usize
     let mut skipped = 0;
     for (id, file) in files.iter() {
         let Some(fixed) = planned.iter().find(|f| f.file == id) else {
-            next.push((file.name.clone(), file.text.as_bytes().to_vec()));
+            // The bytes as given: `file.text` has invalid UTF-8 replaced, which would make a
+            // blocked file lintable on the next pass (the CLI keeps unchanged files as read).
+            next.push(inputs[id.0 as usize].clone());
             continue;
         };
         assert!(
