@@ -7,7 +7,8 @@ use crate::model::listeners::ListenerSource;
 use crate::model::scopes::thousands;
 use crate::model::visibility::{export_scope, ExportKind, ExportSource};
 use crate::model::ObjectRef;
-use crate::rules::ports::yaml_edit::{export_to_own_namespace, set_entry};
+use crate::rules::ports::export_to::export_to_own_namespace;
+use crate::rules::yaml_edit::{set_key, Place, Value};
 use crate::rules::{Checker, Rule, RuleMeta};
 
 declare_rule! {
@@ -217,8 +218,9 @@ fn with_spec_fix(
     if spec_node.id() == ck.index.objects[object].node.id() {
         return d;
     }
-    d.fix = set_entry(ck, object, spec_node, "exportTo", "[\".\"]", &[])
-        .map(|edits| Fix::new("add `exportTo: [\".\"]`", applicability, edits));
+    let value = Value::inline("[\".\"]");
+    d.fix = set_key(ck, object, spec_node, "exportTo", &value, Place::First)
+        .map(|edit| Fix::new("add `exportTo: [\".\"]`", applicability, vec![edit]));
     d
 }
 

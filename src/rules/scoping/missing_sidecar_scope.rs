@@ -2,7 +2,7 @@ use super::name_span;
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 use crate::model::injection::{Mode, Reason, State};
 use crate::model::ObjectRef;
-use crate::rules::text_edit::line_ending_at;
+use crate::rules::yaml_edit::line_ending_at;
 use crate::rules::{Checker, Rule, RuleMeta};
 use mesh_lint_yaml::Span;
 use std::collections::BTreeMap;
