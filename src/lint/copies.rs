@@ -10,8 +10,8 @@ use crate::source::Files;
 /// since each file needs the fix. Every other rule relates objects to each other, and an
 /// object that a later copy replaces takes no part in that: it would not exist after `kubectl
 /// apply` of all the inputs.
-const PER_OBJECT: [&str; 7] = [
-    "MESH001", "MESH002", "MESH101", "MESH102", "MESH301", "MESH302", "MESH305",
+const PER_OBJECT: [&str; 8] = [
+    "MESH001", "MESH002", "MESH101", "MESH102", "MESH203", "MESH301", "MESH302", "MESH305",
 ];
 
 /// Whether to keep a finding: any finding on an object no later copy replaces, and the

@@ -275,7 +275,7 @@ fn check_root_selectors(ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
     let in_root = || {
         ix.sidecars
             .iter()
-            .filter(|s| ix.objects[s.object].ns() == root)
+            .filter(|s| ix.objects[s.object].ns() == root && !ix.objects[s.object].is_shadowed())
     };
     if in_root().any(|s| s.spec.workload_selector.is_none()) {
         return;
@@ -285,7 +285,9 @@ fn check_root_selectors(ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
             continue;
         };
         let selects_any = ix.workloads.iter().any(|w| {
-            ix.objects[w.object].ns() == root && (sel.labels.is_empty() || w.matches(&sel.labels))
+            ix.objects[w.object].ns() == root
+                && !ix.objects[w.object].is_shadowed()
+                && (sel.labels.is_empty() || w.matches(&sel.labels))
         });
         if selects_any {
             continue;

@@ -102,7 +102,7 @@ impl Rule for MissingSidecarScope {
         let mut first: BTreeMap<&str, (usize, State, usize)> = BTreeMap::new();
         for (wi, w) in ix.workloads.iter().enumerate() {
             let ns = ix.objects[w.object].ns();
-            if sidecars.has_own(ns) {
+            if sidecars.has_own(ns) || ix.objects[w.object].is_shadowed() {
                 continue;
             }
             if let Some(entry) = first.get_mut(ns) {
