@@ -1,12 +1,15 @@
 //! Typed objects and the mesh index, built once from all parsed documents.
 
+pub mod catalogue;
 mod context;
 pub mod host_refs;
 pub mod hosts;
 mod index;
 pub mod listeners;
 mod object;
+pub mod peer_authn;
 pub mod protocol;
+pub mod proxy_config;
 mod sidecar_scope;
 pub mod visibility;
 mod workload;
