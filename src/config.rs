@@ -36,6 +36,8 @@ pub struct ConfigFile {
     pub fail_on: Option<String>,
     /// istiod's `ENABLE_EXTERNAL_NAME_ALIAS` (Istio 1.20–1.23).
     pub external_name_alias: Option<bool>,
+    /// istiod's `ENABLE_NATIVE_SIDECARS`: `true`, `false` or `auto`.
+    pub native_sidecars: Option<String>,
     /// Injection assumptions for namespaces whose labels are not in the inputs.
     pub injection: Option<InjectionConfig>,
 }

@@ -5,7 +5,7 @@ use super::args::{CheckArgs, FailOn};
 use crate::config;
 use crate::diagnostic::Severity;
 use crate::lint::LintOptions;
-use crate::model::{IstioVersion, Origin};
+use crate::model::{IstioVersion, NativeSidecars, Origin};
 use crate::rules::{self, RuleSelection, Selector};
 use crate::source::WalkOptions;
 use globset::Glob;
@@ -85,6 +85,17 @@ pub fn resolve(args: &CheckArgs) -> Result<Settings, String> {
         cx.default_namespace_origin = Origin::Config;
     }
     cx.external_name_alias = file.external_name_alias;
+    let native = |raw: &str, what: &str| {
+        NativeSidecars::parse(raw)
+            .ok_or_else(|| format!("{what} `{raw}` is not true, false or auto"))
+    };
+    if let Some(v) = &args.native_sidecars {
+        cx.native_sidecars = Some(native(v, "--native-sidecars")?);
+        cx.native_sidecars_origin = Origin::Flag;
+    } else if let Some(v) = &file.native_sidecars {
+        cx.native_sidecars = Some(native(v, "config: native-sidecars")?);
+        cx.native_sidecars_origin = Origin::Config;
+    }
 
     let fail_on = match (args.fail_on, file.fail_on.as_deref()) {
         (Some(f), _) => f,

@@ -14,7 +14,7 @@ mod sidecar_scope;
 pub mod visibility;
 mod workload;
 
-pub use context::{IstioVersion, LintContext, MeshConfig, Origin};
+pub use context::{IstioVersion, LintContext, MeshConfig, NativeSidecars, Origin};
 pub use index::{InvalidObject, IstioObject, MeshIndex, NamespaceInfo, ServiceInfo};
 pub use object::{is_system_namespace, Object, ObjectRef};
 pub use workload::{Workload, WORKLOAD_KINDS};
