@@ -2,6 +2,7 @@
 //! Unknown keys are an error naming the key and its position, so a typo never silently
 //! disables a setting.
 
+use crate::model::injection::{Assumption, InjectionSettings};
 use mesh_lint_yaml::{parse_stream, Budget, Limits, LineIndex};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -42,14 +43,25 @@ pub struct ConfigFile {
     pub injection: Option<InjectionConfig>,
 }
 
+/// What to assume about namespaces whose Namespace object (and so its labels) is not among
+/// the inputs. Namespace objects in the inputs always win.
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct InjectionConfig {
-    /// `sidecar` (the default assumption), `ambient` or `none`.
-    pub default: Option<String>,
+    /// `sidecar` (the built-in assumption), `ambient` or `none`.
+    pub default: Option<Assumption>,
     /// Per-namespace assumption, same values.
     #[serde(default)]
-    pub namespaces: BTreeMap<String, String>,
+    pub namespaces: BTreeMap<String, Assumption>,
+}
+
+impl InjectionConfig {
+    pub fn settings(&self) -> InjectionSettings {
+        InjectionSettings {
+            default: self.default,
+            namespaces: self.namespaces.clone(),
+        }
+    }
 }
 
 /// A loaded config file and where it lives (relative paths in it are relative to `dir`).
@@ -123,14 +135,23 @@ mod tests {
             Some("error")
         );
         assert_eq!(cfg.istio_version.as_deref(), Some("1.22"));
+        let injection = cfg.injection.unwrap();
+        assert_eq!(injection.default, Some(Assumption::Sidecar));
         assert_eq!(
-            cfg.injection
-                .unwrap()
-                .namespaces
-                .get("legacy")
-                .map(String::as_str),
-            Some("none")
+            injection.namespaces.get("legacy").copied(),
+            Some(Assumption::None)
         );
+    }
+
+    #[test]
+    fn injection_values_are_validated_at_their_position() {
+        let text = "injection:\n  namespaces:\n    legacy: disabled\n";
+        let (offset, msg) = parse(text).unwrap_err();
+        assert!(msg.contains("disabled"), "{msg}");
+        assert!(msg.contains("sidecar"), "{msg}");
+        assert_eq!(offset as usize, text.find("disabled").unwrap());
+        let (_, msg) = parse("injection:\n  default: Sidecar\n").unwrap_err();
+        assert!(msg.contains("`injection.default`"), "{msg}");
     }
 
     #[test]

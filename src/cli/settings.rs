@@ -96,6 +96,9 @@ pub fn resolve(args: &CheckArgs) -> Result<Settings, String> {
         cx.native_sidecars = Some(native(v, "config: native-sidecars")?);
         cx.native_sidecars_origin = Origin::Config;
     }
+    if let Some(injection) = &file.injection {
+        cx.injection = injection.settings();
+    }
 
     let fail_on = match (args.fail_on, file.fail_on.as_deref()) {
         (Some(f), _) => f,

@@ -102,6 +102,10 @@ pub struct LintContext {
     /// for the version otherwise (see [`crate::model::lifecycle`]).
     pub native_sidecars: Option<NativeSidecars>,
     pub native_sidecars_origin: Origin,
+    /// The config file's `injection` assumptions for namespaces not among the inputs.
+    pub injection: super::injection::InjectionSettings,
+    /// The sidecar injector's policy, when the inputs hold the installation.
+    pub injector: super::injection::InjectorSettings,
 }
 
 /// istiod's `ENABLE_NATIVE_SIDECARS` (`pilot/pkg/features/pilot.go`).
@@ -146,6 +150,8 @@ impl Default for LintContext {
             external_name_alias: None,
             native_sidecars: None,
             native_sidecars_origin: Origin::Default,
+            injection: Default::default(),
+            injector: Default::default(),
         }
     }
 }

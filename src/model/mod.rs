@@ -5,6 +5,7 @@ mod context;
 pub mod host_refs;
 pub mod hosts;
 mod index;
+pub mod injection;
 pub mod listeners;
 mod object;
 pub mod peer_authn;
