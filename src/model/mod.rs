@@ -6,6 +6,7 @@ pub mod host_refs;
 pub mod hosts;
 mod index;
 pub mod injection;
+pub mod lifecycle;
 pub mod listeners;
 mod object;
 pub mod peer_authn;
@@ -15,7 +16,9 @@ mod sidecar_scope;
 pub mod visibility;
 mod workload;
 
-pub use context::{IstioVersion, LintContext, MeshConfig, NativeSidecars, Origin};
+pub use context::{
+    IstioVersion, LintContext, MeshConfig, NativeSidecars, Origin, ProxyConfig as MeshProxyConfig,
+};
 pub use index::{InvalidObject, IstioObject, MeshIndex, NamespaceInfo, ServiceInfo};
 pub use object::{is_system_namespace, Object, ObjectRef};
 pub use workload::{Workload, WORKLOAD_KINDS};

@@ -378,3 +378,149 @@ mod tests {
         assert!(!is_istio_key("fooistio.io/x"));
     }
 }
+
+/// Why `value` is not valid for a key of `kind` (Istio's own check, transcribed), or `None`.
+/// ProxyConfig values are checked by [`crate::model::proxy_config`], not here.
+pub fn value_error(kind: ValueKind, value: &str) -> Option<String> {
+    match kind {
+        ValueKind::Text | ValueKind::ProxyConfig => None,
+        ValueKind::Bool => crate::model::lifecycle::parse_bool(value)
+            .is_none()
+            .then(|| "not a boolean (`true`, `false`, `1`, `0`, `t`, `f`, ...)".to_owned()),
+        ValueKind::ExactBool => (!matches!(value, "true" | "false"))
+            .then(|| "only `true` and `false` (lower case) are accepted".to_owned()),
+        ValueKind::Port => value
+            .trim()
+            .parse::<u16>()
+            .is_err()
+            .then(|| "not a port number (0-65535)".to_owned()),
+        ValueKind::Uint32 => (value.is_empty()
+            || !value.bytes().all(|b| b.is_ascii_digit())
+            || value.parse::<u32>().is_err())
+        .then(|| "not an unsigned 32-bit number".to_owned()),
+        ValueKind::InterceptionMode => (!matches!(value, "REDIRECT" | "TPROXY" | "NONE"))
+            .then(|| "not `REDIRECT`, `TPROXY` or `NONE`".to_owned()),
+        ValueKind::CidrList { star } => {
+            if star && value == "*" || value.is_empty() {
+                return None;
+            }
+            let bad = value.split(',').find(|c| !is_cidr(c))?;
+            Some(format!(
+                "`{bad}` is not a CIDR (entries are not trimmed: no spaces)"
+            ))
+        }
+        ValueKind::PortList { star } => {
+            let v = value.trim();
+            if star && value == "*" || v.is_empty() {
+                return None;
+            }
+            let bad = v.split(',').find(|p| p.trim().parse::<u16>().is_err())?;
+            Some(format!("`{bad}` is not a port number"))
+        }
+        ValueKind::Interfaces => {
+            if value.is_empty() {
+                return None;
+            }
+            value
+                .split(',')
+                .map(str::trim)
+                .find(|i| !is_interface_name(i))
+                .map(|bad| format!("`{bad}` is not an interface name (a letter, then letters, digits, `_`, `.`, `-`; at most 15)"))
+        }
+        ValueKind::Quantity => (!is_quantity(value))
+            .then(|| "not a Kubernetes quantity (like `100m`, `0.5`, `128Mi`)".to_owned()),
+    }
+}
+
+/// Go's `netip.ParsePrefix`: an address, `/`, a decimal prefix length within the family.
+fn is_cidr(s: &str) -> bool {
+    let Some((addr, bits)) = s.split_once('/') else {
+        return false;
+    };
+    let Ok(addr) = addr.parse::<std::net::IpAddr>() else {
+        return false;
+    };
+    let max = if addr.is_ipv4() { 32 } else { 128 };
+    let digits = !bits.is_empty() && bits.bytes().all(|b| b.is_ascii_digit());
+    let no_leading_zero = bits == "0" || !bits.starts_with('0');
+    digits && no_leading_zero && bits.parse::<u32>().is_ok_and(|b| b <= max)
+}
+
+fn is_interface_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    let first_ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic());
+    first_ok
+        && s.len() <= 15
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+}
+
+/// `resource.ParseQuantity`: a signed decimal number and an optional binary (`Ki`..`Ei`),
+/// decimal (`n u m k M G T P E`) or exponent (`e3`) suffix.
+fn is_quantity(s: &str) -> bool {
+    let body = s.strip_prefix(['+', '-']).unwrap_or(s);
+    let num_end = body
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(body.len());
+    let (num, suffix) = body.split_at(num_end);
+    let dots = num.matches('.').count();
+    let number_ok = dots <= 1 && num.chars().any(|c| c.is_ascii_digit());
+    let suffix_ok = matches!(
+        suffix,
+        "" | "Ki"
+            | "Mi"
+            | "Gi"
+            | "Ti"
+            | "Pi"
+            | "Ei"
+            | "n"
+            | "u"
+            | "m"
+            | "k"
+            | "M"
+            | "G"
+            | "T"
+            | "P"
+            | "E"
+    ) || suffix
+        .strip_prefix(['e', 'E'])
+        .map(|e| e.strip_prefix(['+', '-']).unwrap_or(e))
+        .is_some_and(|e| !e.is_empty() && e.bytes().all(|b| b.is_ascii_digit()));
+    number_ok && suffix_ok
+}
+
+#[cfg(test)]
+mod value_tests {
+    use super::*;
+
+    #[test]
+    fn values_are_checked_as_istio_checks_them() {
+        let err = |k, v| value_error(k, v).is_some();
+        assert!(!err(ValueKind::Bool, "False"));
+        assert!(err(ValueKind::Bool, "no"));
+        assert!(err(ValueKind::ExactBool, "False"));
+        assert!(!err(ValueKind::PortList { star: false }, " 8080, 9090 "));
+        assert!(err(ValueKind::PortList { star: false }, "8080;9090"));
+        assert!(!err(ValueKind::PortList { star: true }, "*"));
+        assert!(!err(
+            ValueKind::CidrList { star: true },
+            "10.0.0.0/8,192.168.0.0/16"
+        ));
+        assert!(err(
+            ValueKind::CidrList { star: true },
+            "10.0.0.0/8, 192.168.0.0/16"
+        ));
+        assert!(err(ValueKind::CidrList { star: false }, "10.0.0.1"));
+        assert!(err(ValueKind::CidrList { star: false }, "*"));
+        assert!(!err(ValueKind::Quantity, "100m"));
+        assert!(!err(ValueKind::Quantity, "1.5Gi"));
+        assert!(!err(ValueKind::Quantity, "1e3"));
+        assert!(err(ValueKind::Quantity, "100mb"));
+        assert!(err(ValueKind::Uint32, "bar"));
+        assert!(!err(ValueKind::Uint32, "10"));
+        assert!(err(ValueKind::InterceptionMode, "redirect"));
+        assert!(!err(ValueKind::Interfaces, "eth0, net1"));
+        assert!(err(ValueKind::Interfaces, "eth0,,net1"));
+        assert!(!err(ValueKind::Port, "15020"));
+        assert!(err(ValueKind::Port, "70000"));
+    }
+}
