@@ -298,3 +298,74 @@ fn cronjob_reserved_port_and_gid_in_an_injected_namespace() {
     );
     assert_eq!((exit, codes(&report)), (0, vec![]), "{report:#}");
 }
+
+/// `--fix --unsafe-fixes --native-sidecars false` on `input` (one Deployment) gives `output`.
+fn fixed(input: &str) -> String {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("w.yaml");
+    fs::write(&path, input).unwrap();
+    mesh_lint()
+        .args(["--fix", "--unsafe-fixes", "--native-sidecars", "false"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let out = fs::read_to_string(&path).unwrap();
+    let (exit, report) = lint_dir(
+        dir.path(),
+        &["--native-sidecars", "false", "--select", "MESH4"],
+    );
+    assert_eq!((exit, codes(&report)), (0, vec![]), "{out}\n{report:#}");
+    out
+}
+
+const HEAD: &str =
+    "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: w\n  namespace: shop\n";
+
+#[test]
+fn hold_fix_keeps_each_value_style() {
+    let spec = "spec:\n  selector: {matchLabels: {app: w}}\n  template:\n";
+    let tail = "    spec:\n      containers: [{name: w, image: w:1}]\n";
+    // Double-quoted JSON: the inserted field is escaped for the quotes.
+    let input = format!(
+        "{HEAD}{spec}    metadata:\n      labels: {{app: w}}\n      annotations:\n        proxy.istio.io/config: \"{{\\\"concurrency\\\": 2}}\"\n{tail}"
+    );
+    assert!(fixed(&input).contains(
+        "proxy.istio.io/config: \"{\\\"holdApplicationUntilProxyStarts\\\": true, \\\"concurrency\\\": 2}\""
+    ));
+    // An empty JSON object.
+    let input = format!(
+        "{HEAD}{spec}    metadata:\n      labels: {{app: w}}\n      annotations:\n        proxy.istio.io/config: '{{}}'\n{tail}"
+    );
+    assert!(fixed(&input)
+        .contains("proxy.istio.io/config: '{\"holdApplicationUntilProxyStarts\": true}'"));
+    // Quoted YAML (not JSON) becomes one flow mapping with both fields.
+    let input = format!(
+        "{HEAD}{spec}    metadata:\n      labels: {{app: w}}\n      annotations:\n        proxy.istio.io/config: 'concurrency: 2'\n{tail}"
+    );
+    assert!(fixed(&input).contains(
+        "proxy.istio.io/config: '{\"concurrency\": 2, \"holdApplicationUntilProxyStarts\": true}'"
+    ));
+    // Flow-style template metadata without annotations.
+    let input = format!("{HEAD}{spec}    metadata: {{labels: {{app: w}}}}\n{tail}");
+    assert!(fixed(&input).contains(
+        "metadata: {annotations: {proxy.istio.io/config: '{\"holdApplicationUntilProxyStarts\": true}'}, labels: {app: w}}"
+    ));
+    // CRLF line endings stay CRLF.
+    let input = format!("{HEAD}{spec}    metadata:\n      labels:\n        app: w\n{tail}")
+        .replace('\n', "\r\n");
+    let out = fixed(&input);
+    assert!(out.contains(
+        "    metadata:\r\n      annotations:\r\n        proxy.istio.io/config: '{\"holdApplicationUntilProxyStarts\": true}'\r\n      labels:\r\n"
+    ), "{out:?}");
+    assert!(!out.replace("\r\n", "").contains('\n'));
+}
+
+#[test]
+fn misplaced_annotations_and_labels_move_into_the_template() {
+    let input = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: w\n  namespace: shop\n  labels:\n    app: w\n    sidecar.istio.io/inject: \"true\"\n  annotations:\n    sidecar.istio.io/proxyCPU: 500m\nspec:\n  selector: {matchLabels: {app: w}}\n  template:\n    metadata:\n      labels:\n        app: w\n      annotations:\n        proxy.istio.io/config: '{\"holdApplicationUntilProxyStarts\": true}'\n    spec:\n      containers: [{name: w, image: w:1}]\n";
+    let out = fixed(input);
+    assert_eq!(
+        out,
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: w\n  namespace: shop\n  labels:\n    app: w\nspec:\n  selector: {matchLabels: {app: w}}\n  template:\n    metadata:\n      labels:\n        sidecar.istio.io/inject: \"true\"\n        app: w\n      annotations:\n        sidecar.istio.io/proxyCPU: 500m\n        proxy.istio.io/config: '{\"holdApplicationUntilProxyStarts\": true}'\n    spec:\n      containers: [{name: w, image: w:1}]\n"
+    );
+}

@@ -93,7 +93,7 @@ pub fn resolve(args: &CheckArgs) -> Result<Settings, String> {
         cx.native_sidecars = Some(native(v, "--native-sidecars")?);
         cx.native_sidecars_origin = Origin::Flag;
     } else if let Some(v) = &file.native_sidecars {
-        cx.native_sidecars = Some(native(v, "config: native-sidecars")?);
+        cx.native_sidecars = Some(native(&v.as_string(), "config: native-sidecars")?);
         cx.native_sidecars_origin = Origin::Config;
     }
     if let Some(injection) = &file.injection {
