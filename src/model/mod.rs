@@ -12,7 +12,9 @@ mod object;
 pub mod peer_authn;
 pub mod protocol;
 pub mod proxy_config;
-mod sidecar_scope;
+pub mod routing;
+pub mod scopes;
+pub mod sidecar_scope;
 pub mod visibility;
 mod workload;
 

@@ -7,7 +7,7 @@ use crate::diagnostic::Edit;
 use crate::model::catalogue::keys::PROXY_CONFIG;
 use crate::model::proxy_config::{self, field};
 use crate::model::{ObjectRef, Workload};
-use crate::rules::text_edit::{indent_at, line_ending_at};
+use crate::rules::yaml_edit::{line_ending_at, set_key, Place, Value};
 use crate::rules::Checker;
 use mesh_lint_yaml::{Node, ScalarStyle, Span};
 
@@ -47,12 +47,10 @@ pub fn merge_proxy_config(
 ) -> Option<Vec<Edit>> {
     let c = ctx(ck, w.object);
     let mut wanted: Vec<ConfigField> = Vec::new();
-    let mut moved_style = None;
     let mut edits = Vec::new();
     if let Some(m) = moved {
         let parsed = proxy_config::parse(m.value.as_str()?);
         wanted.extend(parsed.fields);
-        moved_style = m.value.scalar().map(|s| s.style);
         edits.push(delete_entry(&c, ck, w.object, m)?);
     }
     for (k, v) in extra {
@@ -80,8 +78,8 @@ pub fn merge_proxy_config(
             }
         }
         None => {
-            let value = render_config(&wanted, moved_style);
-            edits.push(insert_entry(&c, w, "annotations", PROXY_CONFIG, value)?);
+            let value = render_config(&wanted);
+            edits.push(insert_entry(ck, w, "annotations", PROXY_CONFIG, value)?);
         }
     }
     Some(edits)
@@ -104,7 +102,7 @@ pub fn move_entry(ck: &Checker<'_, '_>, w: &Workload<'_>, m: Moved<'_>) -> Optio
                 ScalarStyle::Literal | ScalarStyle::Folded => json_quoted(value),
                 _ => c.text[m.value.span().range()].to_owned(),
             };
-            edits.push(insert_entry(&c, w, m.section, key, Rendered::Line(raw))?);
+            edits.push(insert_entry(ck, w, m.section, key, raw)?);
         }
     }
     Some(edits)
@@ -117,8 +115,7 @@ pub fn add_template_annotation(
     key: &str,
     value: &str,
 ) -> Option<Edit> {
-    let c = ctx(ck, w.object);
-    insert_entry(&c, w, "annotations", key, Rendered::Line(value.to_owned()))
+    insert_entry(ck, w, "annotations", key, value.to_owned())
 }
 
 /// The pod template's `metadata` mapping.
@@ -134,22 +131,12 @@ fn same_field(a: &str, b: &str) -> bool {
     }
 }
 
-/// A value ready to write after `key: `.
-enum Rendered {
-    Line(String),
-    /// A literal block scalar's content lines (without indentation).
-    Block(Vec<String>),
-}
-
-fn render_config(fields: &[ConfigField], style: Option<ScalarStyle>) -> Rendered {
-    if matches!(style, Some(ScalarStyle::Literal | ScalarStyle::Folded)) {
-        return Rendered::Block(fields.iter().map(|(k, v)| format!("{k}: {v}")).collect());
-    }
+fn render_config(fields: &[ConfigField]) -> String {
     let body: Vec<String> = fields
         .iter()
         .map(|(k, v)| format!("{}: {v}", json_quoted(k)))
         .collect();
-    Rendered::Line(single_quoted(&format!("{{{}}}", body.join(", "))))
+    single_quoted(&format!("{{{}}}", body.join(", ")))
 }
 
 fn json_quoted(s: &str) -> String {
@@ -237,89 +224,40 @@ fn merge_into_scalar(
     }
 }
 
-/// Inserts `key: value` into the pod template's `section` (`annotations` or `labels`),
-/// creating the section under the template's `metadata` when missing.
+/// Inserts `key: value` (a one-line scalar) into the pod template's `section` (`annotations`
+/// or `labels`), creating the section under the template's `metadata` when missing.
 fn insert_entry(
-    c: &Ctx<'_>,
+    ck: &Checker<'_, '_>,
     w: &Workload<'_>,
     section: &str,
     key: &str,
-    value: Rendered,
+    value: String,
 ) -> Option<Edit> {
     let meta = template_meta(w)?;
-    let key_text = if key.contains(['{', '}', ',', '[', ']', ' ']) {
+    let key_text = if key.contains(['{', '}', ',', '[', ']', ' ', ':']) && !key.contains('/') {
         json_quoted(key)
     } else {
         key.to_owned()
     };
     match meta.get(section) {
         Some(map) if map.is_null() => None,
-        Some(map) => insert_first(c, map, &key_text, &value, None),
-        None => insert_first(
-            c,
+        Some(map) => set_key(
+            ck,
+            w.object,
+            map,
+            &key_text,
+            &Value::inline(value),
+            Place::First,
+        ),
+        None => set_key(
+            ck,
+            w.object,
             meta,
             section,
-            &Rendered::Line(String::new()),
-            Some((&key_text, &value)),
+            &Value::entry(key_text, Value::inline(value)),
+            Place::First,
         ),
     }
-}
-
-/// Inserts an entry before the first key of `map` (aligned with it), or into a flow mapping.
-/// `nested` puts a one-entry mapping under the new key.
-fn insert_first(
-    c: &Ctx<'_>,
-    map: Node<'_>,
-    key: &str,
-    value: &Rendered,
-    nested: Option<(&str, &Rendered)>,
-) -> Option<Edit> {
-    let raw = &c.text[map.span().range()];
-    let is_flow = raw.starts_with('{');
-    if is_flow {
-        let flow_value = |v: &Rendered| match v {
-            Rendered::Line(l) => Some(l.clone()),
-            Rendered::Block(_) => None,
-        };
-        let entry = match nested {
-            Some((k, v)) => format!("{key}: {{{k}: {}}}", flow_value(v)?),
-            None => format!("{key}: {}", flow_value(value)?),
-        };
-        let empty = map.entries().next().is_none();
-        let at = map.span().start + 1;
-        let content = if empty { entry } else { format!("{entry}, ") };
-        return Some(Edit {
-            file: c.file,
-            span: Span::new(at, at),
-            content,
-        });
-    }
-    let (first, _) = map.entries().next()?;
-    let at = first.span().start as usize;
-    let indent = indent_at(c.text, at);
-    if !c.text[at - indent.len()..at].trim().is_empty() {
-        return None;
-    }
-    let eol = line_ending_at(c.text, at);
-    let render = |k: &str, v: &Rendered, ind: &str| match v {
-        Rendered::Line(l) if l.is_empty() => format!("{k}:"),
-        Rendered::Line(l) => format!("{k}: {l}"),
-        Rendered::Block(lines) => {
-            let body: String = lines.iter().map(|l| format!("{eol}{ind}  {l}")).collect();
-            format!("{k}: |{body}")
-        }
-    };
-    let mut content = render(key, value, &indent);
-    if let Some((k, v)) = nested {
-        let inner = format!("{indent}  ");
-        content.push_str(&format!("{eol}{inner}{}", render(k, v, &inner)));
-    }
-    content.push_str(&format!("{eol}{indent}"));
-    Some(Edit {
-        file: c.file,
-        span: Span::new(at as u32, at as u32),
-        content,
-    })
 }
 
 /// Deletes an entry of the workload's own `metadata.<section>` (whole lines, block style

@@ -1,8 +1,9 @@
 use super::{describe, template_entry};
-use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
+use crate::diagnostic::{Applicability, Diagnostic, Fix};
 use crate::model::catalogue::keys::{DATAPLANE_MODE, REV, SIDECAR_INJECT};
 use crate::model::injection::{Mode, NAMESPACE_INJECTION_LABEL};
 use crate::model::{ObjectRef, Workload};
+use crate::rules::yaml_edit::{set_key, Place, Value};
 use crate::rules::{Checker, Rule, RuleMeta};
 
 declare_rule! {
@@ -208,29 +209,28 @@ fn legacy_annotation(
     d.help = Some(format!(
         "use the pod-template label `{SIDECAR_INJECT}: \"true\"`"
     ));
-    let (labels_key, labels) = w
+    let labels = w
         .template_node
         .get("metadata")
-        .and_then(|m| m.get_entry("labels"))
-        .unzip();
-    let _ = labels_key;
-    let file = ck.index.objects[w.object].file;
-    if let Some((first, _)) = labels.and_then(|l| l.entries().next()) {
-        let text = &ck.files.get(file).text;
-        let at = first.span().start as usize;
-        let indent = crate::rules::text_edit::indent_at(text, at);
-        let eol = crate::rules::text_edit::line_ending_at(text, at);
-        if !text[..at].ends_with('{') && text[at - indent.len()..at].trim().is_empty() {
-            d.fix = Some(Fix::new(
+        .and_then(|m| m.get("labels"))
+        .filter(|l| !l.is_null());
+    d.fix = labels
+        .and_then(|l| {
+            set_key(
+                ck,
+                w.object,
+                l,
+                SIDECAR_INJECT,
+                &Value::inline("\"true\""),
+                Place::First,
+            )
+        })
+        .map(|e| {
+            Fix::new(
                 format!("add the label `{SIDECAR_INJECT}: \"true\"`"),
                 Applicability::Display,
-                vec![Edit {
-                    file,
-                    span: mesh_lint_yaml::Span::new(at as u32, at as u32),
-                    content: format!("{SIDECAR_INJECT}: \"true\"{eol}{indent}"),
-                }],
-            ));
-        }
-    }
+                vec![e],
+            )
+        });
     out.push(d);
 }
