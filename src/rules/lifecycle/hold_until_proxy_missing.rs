@@ -77,8 +77,42 @@ impl Rule for HoldUntilProxyMissing {
     }
 
     fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+        // The template holds when the ProxyConfig says so *or* the injector's Helm value does
+        // (`$holdProxy := or ProxyConfig... Values.global.proxy.holdApplicationUntilProxyStarts`),
+        // so that value, when the inputs hold the installation, holds every pod.
+        if values_hold(ck) {
+            return;
+        }
         out.extend(ck.index.workloads.iter().filter_map(|w| check(ck, w)));
     }
+}
+
+/// `global.proxy.holdApplicationUntilProxyStarts` in an IstioOperator's `spec.values` or the
+/// rendered `istio-sidecar-injector` ConfigMap's `values`.
+fn values_hold(ck: &Checker<'_, '_>) -> bool {
+    const PATH: &str = "global.proxy.holdApplicationUntilProxyStarts";
+    let is_true =
+        |n: mesh_lint_yaml::Node<'_>| n.as_bool() == Some(true) || n.as_str() == Some("true");
+    let operator = ck.index.by_kind("IstioOperator").any(|(_, op)| {
+        op.node
+            .at_keys("spec.values")
+            .and_then(|v| v.at_keys(PATH))
+            .is_some_and(is_true)
+    });
+    operator
+        || ck.index.by_kind("ConfigMap").any(|(_, cm)| {
+            if !cm.name.starts_with("istio-sidecar-injector") {
+                return false;
+            }
+            let Some(text) = cm.node.at_keys("data.values").and_then(|v| v.as_str()) else {
+                return false;
+            };
+            let docs = mesh_lint_yaml::parse_stream(text, &mesh_lint_yaml::Limits::default());
+            docs.first()
+                .and_then(|d| d.root())
+                .and_then(|r| r.at_keys(PATH))
+                .is_some_and(is_true)
+        })
 }
 
 fn check(ck: &Checker<'_, '_>, w: &Workload<'_>) -> Option<Diagnostic> {

@@ -93,7 +93,14 @@ impl Rule for MisplacedAnnotation {
             let Some(meta) = object.node.get("metadata") else {
                 continue;
             };
-            check_annotations(ck, id, object, meta, w, out);
+            check_annotations(ck, id, object, object.kind, meta, w, out);
+            // A CronJob's Job template has metadata of its own, copied to the Jobs only.
+            if let Some(job_meta) = (object.kind == "CronJob")
+                .then(|| object.node.at_keys("spec.jobTemplate.metadata"))
+                .flatten()
+            {
+                check_annotations(ck, id, object, "Job", job_meta, None, out);
+            }
             if let Some(w) = w {
                 check_labels(ck, w, meta, out);
             }
@@ -116,6 +123,7 @@ fn check_annotations(
     ck: &Checker<'_, '_>,
     id: ObjectRef,
     object: &Object<'_>,
+    kind: &str,
     meta: Node<'_>,
     w: Option<&Workload<'_>>,
     out: &mut Vec<Diagnostic>,
@@ -131,7 +139,7 @@ fn check_annotations(
         let Some(entry) = catalogue::annotation(key) else {
             continue;
         };
-        if entry.applies_to(object.kind) {
+        if entry.applies_to(kind) {
             continue;
         }
         let kinds = entry
@@ -152,17 +160,25 @@ fn check_annotations(
             k.span(),
             format!(
                 "`{key}` on {} `{}` is ignored: Istio reads it only on {kinds}",
-                object.kind,
+                if kind == object.kind {
+                    kind.to_owned()
+                } else {
+                    format!("the {kind} template of {}", object.kind)
+                },
                 object.qualified_name()
             ),
         );
-        d.primary.message = format!("not read on a {}", object.kind);
+        d.primary.message = format!("not read on a {kind}");
         let pod_only = entry.applies_to("Pod");
         match w.filter(|_| pod_only) {
             Some(w) => workload_fix(ck, w, key, k, v, &mut d),
-            None if pod_only => d.help = Some(
-                "put it on the pod template of the workloads concerned (`spec.template.metadata.annotations`)".to_owned()
-            ),
+            None if pod_only => {
+                d.help = Some(match w {
+                    Some(w) => format!("put it on the pod template (`{}.metadata.annotations`)", w.template_path),
+                    None if object.kind == "CronJob" => "put it on the pod template (`spec.jobTemplate.spec.template.metadata.annotations`)".to_owned(),
+                    None => "put it on the pod template of the workloads concerned (`spec.template.metadata.annotations`)".to_owned(),
+                })
+            }
             None => d.help = Some(format!("move it to the {kinds} it is meant for, or remove it")),
         }
         out.push(d);
