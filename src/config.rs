@@ -41,6 +41,8 @@ pub struct ConfigFile {
     pub fail_on: Option<String>,
     /// istiod's `ENABLE_EXTERNAL_NAME_ALIAS` (Istio 1.20–1.23).
     pub external_name_alias: Option<bool>,
+    /// istiod's `ENABLE_NATIVE_SIDECARS`: `true`, `false` or `auto` (booleans unquoted too).
+    pub native_sidecars: Option<StringOrBool>,
     /// Injection assumptions for namespaces whose labels are not in the inputs.
     pub injection: Option<InjectionConfig>,
 }
@@ -62,6 +64,23 @@ impl InjectionConfig {
         InjectionSettings {
             default: self.default,
             namespaces: self.namespaces.clone(),
+        }
+    }
+}
+
+/// A value written either as a string or as a YAML boolean.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum StringOrBool {
+    Bool(bool),
+    String(String),
+}
+
+impl StringOrBool {
+    pub fn as_string(&self) -> String {
+        match self {
+            StringOrBool::Bool(b) => b.to_string(),
+            StringOrBool::String(s) => s.clone(),
         }
     }
 }

@@ -92,7 +92,6 @@ fn meshes_split_a_repository_by_environment() {
     // Run from inside the repository, the config file is found and its globs are relative to it.
     let out = common::mesh_lint()
         .current_dir(root().join(ENVS))
-        // exportTo findings (MESH202) on the environments' ServiceEntries are not the subject.
         .args(["-o", "json", "--ignore", "MESH2", "."])
         .output()
         .unwrap();
@@ -166,8 +165,7 @@ fn utf16_and_utf32_files_are_decoded_and_fixed_in_their_encoding() {
         let path = dir.path().join(format!("{name}.yaml"));
         std::fs::write(&path, encode(text)).unwrap();
         let p = path.to_str().unwrap();
-        // The DestinationRule's missing exportTo (MESH202, info) is not the subject.
-        let (_, report) = run_json(&["--ignore", "MESH2", p]);
+        let (_, report) = run_json(&["--select", "MESH3", p]);
         assert_eq!(codes(&report), ["MESH301"], "{name}: {report:#}");
         let d = &report["diagnostics"][0];
         assert_eq!(
