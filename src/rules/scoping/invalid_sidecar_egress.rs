@@ -127,10 +127,15 @@ fn check_host(
         return Some(d);
     };
     if ns.is_empty() || host.is_empty() {
-        return Some(error(
+        let mut d = error(
             format!("egress host `{text}` has an empty namespace or dnsName"),
             "both parts are required",
-        ));
+        );
+        d.help = Some(
+            "write both parts: `./*` for the Sidecar's own namespace, `*/<host>` for a host from anywhere"
+                .into(),
+        );
+        return Some(d);
     }
     if let Some(excluded) = ns.strip_prefix('~').filter(|r| !r.is_empty()) {
         if !ck.cx.istio_version.at_least(1, 31) {
@@ -148,18 +153,36 @@ fn check_host(
             return Some(d);
         }
         if excluded != "*" && !is_dns1123_label(excluded) {
-            return Some(error(
+            let mut d = error(
                 format!(
                     "egress host `{text}` excludes `{excluded}`, which is not a namespace name"
                 ),
                 "invalid namespace",
-            ));
+            );
+            d.help = Some(
+                "write `~<namespace>/...` with a namespace name (lowercase letters, digits and `-`)"
+                    .into(),
+            );
+            return Some(d);
         }
     } else if !matches!(ns, "*" | "." | "~") && !is_dns1123_label(ns) {
-        return Some(error(
+        let mut d = error(
             format!("egress host `{text}`: `{ns}` is not a namespace name"),
             "not `*`, `.`, `~` or a DNS-1123 label",
-        ));
+        );
+        let lower = ns.to_ascii_lowercase();
+        if is_dns1123_label(&lower) {
+            d.help = Some(format!(
+                "namespace names are lowercase: write `{lower}/{host}`"
+            ));
+            d.fix = replace(ck, sc, node, &format!("{lower}/{host}"));
+        } else {
+            d.help = Some(
+                "the namespace part is `*`, `.`, `~` or a namespace name (lowercase letters, digits and `-`)"
+                    .into(),
+            );
+        }
+        return Some(d);
     }
     if host != "*" && !host.contains('.') {
         let mut d = error(
@@ -186,10 +209,12 @@ fn check_host(
     }
     let wildcard_ok = host == "*" || (host.starts_with("*.") && !host[2..].contains('*'));
     if host.contains('*') && !wildcard_ok {
-        return Some(error(
+        let mut d = error(
             format!("egress host `{text}` has a partial wildcard"),
             "`*` must be the whole first label",
-        ));
+        );
+        d.help = Some("write `*.<domain>` for every subdomain, or the exact host".into());
+        return Some(d);
     }
     unknown_target(ck, sc, node, text, ns, host, declares_namespaces)
 }
