@@ -286,6 +286,9 @@ fn unknown_target(
     );
     d.severity = Severity::Warning;
     d.primary.message = "nothing to import".into();
+    d.help = Some(format!(
+        "check the Service's name, or import the whole namespace with `{svc_ns}/*`"
+    ));
     d.notes.push(format!(
         "the manifests of `{svc_ns}` are among the inputs and define no such host; the entry imports nothing"
     ));
