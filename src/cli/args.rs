@@ -33,7 +33,7 @@ pub enum Command {
     },
     /// List every rule.
     Rules {
-        #[arg(long, value_enum, default_value_t = RulesFormat::Table)]
+        #[arg(short = 'o', long, value_enum, default_value_t = RulesFormat::Table)]
         format: RulesFormat,
     },
     /// Print a shell completion script.

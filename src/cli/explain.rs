@@ -4,7 +4,10 @@ use crate::rules;
 /// `mesh-lint explain <CODE|NAME>`: the rule's documentation as Markdown, ruff style.
 pub fn run(key: &str) -> u8 {
     let Some(meta) = rules::find(key) else {
-        error(format!("no rule `{key}`; `mesh-lint rules` lists them"));
+        error(format!(
+            "{} (`mesh-lint rules` lists them)",
+            rules::not_a_rule(key)
+        ));
         return EXIT_USAGE;
     };
     print!("{}", render(meta));

@@ -3,6 +3,7 @@
 mod args;
 mod check;
 pub mod complete;
+mod dns;
 pub mod docs;
 mod explain;
 mod list;
@@ -11,12 +12,14 @@ mod settings;
 pub use args::{CheckArgs, Cli, Command, FailOn};
 
 use clap::{CommandFactory, FromArgMatches};
+use std::path::Path;
 use std::process::ExitCode;
 
 /// Exit status 2: usage error, unreadable named path, bad config, internal error.
 pub const EXIT_USAGE: u8 = 2;
 
 pub fn main() -> ExitCode {
+    crate::crash::install_hook();
     let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
     // Cobra's hidden completion command, for a `kubectl_complete-mesh_lint` shim that runs
     // `kubectl-mesh_lint __complete "$@"`. Taken before clap so no path is ever mistaken for it.
@@ -29,20 +32,12 @@ pub fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     let exe = executable_name(argv.first());
-    let mut cmd = command(&exe);
-    let matches = match cmd.try_get_matches_from_mut(argv) {
-        Ok(m) => m,
-        Err(e) => {
-            let code = if e.use_stderr() { EXIT_USAGE } else { 0 };
-            let _ = e.print();
-            return ExitCode::from(code);
-        }
-    };
-    let cli = match Cli::from_arg_matches(&matches) {
+    let cli = match parse(&exe, &argv) {
         Ok(cli) => cli,
         Err(e) => {
-            let _ = e.print();
-            return ExitCode::from(EXIT_USAGE);
+            let code = if e.use_stderr() { EXIT_USAGE } else { 0 };
+            print_clap(&e);
+            return ExitCode::from(code);
         }
     };
     let code = match cli.command {
@@ -56,6 +51,57 @@ pub fn main() -> ExitCode {
         }
     };
     ExitCode::from(code)
+}
+
+/// Parses `argv`. A subcommand written after flags (`mesh-lint -o json rules`) first parses
+/// as a path to lint; when no such path exists, the subcommand is moved to the front and its
+/// flags are parsed as its own, so flag placement works as users expect. A flag the
+/// subcommand does not take is then clap's usage error naming it.
+fn parse(exe: &str, argv: &[std::ffi::OsString]) -> Result<Cli, clap::Error> {
+    let as_written = parse_as_written(exe, argv);
+    let misplaced = match &as_written {
+        Ok(cli) => cli.command.is_none() && !cli.check.paths.is_empty(),
+        Err(_) => true,
+    };
+    // The first word naming a subcommand that is not also a path to lint.
+    let word_at = argv.iter().enumerate().skip(2).find_map(|(i, a)| {
+        let word = a.to_str()?;
+        (SUBCOMMANDS.contains(&word) && !Path::new(word).exists()).then_some(i)
+    });
+    let (true, Some(at)) = (misplaced, word_at) else {
+        return as_written;
+    };
+    if let Ok(cli) = &as_written {
+        // Only when the word was taken as the first path, not as some flag's value.
+        if cli.check.paths.first().map(String::as_str) != argv[at].to_str() {
+            return as_written;
+        }
+    }
+    let mut reordered = vec![argv[0].clone(), argv[at].clone()];
+    reordered.extend(argv[1..at].iter().cloned());
+    reordered.extend(argv[at + 1..].iter().cloned());
+    // On failure, the subcommand's own error says which flag it does not take.
+    parse_as_written(exe, &reordered)
+}
+
+const SUBCOMMANDS: [&str; 4] = ["check", "explain", "rules", "completions"];
+
+fn parse_as_written(exe: &str, argv: &[std::ffi::OsString]) -> Result<Cli, clap::Error> {
+    let mut cmd = command(exe);
+    let matches = cmd.try_get_matches_from_mut(argv)?;
+    Cli::from_arg_matches(&matches)
+}
+
+/// Prints a clap error with our prefix (`mesh-lint: error: ...`), so usage errors read like
+/// every other error of ours; help and version text are printed as clap formats them.
+fn print_clap(e: &clap::Error) {
+    if !e.use_stderr() {
+        let _ = e.print();
+        return;
+    }
+    let rendered = e.render().to_string();
+    let rest = rendered.strip_prefix("error: ").unwrap_or(&rendered);
+    eprint!("mesh-lint: error: {rest}");
 }
 
 /// The name of the executable, which is what a shell completes: `mesh-lint` or

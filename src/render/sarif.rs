@@ -117,7 +117,9 @@ fn result(
         "locations": [{ "physicalLocation": physical_location(file, d.primary.span) }],
         "partialFingerprints": { FINGERPRINT_KEY: fingerprints.next(d, file) },
     });
-    let obj = result.as_object_mut().expect("a result is an object");
+    let Value::Object(obj) = &mut result else {
+        return result;
+    };
     if let Some(&i) = rule_index.get(d.code) {
         obj.insert("ruleIndex".into(), json!(i));
     }
