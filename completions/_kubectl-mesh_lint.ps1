@@ -76,6 +76,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-mesh_lint' -ScriptBlock
             break
         }
         'kubectl-mesh_lint;rules' {
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'o')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'format')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')

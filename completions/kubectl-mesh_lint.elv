@@ -70,6 +70,7 @@ set edit:completion:arg-completer[kubectl-mesh_lint] = {|@words|
             cand --help 'Print help'
         }
         &'kubectl-mesh_lint;rules'= {
+            cand -o 'o'
             cand --format 'format'
             cand -h 'Print help'
             cand --help 'Print help'

@@ -80,7 +80,7 @@ complete -c kubectl-mesh_lint -n "__fish_kubectl_mesh_lint_using_subcommand chec
 complete -c kubectl-mesh_lint -n "__fish_kubectl_mesh_lint_using_subcommand check" -l statistics -d 'Print counts per rule instead of findings'
 complete -c kubectl-mesh_lint -n "__fish_kubectl_mesh_lint_using_subcommand check" -s h -l help -d 'Print help'
 complete -c kubectl-mesh_lint -n "__fish_kubectl_mesh_lint_using_subcommand explain" -s h -l help -d 'Print help'
-complete -c kubectl-mesh_lint -n "__fish_kubectl_mesh_lint_using_subcommand rules" -l format -r -f -a "table\t''
+complete -c kubectl-mesh_lint -n "__fish_kubectl_mesh_lint_using_subcommand rules" -s o -l format -r -f -a "table\t''
 markdown\t''
 json\t''"
 complete -c kubectl-mesh_lint -n "__fish_kubectl_mesh_lint_using_subcommand rules" -s h -l help -d 'Print help'

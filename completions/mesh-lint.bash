@@ -195,13 +195,17 @@ _mesh__lint() {
             return 0
             ;;
         mesh__subcmd__lint__subcmd__rules)
-            opts="-h --format --help"
+            opts="-o -h --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --format)
+                    COMPREPLY=($(compgen -W "table markdown json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
                     COMPREPLY=($(compgen -W "table markdown json" -- "${cur}"))
                     return 0
                     ;;

@@ -70,6 +70,7 @@ set edit:completion:arg-completer[mesh-lint] = {|@words|
             cand --help 'Print help'
         }
         &'mesh-lint;rules'= {
+            cand -o 'o'
             cand --format 'format'
             cand -h 'Print help'
             cand --help 'Print help'
