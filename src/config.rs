@@ -2,6 +2,7 @@
 //! Unknown keys are an error naming the key and its position, so a typo never silently
 //! disables a setting.
 
+use crate::model::injection::{Assumption, InjectionSettings};
 use crate::parse::load::{self, LoadError};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -27,6 +28,10 @@ pub struct ConfigFile {
     /// Globs of paths not to lint (added to `--exclude`).
     #[serde(default)]
     pub exclude: Vec<String>,
+    /// Globs of directories that are separate meshes (`envs/*`): the files under each matching
+    /// directory are linted on their own, so dev and prod never meet (added to `--mesh`).
+    #[serde(default)]
+    pub meshes: Vec<String>,
     pub istio_version: Option<String>,
     /// MeshConfig YAML file, relative to the config file.
     pub mesh_config: Option<PathBuf>,
@@ -40,14 +45,25 @@ pub struct ConfigFile {
     pub injection: Option<InjectionConfig>,
 }
 
+/// What to assume about namespaces whose Namespace object (and so its labels) is not among
+/// the inputs. Namespace objects in the inputs always win.
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct InjectionConfig {
-    /// `sidecar` (the default assumption), `ambient` or `none`.
-    pub default: Option<String>,
+    /// `sidecar` (the built-in assumption), `ambient` or `none`.
+    pub default: Option<Assumption>,
     /// Per-namespace assumption, same values.
     #[serde(default)]
-    pub namespaces: BTreeMap<String, String>,
+    pub namespaces: BTreeMap<String, Assumption>,
+}
+
+impl InjectionConfig {
+    pub fn settings(&self) -> InjectionSettings {
+        InjectionSettings {
+            default: self.default,
+            namespaces: self.namespaces.clone(),
+        }
+    }
 }
 
 /// A loaded config file and where it lives: `path` as named (for messages), `dir` absolute
@@ -111,7 +127,7 @@ mod tests {
     #[test]
     fn reads_every_key() {
         let cfg = parse(
-            "select: [MESH1]\nignore: [MESH105]\nseverity: {MESH101: error}\nper-path-ignores:\n  \"charts/**\": [MESH101]\n\
+            "select: [MESH1]\nignore: [MESH105]\nseverity: {MESH101: error}\nper-path-ignores:\n  \"charts/**\": [MESH101]\nmeshes: [\"envs/*\"]\n\
              istio-version: \"1.22\"\ncluster-domain: corp.local\nnamespace: apps\nfail-on: error\n\
              injection:\n  default: sidecar\n  namespaces: {legacy: none}\n",
         )
@@ -122,14 +138,27 @@ mod tests {
             Some("error")
         );
         assert_eq!(cfg.istio_version.as_deref(), Some("1.22"));
+        assert_eq!(cfg.meshes, ["envs/*"]);
+        let injection = cfg.injection.unwrap();
+        assert_eq!(injection.default, Some(Assumption::Sidecar));
         assert_eq!(
-            cfg.injection
-                .unwrap()
-                .namespaces
-                .get("legacy")
-                .map(String::as_str),
-            Some("none")
+            injection.namespaces.get("legacy").copied(),
+            Some(Assumption::None)
         );
+    }
+
+    #[test]
+    fn injection_values_are_validated_at_their_position() {
+        let text = "injection:\n  namespaces:\n    legacy: disabled\n";
+        let LoadError {
+            offset,
+            message: msg,
+        } = parse(text).unwrap_err();
+        assert!(msg.contains("disabled"), "{msg}");
+        assert!(msg.contains("sidecar"), "{msg}");
+        assert_eq!(offset as usize, text.find("disabled").unwrap());
+        let msg = parse("injection:\n  default: Sidecar\n").unwrap_err().message;
+        assert!(msg.contains("`injection.default`"), "{msg}");
     }
 
     #[test]

@@ -9,6 +9,7 @@ mod input;
 mod meta;
 mod ports;
 mod registry;
+mod scoping;
 mod selection;
 pub mod yaml_edit;
 
