@@ -9,17 +9,17 @@ pub use detect::parse_mesh_config_text;
 pub use meshes::MeshGlob;
 mod suppress;
 
-use crate::diagnostic::Diagnostic;
-use crate::model::host_refs::host_refs;
-use crate::model::hosts::HostRegistry;
-use crate::model::listeners::Listeners;
+use crate::crash;
+use crate::diagnostic::{Diagnostic, MAX_RELATED};
 use crate::model::{LintContext, MeshIndex};
 use crate::parse::{parse_file, ParsedFile};
-use crate::rules::{self, Checker, RuleSelection, Selector};
+use crate::rules::{self, Checker, ModelStats, RuleSelection, Selector};
+use crate::source::anchored::relative_to;
 use crate::source::{FileId, Files};
 use globset::GlobMatcher;
 use mesh_lint_yaml::Limits;
 use rayon::prelude::*;
+use std::path::PathBuf;
 
 /// Settings that stay the same for every file of a run.
 #[derive(Clone, Debug, Default)]
@@ -27,10 +27,18 @@ pub struct LintOptions {
     pub context: LintContext,
     pub selection: RuleSelection,
     pub limits: Limits,
-    /// Rules ignored for files whose display name matches the glob.
-    pub per_path_ignores: Vec<(GlobMatcher, Vec<Selector>)>,
+    /// The config file's `per-path-ignores`.
+    pub per_path_ignores: PathIgnores,
     /// Directories linted as separate meshes (`meshes:` in the config, `--mesh`).
     pub meshes: Vec<MeshGlob>,
+}
+
+/// Rules ignored for files whose path relative to `dir` (the config file's directory) matches
+/// a glob, so the same files are matched from any working directory.
+#[derive(Clone, Debug, Default)]
+pub struct PathIgnores {
+    pub dir: PathBuf,
+    pub globs: Vec<(GlobMatcher, Vec<Selector>)>,
 }
 
 #[derive(Debug, Default)]
@@ -40,8 +48,8 @@ pub struct LintResult {
     pub objects: usize,
     /// Files with a document that did not parse; `--fix` leaves them alone.
     pub blocked: Vec<FileId>,
-    /// The context the rules ran with, after detection from the inputs.
-    pub context: LintContext,
+    /// The models the selected rules asked for, with their sizes.
+    pub models: ModelStats,
 }
 
 pub fn lint(files: &Files, opts: &LintOptions) -> LintResult {
@@ -49,7 +57,11 @@ pub fn lint(files: &Files, opts: &LintOptions) -> LintResult {
         .iter()
         .collect::<Vec<_>>()
         .into_par_iter()
-        .map(|(id, file)| parse_file(id, file, &opts.limits))
+        .map(|(id, file)| {
+            let _w = crash::working_on(format!("parsing `{}`", file.name));
+            crash::debug_trigger(&file.name);
+            parse_file(id, file, &opts.limits)
+        })
         .collect();
     let blocked = parsed
         .iter()
@@ -58,19 +70,13 @@ pub fn lint(files: &Files, opts: &LintOptions) -> LintResult {
         .collect();
     let mut result = LintResult {
         blocked,
-        context: opts.context.clone(),
         ..LintResult::default()
     };
-    for (i, group) in meshes::split(files, parsed, &opts.meshes)
-        .into_iter()
-        .enumerate()
-    {
-        let (diagnostics, objects, context) = lint_mesh(files, &group, opts);
+    for group in meshes::split(files, parsed, &opts.meshes) {
+        let (diagnostics, objects, models) = lint_mesh(files, &group, opts);
         result.diagnostics.extend(diagnostics);
         result.objects += objects;
-        if i == 0 {
-            result.context = context;
-        }
+        result.models = add_stats(&result.models, &models);
     }
     let diagnostics = &mut result.diagnostics;
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
@@ -79,36 +85,37 @@ pub fn lint(files: &Files, opts: &LintOptions) -> LintResult {
 }
 
 /// One mesh: the index, context detection and every selected rule over `parsed`, which no
-/// other file of the run can see. Returns the findings, the object count and the context.
+/// other file of the run can see. Returns the findings, the object count and the models built.
 fn lint_mesh(
     files: &Files,
     parsed: &[ParsedFile],
     opts: &LintOptions,
-) -> (Vec<Diagnostic>, usize, LintContext) {
+) -> (Vec<Diagnostic>, usize, ModelStats) {
+    let inputs = match parsed {
+        [one] => format!("`{}`", files.get(one.file).name),
+        _ => format!("{} files", parsed.len()),
+    };
+    let _w = crash::working_on(format!("building the mesh model of {inputs}"));
     let mut context = opts.context.clone();
     let index = MeshIndex::build(parsed, &context, &opts.limits);
     detect::context_from_inputs(&index, &mut context);
-    let hosts = HostRegistry::build(&index, &context);
-    let host_refs = host_refs(&index);
-    let listeners = Listeners::build(&index, &context);
-    let ck = Checker {
-        files,
-        parsed,
-        index: &index,
-        cx: &context,
-        hosts: &hosts,
-        host_refs: &host_refs,
-        listeners: &listeners,
-    };
+    let ck = Checker::new(files, parsed, &index, &context);
     let mut diagnostics: Vec<Diagnostic> = rules::all()
         .par_iter()
         .filter(|rule| opts.selection.enabled(rule.meta()))
         .flat_map_iter(|rule| {
+            let meta = rule.meta();
+            let _w = crash::working_on(format!(
+                "running rule {} ({}) on {inputs}",
+                meta.code, meta.name
+            ));
             let mut out = Vec::new();
             rule.check(&ck, &mut out);
             out
         })
         .collect();
+    let models = ck.stats();
+    drop(ck);
     diagnostics.retain(|d| {
         copies::keep(d, &index)
             && !suppress::is_suppressed(d, &index)
@@ -116,6 +123,13 @@ fn lint_mesh(
     });
     for d in &mut diagnostics {
         d.notes.extend(copies::note(d, &index, files));
+        let omitted = d.related.omitted();
+        if omitted > 0 {
+            d.notes.push(format!(
+                "{omitted} more related location{} not shown (at most {MAX_RELATED} per finding)",
+                if omitted == 1 { " is" } else { "s are" }
+            ));
+        }
         if let Some(meta) = rules::find(d.code) {
             // A rule may escalate one finding (MESH101 on server-first ports); an override
             // from the config replaces whatever the rule chose.
@@ -124,18 +138,43 @@ fn lint_mesh(
             }
         }
     }
-    (diagnostics, index.objects.len(), context)
+    (diagnostics, index.objects.len(), models)
+}
+
+/// The models of several meshes together.
+fn add_stats(a: &ModelStats, b: &ModelStats) -> ModelStats {
+    let sum = |x: Option<usize>, y: Option<usize>| match (x, y) {
+        (None, None) => None,
+        _ => Some(x.unwrap_or(0) + y.unwrap_or(0)),
+    };
+    ModelStats {
+        hosts: sum(a.hosts, b.hosts),
+        host_refs: sum(a.host_refs, b.host_refs),
+        listeners: sum(a.listeners, b.listeners),
+        scopes: sum(a.scopes, b.scopes),
+        routing: a.routing || b.routing,
+    }
 }
 
 fn path_ignored(d: &Diagnostic, files: &Files, opts: &LintOptions) -> bool {
-    if opts.per_path_ignores.is_empty() {
+    let ignores = &opts.per_path_ignores;
+    if ignores.globs.is_empty() {
         return false;
     }
     let Some(meta) = rules::find(d.code) else {
         return false;
     };
-    let name = &files.get(d.primary.file).name;
-    opts.per_path_ignores
+    if meta.code == rules::ALWAYS_ON {
+        return false;
+    }
+    let Some(path) = &files.get(d.primary.file).path else {
+        return false;
+    };
+    let Some(relative) = relative_to(&ignores.dir, path) else {
+        return false;
+    };
+    ignores
+        .globs
         .iter()
-        .any(|(glob, sels)| glob.is_match(name) && sels.iter().any(|s| s.matches(meta)))
+        .any(|(glob, sels)| glob.is_match(&relative) && sels.iter().any(|s| s.matches(meta)))
 }

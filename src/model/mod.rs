@@ -8,7 +8,9 @@ pub mod istio_services;
 pub mod listeners;
 mod object;
 pub mod protocol;
-mod sidecar_scope;
+pub mod routing;
+pub mod scopes;
+pub mod sidecar_scope;
 pub mod visibility;
 mod workload;
 

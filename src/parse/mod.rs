@@ -3,6 +3,7 @@
 
 mod helm;
 pub mod lenient;
+pub mod load;
 
 use crate::source::{FileId, SourceFile};
 use mesh_lint_yaml::{parse_stream, Document, Limits};

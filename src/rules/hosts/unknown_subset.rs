@@ -86,7 +86,7 @@ fn check(ck: &Checker<'_, '_>, r: &HostRef<'_>) -> Option<Diagnostic> {
     let domain = &ck.cx.cluster_domain;
     let resolved = resolve(r.host, rule_ns(ck, r), domain);
     let rules: Vec<_> = ck
-        .hosts
+        .hosts()
         .destination_rules_for(&resolved)
         .into_iter()
         .map(|i| &ck.index.destination_rules[i])
@@ -153,7 +153,7 @@ fn placement_could_define(ck: &Checker<'_, '_>, r: &HostRef<'_>, subset: &str) -
         }
     };
     let route_unplaced = !ck.index.objects[r.object].namespace_explicit;
-    ck.hosts
+    ck.hosts()
         .destination_rules_named(name)
         .iter()
         .map(|&i| &ck.index.destination_rules[i])
