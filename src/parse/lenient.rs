@@ -150,7 +150,11 @@ fn quoted_scalars(text: &str) -> Vec<LenientScalar> {
                 continue;
             }
             b'#' if i == line_start || matches!(bytes[i - 1], b' ' | b'\t') => {
-                i = next_line(bytes, i) - 1;
+                // On to the line break, which the next turn handles.
+                match bytes[i..].iter().position(|&b| b == b'\n') {
+                    Some(p) => i += p,
+                    None => break,
+                }
                 continue;
             }
             b'"' | b'\'' if node_start(last_token) => {
@@ -320,6 +324,36 @@ mod tests {
         // A list item scalar: deeper than the `-` is enough.
         assert_eq!(patched("a:\n- 'its\n ok'\n"), None);
         assert!(patched("a:\n- 'its\nok'\n").is_some());
+    }
+
+    #[test]
+    fn a_comment_at_the_end_without_a_line_break_ends_the_scan() {
+        assert_eq!(patched("a: 1 #"), None);
+        assert_eq!(patched("#"), None);
+        assert!(patched("a: \"x\ny\" #").is_some());
+    }
+
+    /// Every string of up to five characters from YAML's structural alphabet: the surface
+    /// scanners (this one and the Go-template one) end, never panic, and a rewrite keeps the
+    /// length.
+    #[test]
+    fn scanners_end_on_every_short_input() {
+        const ALPHABET: [char; 12] = [
+            '"', '\'', '#', '\n', ' ', ':', '-', '|', '{', 'a', '\\', 'é',
+        ];
+        let mut stack = vec![String::new()];
+        let mut seen = 0;
+        while let Some(text) = stack.pop() {
+            seen += 1;
+            if let Some((out, _)) = normalise(&text, 0, text.len()) {
+                assert_eq!(out.len(), text.len(), "{text:?}");
+            }
+            let _ = crate::source::templates::find_template_syntax(&text);
+            if text.chars().count() < 5 {
+                stack.extend(ALPHABET.iter().map(|c| format!("{text}{c}")));
+            }
+        }
+        assert_eq!(seen, (0..=5).map(|n| 12usize.pow(n)).sum::<usize>());
     }
 
     #[test]
