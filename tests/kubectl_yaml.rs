@@ -55,6 +55,14 @@ fn documents_read_leniently_are_read_by_kubectl_with_the_same_values() {
         objects[0]["metadata"]["annotations"]["description"],
         "Splits traffic between the stable and canary Services while the rollout progresses"
     );
+    // The same text `parse::tests::DASHBOARD_VALUE` holds for mesh-lint's reading.
+    let dashboard =
+        root().join("testdata/MESH003-underindented-quoted-scalar/invalid-grafana-dashboard.yaml");
+    let objects = kubectl_read(&k, &dashboard).unwrap();
+    assert_eq!(
+        objects[0]["data"]["sock-shop.json"],
+        r#"{ "annotations": { "list": [] }, "title": "Sock Shop \\ Resources", "rows": [ {"legend": "{{pod}}"} ] }"#
+    );
     let booleans = root().join("testdata/MESH002-invalid-object/valid-yaml11-booleans.yaml");
     let list = kubectl_read(&k, &booleans).unwrap();
     assert_eq!(list[0]["spec"]["publishNotReadyAddresses"], true);

@@ -24,6 +24,8 @@ pub struct LenientScalar {
     pub end: u32,
     /// Start of each continuation line that is indented no deeper than the scalar's line.
     pub shallow_lines: Vec<u32>,
+    /// Start of every continuation line that is not empty (the shallow ones included).
+    pub lines: Vec<u32>,
     /// The indentation of the line the scalar starts on.
     pub indent: u32,
 }
@@ -57,6 +59,7 @@ pub fn normalise(text: &str, start: usize, end: usize) -> Option<(String, Vec<Le
             start: s.start + start as u32,
             end: s.end + start as u32,
             shallow_lines: s.shallow_lines.iter().map(|&l| l + start as u32).collect(),
+            lines: s.lines.iter().map(|&l| l + start as u32).collect(),
             indent: s.indent,
         })
         .collect();
@@ -167,15 +170,20 @@ fn quoted_scalars(text: &str) -> Vec<LenientScalar> {
                 let Some(end) = closing_quote(bytes, i) else {
                     break;
                 };
-                let shallow_lines = continuation_lines(bytes, i, end)
+                let lines: Vec<u32> = continuation_lines(bytes, i, end)
                     .into_iter()
-                    .filter(|&l| indent_of(&text[l..]) as u32 <= indent)
                     .map(|l| l as u32)
+                    .collect();
+                let shallow_lines = lines
+                    .iter()
+                    .copied()
+                    .filter(|&l| indent_of(&text[l as usize..]) as u32 <= indent)
                     .collect();
                 found.push(LenientScalar {
                     start: i as u32,
                     end: end as u32 + 1,
                     shallow_lines,
+                    lines,
                     indent,
                 });
                 // The scalar's last line is now the current line.

@@ -282,6 +282,24 @@ mod tests {
         assert!(parsed.documents[0].is_usable() && !parsed.documents[2].is_usable());
     }
 
+    /// The value kubectl reads (`tests/kubectl_yaml.rs` checks kubectl against the same text).
+    pub(crate) const DASHBOARD_VALUE: &str = r#"{ "annotations": { "list": [] }, "title": "Sock Shop \\ Resources", "rows": [ {"legend": "{{pod}}"} ] }"#;
+
+    #[test]
+    fn a_dashboard_in_an_underindented_scalar_reads_as_kubectl_reads_it() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/testdata/MESH003-underindented-quoted-scalar/invalid-grafana-dashboard.yaml"
+        );
+        let bytes = std::fs::read(path).unwrap();
+        let file = SourceFile::from_bytes("d.yaml".into(), None, bytes);
+        let parsed = parse_file(crate::source::FileId(0), &file, &Limits::default());
+        assert!(parsed.documents.iter().all(|d| d.is_usable()));
+        let root = parsed.documents[0].doc.root().unwrap();
+        let value = root.at_keys("data").and_then(|d| d.get("sock-shop.json"));
+        assert_eq!(value.and_then(|v| v.as_str()), Some(DASHBOARD_VALUE));
+    }
+
     #[test]
     fn chunks_split_only_at_document_markers() {
         let text = "a: 1\n---\nb: 2\n--- \nc: 3\n---x\n";
