@@ -72,11 +72,14 @@ pub fn lint(files: &Files, opts: &LintOptions) -> LintResult {
         blocked,
         ..LintResult::default()
     };
-    for group in meshes::split(files, parsed, &opts.meshes) {
-        let (diagnostics, objects, models) = lint_mesh(files, &group, opts);
+    for (i, group) in meshes::split(files, parsed, &opts.meshes)
+        .into_iter()
+        .enumerate()
+    {
+        let (diagnostics, objects, models) = lint_mesh(files, &group, opts, i);
         result.diagnostics.extend(diagnostics);
         result.objects += objects;
-        result.models = add_stats(&result.models, &models);
+        result.models.absorb(models);
     }
     let diagnostics = &mut result.diagnostics;
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
@@ -90,10 +93,15 @@ fn lint_mesh(
     files: &Files,
     parsed: &[ParsedFile],
     opts: &LintOptions,
+    mesh: usize,
 ) -> (Vec<Diagnostic>, usize, ModelStats) {
-    let inputs = match parsed {
-        [one] => format!("`{}`", files.get(one.file).name),
-        _ => format!("{} files", parsed.len()),
+    let inputs = match parsed.len() {
+        1 => parsed
+            .iter()
+            .map(|p| format!("`{}`", files.get(p.file).name))
+            .collect(),
+        n if mesh == 0 => format!("{n} files"),
+        n => format!("{n} files (mesh {})", mesh + 1),
     };
     let _w = crash::working_on(format!("building the mesh model of {inputs}"));
     let mut context = opts.context.clone();
@@ -139,21 +147,6 @@ fn lint_mesh(
         }
     }
     (diagnostics, index.objects.len(), models)
-}
-
-/// The models of several meshes together.
-fn add_stats(a: &ModelStats, b: &ModelStats) -> ModelStats {
-    let sum = |x: Option<usize>, y: Option<usize>| match (x, y) {
-        (None, None) => None,
-        _ => Some(x.unwrap_or(0) + y.unwrap_or(0)),
-    };
-    ModelStats {
-        hosts: sum(a.hosts, b.hosts),
-        host_refs: sum(a.host_refs, b.host_refs),
-        listeners: sum(a.listeners, b.listeners),
-        scopes: sum(a.scopes, b.scopes),
-        routing: a.routing || b.routing,
-    }
 }
 
 fn path_ignored(d: &Diagnostic, files: &Files, opts: &LintOptions) -> bool {
