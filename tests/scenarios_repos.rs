@@ -33,6 +33,8 @@ fn copies_of_one_object_are_one_object() {
         );
     }
     assert!(with_code(&report, "MESH105").is_empty(), "{report:#}");
+    // Two copies of one Sidecar are one Sidecar, not two conflicting ones.
+    assert!(with_code(&report, "MESH204").is_empty(), "{report:#}");
     // The dev VirtualService's `canary` route is replaced by prod's: no MESH307 on it.
     assert!(with_code(&report, "MESH307").is_empty(), "{report:#}");
     // Per-object findings on both copies, each with a note naming the other file.
