@@ -100,7 +100,6 @@ fn meshes_split_a_repository_by_environment() {
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(with_code(&report, "MESH104").is_empty(), "{report:#}");
     assert_eq!(codes(&report).len(), 6, "{report:#}");
-    let _ = run;
 }
 
 const CHART_REPO: &str = "testdata/scenarios/repo-with-chart";
