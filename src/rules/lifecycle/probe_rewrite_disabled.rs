@@ -97,7 +97,8 @@ fn check(ck: &Checker<'_, '_>, w: &Workload<'_>, pa: &PeerAuthentications) -> Op
     for c in app_containers(w) {
         for p in probes(c) {
             match p.kind {
-                ProbeKind::Http | ProbeKind::Grpc => {
+                // Before 1.13 gRPC probes were not rewritten anyway: the annotation changes nothing.
+                ProbeKind::Http | ProbeKind::Grpc if rewrites(version, p.kind) => {
                     let Some(port) = p.port.filter(|&port| captured(port)) else {
                         continue;
                     };
