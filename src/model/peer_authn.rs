@@ -184,7 +184,10 @@ mod tests {
             "  selector: {matchLabels: {app: api}}\n  mtls: {mode: UNSET}\n  portLevelMtls:\n    8080: {mode: DISABLE}\n",
         );
         assert_eq!(mode(&[], "shop", "api", 80), MtlsMode::Permissive);
-        assert_eq!(mode(&[mesh.clone()], "shop", "api", 80), MtlsMode::Strict);
+        assert_eq!(
+            mode(std::slice::from_ref(&mesh), "shop", "api", 80),
+            MtlsMode::Strict
+        );
         assert_eq!(
             mode(&[mesh.clone(), ns_permissive.clone()], "shop", "api", 80),
             MtlsMode::Permissive
@@ -200,7 +203,7 @@ mod tests {
             "  selector: {matchLabels: {app: api}}\n  mtls: {mode: STRICT}\n",
         );
         assert_eq!(
-            mode(&[root_selector.clone()], "shop", "api", 80),
+            mode(std::slice::from_ref(&root_selector), "shop", "api", 80),
             MtlsMode::Permissive
         );
         assert_eq!(
