@@ -169,6 +169,8 @@ pub struct ProxyConfigValue {
     pub fields: Vec<(String, String)>,
     /// True when the value is written as a JSON/flow mapping (`{...}`).
     pub flow: bool,
+    /// False when a field was too large to render (see [`to_json`]): fixes must not merge.
+    pub complete: bool,
     pub problems: Vec<Problem>,
 }
 
@@ -176,6 +178,7 @@ pub struct ProxyConfigValue {
 pub fn parse(text: &str) -> ProxyConfigValue {
     let mut out = ProxyConfigValue {
         flow: text.trim_start().starts_with('{'),
+        complete: true,
         ..Default::default()
     };
     let docs = parse_stream(text, &Limits::default());
@@ -209,7 +212,10 @@ pub fn parse(text: &str) -> ProxyConfigValue {
     }
     for (k, v) in root.entries() {
         let Some(name) = k.as_str() else { continue };
-        out.fields.push((name.to_owned(), to_json(v)));
+        match to_json(v) {
+            Some(json) => out.fields.push((name.to_owned(), json)),
+            None => out.complete = false,
+        }
         let Some(field) = field(name) else {
             out.problems.push(Problem {
                 field: name.to_owned(),
@@ -298,34 +304,45 @@ fn type_error(ty: FieldType, v: Node<'_>) -> Option<String> {
     }
 }
 
+/// Nodes [`to_json`] renders at most: an annotation value is small, and aliases must not
+/// expand into a billion nodes.
+const JSON_BUDGET: usize = 10_000;
+
 /// A node as compact JSON (what Istio's YAML-to-JSON step would make of it), for fixes that
-/// carry a field from one value into another.
-pub fn to_json(v: Node<'_>) -> String {
-    match v.kind() {
+/// carry a field from one value into another; `None` past [`JSON_BUDGET`] nodes.
+pub fn to_json(v: Node<'_>) -> Option<String> {
+    let mut budget = JSON_BUDGET;
+    render(v, &mut budget)
+}
+
+fn render(v: Node<'_>, budget: &mut usize) -> Option<String> {
+    *budget = budget.checked_sub(1)?;
+    Some(match v.kind() {
         NodeKind::Mapping => {
-            let items: Vec<String> = v
-                .entries()
-                .map(|(k, x)| format!("{}: {}", json_string(k.as_str().unwrap_or("")), to_json(x)))
-                .collect();
+            let mut items = Vec::new();
+            for (k, x) in v.entries() {
+                items.push(format!(
+                    "{}: {}",
+                    json_string(k.as_str().unwrap_or("")),
+                    render(x, budget)?
+                ));
+            }
             format!("{{{}}}", items.join(", "))
         }
         NodeKind::Sequence => {
-            let items: Vec<String> = v.items().map(to_json).collect();
+            let mut items = Vec::new();
+            for x in v.items() {
+                items.push(render(x, budget)?);
+            }
             format!("[{}]", items.join(", "))
         }
-        NodeKind::Scalar => {
-            if v.is_null() {
-                return "null".to_owned();
-            }
-            if let Some(b) = yaml_bool(v) {
-                return b.to_string();
-            }
-            if let Some(i) = v.as_i64() {
-                return i.to_string();
-            }
-            json_string(v.as_str().unwrap_or(""))
-        }
-    }
+        NodeKind::Scalar if v.is_null() => "null".to_owned(),
+        NodeKind::Scalar => match (yaml_bool(v), v.as_i64()) {
+            (Some(b), _) => b.to_string(),
+            (None, Some(i)) => i.to_string(),
+            (None, None) => json_string(v.as_str().unwrap_or("")),
+        },
+    })
 }
 
 fn json_string(s: &str) -> String {
@@ -390,6 +407,18 @@ mod tests {
             parse("holdApplicationUntilProxyStarts: 1").problems.len(),
             1
         );
+    }
+
+    #[test]
+    fn alias_bombs_are_not_expanded() {
+        let mut text = String::from("proxyMetadata: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..9 {
+            let prev = format!("*a{}", i - 1);
+            let list = [prev.as_str(); 10].join(", ");
+            text.push_str(&format!("f{i}: &a{i} [{list}]\n"));
+        }
+        let v = parse(&text);
+        assert!(!v.complete);
     }
 
     #[test]
