@@ -25,6 +25,7 @@ const IST_EQUIVALENTS: &[(&str, &[&str])] = &[
     ("IST0137", &["MESH102"]),
     ("IST0144", &["MESH407"]),
     ("IST0150", &["MESH101", "MESH103"]),
+    ("IST0167", &["MESH204"]),
     ("IST0174", &["MESH304"]),
 ];
 

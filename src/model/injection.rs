@@ -174,7 +174,7 @@ impl fmt::Display for Reason {
             ),
             Reason::ConfigNamespace(ns, a) => write!(
                 f,
-                "the config file sets `injection.namespaces.{ns}: {}` (its Namespace object is not among the inputs)",
+                "the config file sets `injection.namespaces.{ns}: {}`",
                 a.as_str()
             ),
             Reason::ConfigDefault(a) => write!(
@@ -368,16 +368,24 @@ impl<'c, 'a> Injection<'c, 'a> {
         }
     }
 
-    /// A note for diagnostics that rest on an assumed namespace (`State::assumed`).
+    /// A note for diagnostics that rest on an assumed namespace (`State::assumed`): where
+    /// the assumption came from and how to change it.
     pub fn assumption_note(&self, ns: &str) -> String {
-        format!(
-            "the Namespace `{ns}` is not among the inputs, so its injection labels are unknown; mesh-lint assumed {} (set `injection.namespaces.{ns}` or `injection.default` in .mesh-lint.yaml to change this)",
-            match self.namespace(ns).mode {
-                Mode::Sidecar => "sidecar injection",
-                Mode::Ambient => "ambient",
-                _ => "no mesh",
-            }
-        )
+        let state = self.namespace(ns);
+        match state.reason {
+            Reason::ConfigNamespace(..) | Reason::ConfigDefault(_) => format!(
+                "the Namespace `{ns}` is not among the inputs: {}",
+                state.reason
+            ),
+            _ => format!(
+                "the Namespace `{ns}` is not among the inputs, so its injection labels are unknown; mesh-lint assumed {} (set `injection.namespaces.{ns}` or `injection.default` in .mesh-lint.yaml to change this)",
+                match state.mode {
+                    Mode::Sidecar => "sidecar injection",
+                    Mode::Ambient => "ambient",
+                    _ => "no mesh",
+                }
+            ),
+        }
     }
 
     fn view(&self, ns: &str) -> NamespaceView<'c> {

@@ -6,6 +6,7 @@ pub mod host_refs;
 pub mod hosts;
 mod index;
 pub mod injection;
+pub mod istio_services;
 pub mod lifecycle;
 pub mod listeners;
 mod object;

@@ -10,6 +10,7 @@ mod lifecycle;
 mod meta;
 mod ports;
 mod registry;
+mod scoping;
 mod selection;
 pub mod yaml_edit;
 

@@ -1,14 +1,20 @@
-use super::{hosts, input, lifecycle, ports, Rule, RuleMeta};
+use super::{hosts, input, lifecycle, ports, scoping, Rule, RuleMeta};
 
 /// Every rule, sorted by code.
 static RULES: &[&dyn Rule] = &[
     &input::invalid_yaml::InvalidYaml,
     &input::invalid_object::InvalidObject,
+    &input::underindented_quoted_scalar::UnderindentedQuotedScalar,
     &ports::port_name_without_protocol::PortNameWithoutProtocol,
     &ports::conflicting_port_protocols::ConflictingPortProtocols,
     &ports::catch_all_tcp_listener::CatchAllTcpListener,
     &ports::listener_conflict::ListenerConflict,
     &ports::shared_tcp_port::SharedTcpPort,
+    &scoping::missing_sidecar_scope::MissingSidecarScope,
+    &scoping::export_to_everywhere::ExportToEverywhere,
+    &scoping::invalid_export_to::InvalidExportTo,
+    &scoping::conflicting_sidecars::ConflictingSidecars,
+    &scoping::invalid_sidecar_egress::InvalidSidecarEgress,
     &hosts::short_hostname::ShortHostname,
     &hosts::partial_hostname::PartialHostname,
     &hosts::host_resolves_elsewhere::HostResolvesElsewhere,
