@@ -87,7 +87,8 @@ pub static FIELDS: &[Field] = &[
     f(
         "controlPlaneAuthPolicy",
         "control_plane_auth_policy",
-        Enum(&["NONE", "MUTUAL_TLS", "INHERIT"]),
+        // INHERIT is in the enum, but ValidateControlPlaneAuthPolicy accepts only these two.
+        Enum(&["NONE", "MUTUAL_TLS"]),
     ),
     f("customConfigFile", "custom_config_file", Text),
     f("statNameLength", "stat_name_length", Int),
@@ -149,6 +150,9 @@ pub enum ProblemKind {
     UnknownField { suggestion: Option<&'static str> },
     /// A value jsonpb cannot decode: the webhook refuses the pod.
     WrongType { expected: String },
+    /// A value of the right type that `ValidateMeshConfigProxyConfig` rejects: the webhook
+    /// refuses the pod.
+    Invalid { why: String },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -229,15 +233,44 @@ pub fn parse(text: &str) -> ProxyConfigValue {
         if field.json == HOLD {
             out.hold = yaml_bool(v);
         }
-        if let Some(expected) = type_error(field.ty, v) {
+        let kind = match type_error(field.ty, v) {
+            Some(expected) => Some(ProblemKind::WrongType { expected }),
+            None => value_error(field.json, v).map(|why| ProblemKind::Invalid { why }),
+        };
+        if let Some(kind) = kind {
             out.problems.push(Problem {
                 field: name.to_owned(),
-                kind: ProblemKind::WrongType { expected },
+                kind,
                 at: Some(v.span()),
             });
         }
     }
     out
+}
+
+/// The checks of `pkg/config/validation/agent/validation.go :: ValidateMeshConfigProxyConfig`
+/// that apply to a field the pod sets (the value is merged onto valid defaults first).
+fn value_error(field: &str, v: Node<'_>) -> Option<String> {
+    let text = v.as_str()?.trim();
+    match field {
+        "proxyAdminPort" | "statusPort" => {
+            let port: i64 = text.parse().ok()?;
+            (!(1..=65535).contains(&port)).then(|| format!("port {port} is not in 1..65535"))
+        }
+        "drainDuration" => {
+            let secs = text.strip_suffix('s')?;
+            (secs.parse::<u64>().is_err()).then(|| {
+                "the drain duration must be whole seconds (`ValidateDrainDuration`)".to_owned()
+            })
+        }
+        "discoveryAddress" | "statsdUdpAddress" => {
+            let port = text.rsplit_once(':').map(|(_, p)| p);
+            let ok = port.is_some_and(|p| p.parse::<u16>().is_ok_and(|p| p > 0));
+            (!ok).then(|| "not a `host:port` address".to_owned())
+        }
+        "configPath" | "binaryPath" if text.is_empty() => Some("must not be empty".to_owned()),
+        _ => None,
+    }
 }
 
 /// A boolean as Istio's YAML-to-JSON step reads it (YAML 1.1 words included).

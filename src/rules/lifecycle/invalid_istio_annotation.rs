@@ -243,6 +243,10 @@ fn proxy_config_findings(
                 format!("ProxyConfig field `{}` expects {expected}", p.field),
                 "does not decode",
             ),
+            ProblemKind::Invalid { why } => (
+                format!("ProxyConfig field `{}` is invalid: {why}", p.field),
+                "rejected by Istio's validation",
+            ),
         };
         let mut d = ck.diagnostic(&META, object, span, message);
         d.primary.message = label.to_owned();
