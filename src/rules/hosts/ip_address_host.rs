@@ -62,7 +62,8 @@ impl Rule for IpAddressHost {
 
     fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
         for r in ck.host_refs() {
-            if classify(r.host) == HostForm::Ip {
+            // A gateway VirtualService matches what clients send; an IP can be exactly that.
+            if classify(r.host) == HostForm::Ip && !super::is_gateway_host(ck, r) {
                 out.push(report(ck, r));
             }
         }

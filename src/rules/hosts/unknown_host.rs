@@ -1,4 +1,5 @@
-use super::{entry_label, entry_name, registry, rule_ns};
+use super::clients::{clients, Client, Clients};
+use super::{entry_label, entry_name, external_name, registry, rule_ns};
 use crate::diagnostic::Diagnostic;
 use crate::model::host_refs::{HostField, HostRef};
 use crate::model::hosts::{classify, resolve, split_service_fqdn, HostForm};
@@ -87,17 +88,56 @@ fn check(ck: &Checker<'_, '_>, r: &HostRef<'_>) -> Option<Diagnostic> {
         return None;
     }
     let reg = registry(ck);
-    let ns = rule_ns(ck, r);
     let domain = &ck.cx.cluster_domain;
-    let resolved = resolve(r.host, ns, domain);
-    let mut found = reg.lookup(&resolved, ns);
-    if found.is_found() {
-        return None;
-    }
+    let resolved = resolve(r.host, rule_ns(ck, r), domain);
+    // Judged from each namespace whose proxies apply the rule; the first that does not see
+    // the host is reported.
+    let (client, mut found) = match clients(ck, r) {
+        Clients::MeshWide => {
+            let own = rule_ns(ck, r);
+            let found = reg.lookup(&resolved, own);
+            let anywhere = found.is_found()
+                || found
+                    .hidden
+                    .iter()
+                    .any(|e| e.scope != crate::model::visibility::ExportScope::None);
+            if anywhere {
+                let entry = found.best().or_else(|| found.hidden.first().copied())?;
+                return external_name::check(ck, &META, r, entry, own);
+            }
+            let client = Client {
+                ns: own.to_owned(),
+                gateway: None,
+            };
+            (client, found)
+        }
+        Clients::Namespaces(list) => {
+            let mut failing = None;
+            for client in list {
+                let found = reg.lookup(&resolved, &client.ns);
+                match found.best() {
+                    Some(entry) => {
+                        if let Some(d) = external_name::check(ck, &META, r, entry, &client.ns) {
+                            return Some(d);
+                        }
+                    }
+                    None => {
+                        failing = Some((client, found));
+                        break;
+                    }
+                }
+            }
+            failing?
+        }
+    };
+    let ns = client.ns.as_str();
     // A hidden catch-all `*` ServiceEntry says nothing about this host in particular.
     found.hidden.retain(|e| e.host != "*");
     let cluster = split_service_fqdn(&resolved, domain);
-    if form == HostForm::Short && reg.services_named(r.host).next().is_some() {
+    if form == HostForm::Short
+        && found.hidden.is_empty()
+        && reg.services_named(r.host).next().is_some()
+    {
         return None; // MESH303
     }
     // A Service of that name without `metadata.namespace` (kustomize bases, Helm output) gets
@@ -134,6 +174,15 @@ fn check(ck: &Checker<'_, '_>, r: &HostRef<'_>) -> Option<Diagnostic> {
             entry_name(ck, hidden),
             scope_words(&hidden.scope)
         ));
+        if let Some(gw) = &client.gateway {
+            d.notes.push(format!(
+                "the VirtualService is bound to gateway `{gw}`, whose proxies in `{ns}` see only what is exported to `{ns}`"
+            ));
+        } else if ns != rule_ns(ck, r) {
+            d.notes.push(format!(
+                "the rule is exported to `{ns}`, where its clients are; Istio judges the host from there"
+            ));
+        }
         for h in &found.hidden {
             d.related.push(entry_label(
                 ck,

@@ -128,6 +128,10 @@ fn check_port(
     if convert_protocol(spec, ck.cx.istio_version) != Protocol::Unsupported {
         return None;
     }
+    // istio-iptables redirects TCP (and DNS over UDP) only: SCTP never reaches a sidecar.
+    if port.protocol.as_deref() == Some("SCTP") {
+        return None;
+    }
     let evidence = evidence::for_port(ck.index, svc, port, ck.cx.istio_version);
     let target = node
         .get("appProtocol")
