@@ -7,6 +7,8 @@ declare_rule! {
     /// ## What it does
     /// Reports an IP address (or CIDR) where a host name belongs: VirtualService `hosts` and
     /// route, mirror and mirrors destinations, DestinationRule `host`, ServiceEntry `hosts`.
+    /// The `hosts` of a VirtualService bound only to gateways are left alone: a gateway
+    /// matches them against what clients send, and an IP can be exactly that.
     ///
     /// ## Why is this bad?
     /// Istio routes by name: Services are known as `name.namespace.svc.<domain>`, ServiceEntry

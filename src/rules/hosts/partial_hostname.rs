@@ -9,7 +9,12 @@ declare_rule! {
     /// Reports a dotted host that is not fully qualified, such as `reviews.bookinfo` or
     /// `reviews.bookinfo.svc`, in a VirtualService (`hosts`, route destinations, mirrors) or
     /// a DestinationRule `host`, when its expansion names a Service in the inputs (error) or a
-    /// namespace in the inputs (warning).
+    /// namespace in the inputs (warning). A partial wildcard such as `*.foo.svc` is an error
+    /// too: it never matches `name.foo.svc.<domain>`.
+    ///
+    /// The `hosts` of a VirtualService bound only to gateways are not checked: a gateway
+    /// matches them against the `Host` header clients send, and `grafana.monitoring` can be
+    /// exactly that.
     ///
     /// ## Why is this bad?
     /// Istio only expands hosts without dots. Any host with a dot is used literally, so
@@ -41,7 +46,7 @@ declare_rule! {
     /// applying to traffic it never touched before, which is the intent but changes behaviour.
     ///
     /// ## References
-    /// - Istio source: `pilot/pkg/model/config.go` ResolveShortnameToFQDN (dotted names are literal); cluster domain: istiod `--domain`, default `cluster.local`
+    /// - Istio source: `pilot/pkg/model/config.go` ResolveShortnameToFQDN (dotted names are literal), MostSpecificHostMatch (wildcards match as literal suffixes); cluster domain: istiod `--domain`, default `cluster.local`
     /// - [Istio: DestinationRule `host`](https://istio.io/latest/docs/reference/config/networking/destination-rule/#DestinationRule)
     pub static META = {
         code: "MESH302",

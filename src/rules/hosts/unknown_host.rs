@@ -16,6 +16,21 @@ declare_rule! {
     /// - any other host that a ServiceEntry in the inputs defines but does not export to the
     ///   rule's namespace.
     ///
+    /// "Visible" is judged from where the rule's clients are: a VirtualService bound to `mesh`
+    /// from each namespace it is exported to (its own by default), one bound to a gateway from
+    /// the namespaces of that gateway's proxies (the workloads its `selector` picks in the
+    /// inputs, else the Gateway's namespace), which see only what is exported to their
+    /// namespace (`DefaultSidecarScopeForGateway`); a DestinationRule from its namespace and the
+    /// namespaces it is exported to, and from anywhere when it is an exported rule of the root
+    /// namespace (the last step of `PushContext.destinationRule`). The Service annotation
+    /// `networking.istio.io/exportTo: "~,cache"` keeps `cache`, as `serviceExportTo` and
+    /// `IsServiceVisible` read it.
+    ///
+    /// Where ExternalName Services are DNS aliases (Istio 1.21–1.23 by default, always from
+    /// 1.24), also reported: a route to an ExternalName Service whose `externalName` no Service
+    /// or ServiceEntry defines (the route finds no cluster), and a DestinationRule for an
+    /// ExternalName Service (it applies to nothing; write it for the target host).
+    ///
     /// Hosts in namespaces the inputs do not cover are not reported, so linting part of a
     /// repository does not drown in noise; nor hosts naming a Service that the inputs define
     /// without `metadata.namespace` (kustomize bases, Helm output), whose namespace is only
@@ -52,7 +67,11 @@ declare_rule! {
     ///
     /// ## References
     /// - Istio source: istioctl's analyzers under `pkg/config/analysis/analyzers/` (IST0101 for VirtualService destinations, IST0174 for
-    ///   DestinationRule hosts); exportTo defaults: `pilot/pkg/model/push_context.go`
+    ///   DestinationRule hosts); exportTo: `pilot/pkg/model/push_context.go` serviceExportTo,
+    ///   IsServiceVisible, destinationRule; gateways: `pilot/pkg/model/sidecar.go`
+    ///   DefaultSidecarScopeForGateway; gateway names: `pilot/pkg/model/config.go`
+    ///   resolveGatewayName
+    /// - [Istio 1.21 upgrade notes: ExternalName support changes](https://istio.io/latest/news/releases/1.21.x/announcing-1.21/upgrade-notes/)
     pub static META = {
         code: "MESH304",
         name: "unknown-host",

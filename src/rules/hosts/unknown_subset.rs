@@ -8,10 +8,16 @@ use crate::rules::{Checker, Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it does
-    /// Reports a route destination (http, tcp, tls, mirror, mirrors) whose `subset` no
-    /// DestinationRule for the same resolved host defines. Both hosts are resolved as Istio
-    /// does: the destination's in the VirtualService's namespace, the DestinationRule's in its
-    /// own.
+    /// Reports a route destination (http, tcp, tls, mirror, mirrors) whose `subset` is not in
+    /// the DestinationRule Istio picks for the route's clients. Both hosts are resolved as
+    /// Istio does: the destination's in the VirtualService's namespace, the DestinationRule's
+    /// in its own. The clients are the namespaces the VirtualService is exported to (its own by
+    /// default) and, for a gateway-bound one, the gateway proxies' namespaces. For each, Istio
+    /// picks (`PushContext.destinationRule`): the rules in the client's namespace for the host
+    /// (the most specific host wins, `MostSpecificHostMatch`; rules of one namespace merge);
+    /// else those of the host's namespace exported to the client; else the root namespace's
+    /// exported ones. So a subset defined only in a rule not exported to the client, or shadowed
+    /// by a client-namespace rule without it, is reported, naming the rule Istio picks.
     ///
     /// ## Why is this bad?
     /// A subset is a named group of endpoints that only a DestinationRule defines. Routing to

@@ -19,20 +19,33 @@ declare_rule! {
     /// - an `ExternalName` Service with a TCP-class or unnamed port, on Istio 1.20 and older,
     ///   or on 1.21–1.23 with `ENABLE_EXTERNAL_NAME_ALIAS=false` (the `external-name-alias`
     ///   config key); from 1.24 ExternalName Services are DNS aliases without listeners;
-    /// - a ServiceEntry without `addresses` whose port protocol is TCP-class or empty, with
-    ///   resolution `DNS`, `DNS_ROUND_ROBIN` or `STATIC`, or `NONE` without a
-    ///   `workloadSelector`, on every version, unless proxies bind auto-allocated addresses.
-    ///   mesh-lint assumes they do when MeshConfig `defaultConfig.proxyMetadata` sets
-    ///   `ISTIO_META_DNS_CAPTURE: "true"` and either `ISTIO_META_DNS_AUTO_ALLOCATE: "true"`,
-    ///   or istiod's `PILOT_ENABLE_IP_AUTOALLOCATE`, which is not in MeshConfig: its default
-    ///   (on from Istio 1.25) is taken unless proxyMetadata states it. Auto-allocation skips
-    ///   resolution `NONE` and wildcard hosts.
+    /// - a ServiceEntry without `addresses` whose port protocol is TCP-class or empty (a
+    ///   ServiceEntry port's protocol comes only from `protocol:`, never from its name), with
+    ///   resolution `DNS`, `DNS_ROUND_ROBIN` or `STATIC`, on every version, unless proxies bind
+    ///   auto-allocated addresses. mesh-lint assumes they do when MeshConfig
+    ///   `defaultConfig.proxyMetadata` sets `ISTIO_META_DNS_CAPTURE: "true"` and either
+    ///   `ISTIO_META_DNS_AUTO_ALLOCATE: "true"`, or istiod's `PILOT_ENABLE_IP_AUTOALLOCATE`,
+    ///   which is not in MeshConfig: its default (on from Istio 1.25) is taken unless
+    ///   proxyMetadata states it. Auto-allocation skips resolution `NONE`, wildcard hosts and
+    ///   entries labelled `networking.istio.io/enable-autoallocate-ip: "false"` (istiod's
+    ///   `shouldV2AutoAllocateIPFromPieces`).
     ///
+    /// A ServiceEntry with resolution `NONE` (or none written) and no `addresses` and no
+    /// `workloadSelector` also gets a `0.0.0.0:<port>` listener, but its cluster is
+    /// `ORIGINAL_DST` (`convertResolution` in `pilot/pkg/networking/core/cluster.go`, `case
+    /// model.Passthrough`): every connection still reaches the address it dialled, so it is no
+    /// hijack. It is reported, as a **warning**, only when the entry changes all that traffic:
+    /// a port `targetPort` (Envoy's `upstream_port_override`, `buildCluster` in
+    /// `cluster_builder.go`) or a DestinationRule for its host with TLS or connection-pool
+    /// settings.
     /// HTTP-class ports (routed by `Host`) and `tls`/`https` ports (routed by SNI) do not
-    /// count. The finding is an **error** when the namespaces whose sidecars see the listener
-    /// (exportTo with the MeshConfig default, and the Sidecar egress hosts of each namespace)
-    /// contain a non-headless Service with a TCP-class or sniffed port of the same number:
-    /// its clients reaching pods by IP on that port are routed to the wrong place. Each such
+    /// count; a sniffed port gets a listener that sniffs for HTTP and falls back to the
+    /// match-all TCP chain. The finding is an **error** when a non-headless Service with a
+    /// TCP-class or sniffed (not SCTP) port has its pods listen on the catch-all's port (its
+    /// resolved `targetPort`, named ports resolved through the selected workloads: what a client
+    /// dialling a pod IP connects to), and those pods' own proxies see the listener: exportTo
+    /// with the MeshConfig default, then the Sidecar that selects each workload, else its
+    /// namespace's, else the root namespace's (`PushContext.getSidecarScope`). Each such
     /// Service gets a secondary label. Headless Services are exempt: their pods get
     /// per-endpoint `podIP:port` listeners that win over the wildcard. Otherwise the finding is
     /// a **warning**: connections on that port to addresses the mesh does not know are still
@@ -75,8 +88,9 @@ declare_rule! {
     ///     networking.istio.io/exportTo: "."
     /// ```
     /// or remove the port (ExternalName Services need none), name it `tls-`/`https-` when the
-    /// traffic is TLS, give the ServiceEntry `addresses`, use different ports, or upgrade
-    /// Istio to 1.21 or later (for ExternalName).
+    /// traffic is TLS (on a ServiceEntry: `protocol: TLS`), give the ServiceEntry `addresses`,
+    /// use different ports, scope the pod-IP talkers with a Sidecar (a `workloadSelector` on
+    /// exactly them is enough), or upgrade Istio to 1.21 or later (for ExternalName).
     ///
     /// ## Fix safety
     /// The fix exports the resource to its own namespace only (`spec.exportTo: ["."]`, or the
@@ -85,7 +99,7 @@ declare_rule! {
     /// in the resource's own namespace, where exporting locally does not help.
     ///
     /// ## References
-    /// - Istio source: `pilot/pkg/networking/core/listener.go` buildSidecarOutboundListener; `pilot/pkg/serviceregistry/{kube,serviceentry}/conversion.go`; ENABLE_EXTERNAL_NAME_ALIAS, `pilot/pkg/features/pilot.go` (listener binding, per-kind table, the 5701 hijack),
+    /// - Istio source: `pilot/pkg/networking/core/listener.go` buildSidecarOutboundListener; `pilot/pkg/serviceregistry/{kube,serviceentry}/conversion.go`; ENABLE_EXTERNAL_NAME_ALIAS, `pilot/pkg/features/pilot.go` (listener binding, per-kind table, the 5701 hijack); `pilot/pkg/networking/core/cluster.go` convertResolution (`case model.Passthrough`: ORIGINAL_DST); `pilot/pkg/model/push_context.go` getSidecarScope; `pilot/pkg/networking/serviceentry/ip_autoallocation.go` shouldV2AutoAllocateIPFromPieces
     /// - [Istio: traffic routing, ExternalName and ServiceEntry ports](https://istio.io/latest/docs/ops/configuration/traffic-management/traffic-routing/)
     /// - [Istio 1.21 release note: ExternalName as alias](https://istio.io/latest/news/releases/1.21.x/announcing-1.21/upgrade-notes/)
     /// - istioctl analyze IST0134 (ServiceEntryAddressesRequired) and IST0150

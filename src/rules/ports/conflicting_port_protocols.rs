@@ -21,8 +21,13 @@ declare_rule! {
     ///   different protocols: **warning** (istioctl's IST0116 and IST0137, with selectors
     ///   matched against the pod templates of every workload kind).
     ///
+    /// - a TCP port (no `protocol:`, or `TCP`) named `udp-…` (or with `appProtocol: udp`):
+    ///   Istio reads the name, takes the port for UDP and builds no outbound listener for it:
+    ///   **warning**.
+    ///
     /// Ports with different L4 protocols (TCP and UDP on 53) are different sockets and never
-    /// compared.
+    /// compared. `tls` and `https` (also `appProtocol: kubernetes.io/wss`) on one target are no
+    /// conflict: sidecars treat both as TLS they pass through.
     ///
     /// ## Why is this bad?
     /// A sidecar builds one inbound chain per target port and one protocol per chain: when
@@ -49,7 +54,7 @@ declare_rule! {
     /// No automatic fix: which protocol is right depends on the server.
     ///
     /// ## References
-    /// - Istio source: `pkg/config/kube/conversion.go` ConvertProtocol (appProtocol precedence); istioctl analyze IST0116, IST0137
+    /// - Istio source: `pkg/config/kube/conversion.go` ConvertProtocol (appProtocol precedence, `udp` names); `pilot/pkg/networking/core/listener.go` (no outbound listener for UDP ports); istioctl analyze IST0116, IST0137
     /// - [Istio: protocol selection](https://istio.io/latest/docs/ops/configuration/traffic-management/protocol-selection/)
     pub static META = {
         code: "MESH102",
