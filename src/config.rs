@@ -2,7 +2,7 @@
 //! Unknown keys are an error naming the key and its position, so a typo never silently
 //! disables a setting.
 
-use mesh_lint_yaml::{parse_stream, Budget, Limits, LineIndex};
+use crate::parse::load::{self, LoadError};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -50,12 +50,23 @@ pub struct InjectionConfig {
     pub namespaces: BTreeMap<String, String>,
 }
 
-/// A loaded config file and where it lives (relative paths in it are relative to `dir`).
+/// A loaded config file and where it lives: `path` as named (for messages), `dir` absolute
+/// (relative paths in the file are relative to it).
 #[derive(Clone, Debug)]
 pub struct Config {
     pub path: PathBuf,
     pub dir: PathBuf,
     pub file: ConfigFile,
+    text: String,
+}
+
+impl Config {
+    /// `path:line:col` of the key `keys` leads to (or of the nearest key on the way), so an
+    /// error about a setting's value points at it.
+    pub fn at(&self, keys: &[&str]) -> String {
+        let offset = load::key_span(&self.text, keys).map_or(0, |s| s.start);
+        load::position(&self.path, &self.text, offset)
+    }
 }
 
 /// The nearest config file from `start` upwards.
@@ -66,40 +77,30 @@ pub fn find_upwards(start: &Path) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
+/// Reads and parses the config file at `path`. Relative paths in it are resolved against its
+/// directory, made absolute so they hold wherever mesh-lint runs from.
 pub fn load(path: &Path) -> Result<Config, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read config file `{}`: {e}", path.display()))?;
-    let file = parse(&text).map_err(|(offset, msg)| {
-        let (line, col) = LineIndex::new(&text).line_col(&text, offset);
-        format!("{}:{line}:{col}: {msg}", path.display())
-    })?;
-    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let file = parse(&text).map_err(|e| e.located(path, &text))?;
+    let dir = std::path::absolute(path)
+        .map_err(|e| format!("cannot resolve config file `{}`: {e}", path.display()))?
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
     Ok(Config {
         path: path.to_path_buf(),
         dir,
         file,
+        text,
     })
 }
 
 /// Parses config text; errors carry the byte offset they refer to.
-pub fn parse(text: &str) -> Result<ConfigFile, (u32, String)> {
-    let docs = parse_stream(text, &Limits::default());
-    let Some(doc) = docs.first() else {
-        return Ok(ConfigFile::default());
-    };
-    if let Some(err) = &doc.error {
-        return Err((err.span.start, format!("invalid YAML: {}", err.message)));
-    }
-    let Some(root) = doc.root().filter(|r| !r.is_null()) else {
-        return Ok(ConfigFile::default());
-    };
-    root.deserialize(&mut Budget::new(100_000)).map_err(|e| {
-        let what = if e.path.is_empty() {
-            String::new()
-        } else {
-            format!("`{}`: ", e.path)
-        };
-        (e.span.start, format!("{what}{}", e.message))
+pub fn parse(text: &str) -> Result<ConfigFile, LoadError> {
+    load::with_document(text, |root| match root {
+        None => Ok(ConfigFile::default()),
+        Some(root) => load::deserialize(root),
     })
 }
 
@@ -134,9 +135,9 @@ mod tests {
     #[test]
     fn unknown_keys_are_errors_that_name_the_key() {
         let text = "select: [MESH1]\nselekt: [MESH2]\n";
-        let (offset, msg) = parse(text).unwrap_err();
-        assert!(msg.contains("selekt"), "{msg}");
-        assert_eq!(offset as usize, text.find("selekt").unwrap());
+        let err = parse(text).unwrap_err();
+        assert!(err.message.contains("selekt"), "{err:?}");
+        assert_eq!(err.offset as usize, text.find("selekt").unwrap());
     }
 
     #[test]

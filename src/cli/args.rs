@@ -33,10 +33,14 @@ pub enum Command {
     },
     /// List every rule.
     Rules {
-        #[arg(long, value_enum, default_value_t = RulesFormat::Table)]
+        #[arg(short = 'o', long, value_enum, default_value_t = RulesFormat::Table)]
         format: RulesFormat,
     },
     /// Print a shell completion script.
+    ///
+    /// The script completes the executable that prints it: `mesh-lint`, or `kubectl-mesh_lint`
+    /// when run directly. `kubectl mesh-lint <TAB>` needs no script: kubectl 1.26+ asks the
+    /// `kubectl_complete-mesh_lint` executable installed beside the plugin.
     Completions {
         #[arg(value_enum)]
         shell: Shell,

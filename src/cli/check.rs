@@ -80,6 +80,7 @@ fn apply(files: &mut Files, planned: Vec<fix::FixedFile>) -> Result<usize, Strin
     let mut applied = 0;
     for f in planned {
         let file = files.get(f.file);
+        let _w = crate::crash::working_on(format!("writing the fixes of `{}`", file.name));
         let Some(path) = file.path.clone() else {
             eprintln!(
                 "mesh-lint: warning: fixes for stdin are not applied; use --diff to see them"
@@ -126,6 +127,7 @@ fn report(args: &CheckArgs, settings: &Settings, files: &Files, result: &LintRes
             .filter(|v| !v.is_empty())
             .map(Into::into),
     };
+    let _w = crate::crash::working_on("writing the report");
     let mut out = stdout.lock();
     let written = if args.statistics {
         render::statistics(diagnostics, &mut out)

@@ -6,14 +6,17 @@ mod detect;
 pub use detect::parse_mesh_config_text;
 mod suppress;
 
-use crate::diagnostic::Diagnostic;
+use crate::crash;
+use crate::diagnostic::{Diagnostic, MAX_RELATED};
 use crate::model::{LintContext, MeshIndex};
 use crate::parse::{parse_file, ParsedFile};
 use crate::rules::{self, Checker, ModelStats, RuleSelection, Selector};
+use crate::source::anchored::relative_to;
 use crate::source::{FileId, Files};
 use globset::GlobMatcher;
 use mesh_lint_yaml::Limits;
 use rayon::prelude::*;
+use std::path::PathBuf;
 
 /// Settings that stay the same for every file of a run.
 #[derive(Clone, Debug, Default)]
@@ -21,8 +24,16 @@ pub struct LintOptions {
     pub context: LintContext,
     pub selection: RuleSelection,
     pub limits: Limits,
-    /// Rules ignored for files whose display name matches the glob.
-    pub per_path_ignores: Vec<(GlobMatcher, Vec<Selector>)>,
+    /// The config file's `per-path-ignores`.
+    pub per_path_ignores: PathIgnores,
+}
+
+/// Rules ignored for files whose path relative to `dir` (the config file's directory) matches
+/// a glob, so the same files are matched from any working directory.
+#[derive(Clone, Debug, Default)]
+pub struct PathIgnores {
+    pub dir: PathBuf,
+    pub globs: Vec<(GlobMatcher, Vec<Selector>)>,
 }
 
 #[derive(Debug, Default)]
@@ -32,8 +43,6 @@ pub struct LintResult {
     pub objects: usize,
     /// Files with a document that did not parse; `--fix` leaves them alone.
     pub blocked: Vec<FileId>,
-    /// The context the rules ran with, after detection from the inputs.
-    pub context: LintContext,
     /// The models the selected rules asked for, with their sizes.
     pub models: ModelStats,
 }
@@ -43,13 +52,22 @@ pub fn lint(files: &Files, opts: &LintOptions) -> LintResult {
         .iter()
         .collect::<Vec<_>>()
         .into_par_iter()
-        .map(|(id, file)| parse_file(id, file, &opts.limits))
+        .map(|(id, file)| {
+            let _w = crash::working_on(format!("parsing `{}`", file.name));
+            crash::debug_trigger(&file.name);
+            parse_file(id, file, &opts.limits)
+        })
         .collect();
     let blocked = parsed
         .iter()
         .filter(|p| p.has_errors())
         .map(|p| p.file)
         .collect();
+    let inputs = match files.len() {
+        1 => files.iter().map(|(_, f)| format!("`{}`", f.name)).collect(),
+        n => format!("{n} files"),
+    };
+    let _w = crash::working_on(format!("building the mesh model of {inputs}"));
     let mut context = opts.context.clone();
     let index = MeshIndex::build(&parsed, &context, &opts.limits);
     detect::context_from_inputs(&index, &mut context);
@@ -58,6 +76,11 @@ pub fn lint(files: &Files, opts: &LintOptions) -> LintResult {
         .par_iter()
         .filter(|rule| opts.selection.enabled(rule.meta()))
         .flat_map_iter(|rule| {
+            let meta = rule.meta();
+            let _w = crash::working_on(format!(
+                "running rule {} ({}) on {inputs}",
+                meta.code, meta.name
+            ));
             let mut out = Vec::new();
             rule.check(&ck, &mut out);
             out
@@ -67,6 +90,13 @@ pub fn lint(files: &Files, opts: &LintOptions) -> LintResult {
     drop(ck);
     diagnostics.retain(|d| !suppress::is_suppressed(d, &index) && !path_ignored(d, files, opts));
     for d in &mut diagnostics {
+        let omitted = d.related.omitted();
+        if omitted > 0 {
+            d.notes.push(format!(
+                "{omitted} more related location{} not shown (at most {MAX_RELATED} per finding)",
+                if omitted == 1 { " is" } else { "s are" }
+            ));
+        }
         if let Some(meta) = rules::find(d.code) {
             // A rule may escalate one finding (MESH101 on server-first ports); an override
             // from the config replaces whatever the rule chose.
@@ -81,20 +111,29 @@ pub fn lint(files: &Files, opts: &LintOptions) -> LintResult {
         diagnostics,
         objects: index.objects.len(),
         blocked,
-        context,
         models,
     }
 }
 
 fn path_ignored(d: &Diagnostic, files: &Files, opts: &LintOptions) -> bool {
-    if opts.per_path_ignores.is_empty() {
+    let ignores = &opts.per_path_ignores;
+    if ignores.globs.is_empty() {
         return false;
     }
     let Some(meta) = rules::find(d.code) else {
         return false;
     };
-    let name = &files.get(d.primary.file).name;
-    opts.per_path_ignores
+    if meta.code == rules::ALWAYS_ON {
+        return false;
+    }
+    let Some(path) = &files.get(d.primary.file).path else {
+        return false;
+    };
+    let Some(relative) = relative_to(&ignores.dir, path) else {
+        return false;
+    };
+    ignores
+        .globs
         .iter()
-        .any(|(glob, sels)| glob.is_match(name) && sels.iter().any(|s| s.matches(meta)))
+        .any(|(glob, sels)| glob.is_match(&relative) && sels.iter().any(|s| s.matches(meta)))
 }

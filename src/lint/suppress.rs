@@ -57,6 +57,6 @@ fn matches_entry(entry: &str, d: &Diagnostic) -> bool {
         return false;
     }
     entry == "*"
-        || entry == d.name
+        || entry.eq_ignore_ascii_case(d.name)
         || (entry.len() >= 4 && d.code.starts_with(&entry.to_ascii_uppercase()))
 }

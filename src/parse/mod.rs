@@ -2,6 +2,7 @@
 //! its Helm template path and whether invalid UTF-8 damaged it.
 
 mod helm;
+pub mod load;
 
 use crate::source::{FileId, SourceFile};
 use mesh_lint_yaml::{parse_stream, Document, Limits};

@@ -1,5 +1,6 @@
 //! Where manifests come from: files, directories, stdin. No YAML here.
 
+pub mod anchored;
 mod discover;
 mod files;
 

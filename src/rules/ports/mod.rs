@@ -3,8 +3,8 @@
 pub mod catch_all_tcp_listener;
 pub mod conflicting_port_protocols;
 pub mod evidence;
+mod export_to;
 pub mod listener_conflict;
 mod passthrough;
 pub mod port_name_without_protocol;
 pub mod shared_tcp_port;
-mod yaml_edit;

@@ -54,7 +54,12 @@ pub(super) fn walk(
 fn is_excluded(entry: &DirEntry, root: &Path, excludes: &Excludes) -> bool {
     let relative = entry.path().strip_prefix(root).unwrap_or(entry.path());
     let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
-    excludes.matches(&display_path(relative), &display_path(entry.path()), is_dir)
+    excludes.matches(
+        entry.path(),
+        &display_path(relative),
+        &display_path(entry.path()),
+        is_dir,
+    )
 }
 
 fn has_manifest_extension(path: &Path) -> bool {

@@ -309,14 +309,14 @@ impl<'de> serde::Deserializer<'de> for De<'_, '_> {
                 value: None,
                 ctx,
             }),
-            Kind::Mapping if node.len() == 1 => {
-                let (variant, value) = node.entries().next().expect("one entry");
-                visitor.visit_enum(EnumAcc {
+            Kind::Mapping if node.len() == 1 => match node.entries().next() {
+                Some((variant, value)) => visitor.visit_enum(EnumAcc {
                     variant,
                     value: Some(value),
                     ctx,
-                })
-            }
+                }),
+                None => mismatch(node, &visitor),
+            },
             _ => mismatch(node, &visitor),
         })
     }
