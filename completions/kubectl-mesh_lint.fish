@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_kubectl_mesh_lint_global_optspecs
-    string join \n o/format= n/namespace= istio-version= mesh-config= cluster-domain= config= select= ignore= fail-on= fix unsafe-fixes diff exclude= color= statistics h/help V/version
+    string join \n o/format= n/namespace= istio-version= mesh-config= cluster-domain= config= select= ignore= fail-on= fix unsafe-fixes diff exclude= mesh= color= statistics h/help V/version
 end
 
 function __fish_kubectl_mesh_lint_needs_command
@@ -41,6 +41,7 @@ warning\t''
 info\t''
 never\t''"
 complete -c kubectl-mesh_lint -n "__fish_kubectl_mesh_lint_needs_command" -l exclude -d 'Glob of paths not to lint (repeatable)' -r
+complete -c kubectl-mesh_lint -n "__fish_kubectl_mesh_lint_needs_command" -l mesh -d 'Glob of directories each linted as a mesh of its own, e.g. `envs/*` (repeatable)' -r
 complete -c kubectl-mesh_lint -n "__fish_kubectl_mesh_lint_needs_command" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -71,6 +72,7 @@ warning\t''
 info\t''
 never\t''"
 complete -c kubectl-mesh_lint -n "__fish_kubectl_mesh_lint_using_subcommand check" -l exclude -d 'Glob of paths not to lint (repeatable)' -r
+complete -c kubectl-mesh_lint -n "__fish_kubectl_mesh_lint_using_subcommand check" -l mesh -d 'Glob of directories each linted as a mesh of its own, e.g. `envs/*` (repeatable)' -r
 complete -c kubectl-mesh_lint -n "__fish_kubectl_mesh_lint_using_subcommand check" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"

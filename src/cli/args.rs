@@ -23,6 +23,8 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
+// Parsed once per run: the size of the `Check` variant does not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum Command {
     /// Lint files, directories (recursively) or `-` (stdin). The default command.
     Check(CheckArgs),
@@ -127,6 +129,10 @@ pub struct CheckArgs {
     /// Glob of paths not to lint (repeatable)
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
+
+    /// Glob of directories each linted as a mesh of its own, e.g. `envs/*` (repeatable)
+    #[arg(long = "mesh", value_name = "GLOB")]
+    pub meshes: Vec<String>,
 
     /// When to use colour (NO_COLOR is honoured)
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]

@@ -29,7 +29,10 @@ pub fn run(args: CheckArgs) -> u8 {
     for p in &discovery.problems {
         eprintln!("mesh-lint: warning: {}: {}", p.path, p.message);
     }
-    if discovery.files.is_empty() {
+    for note in &discovery.skipped {
+        eprintln!("mesh-lint: note: {note}");
+    }
+    if discovery.files.is_empty() && discovery.skipped.is_empty() {
         // A wrong path or an over-eager --exclude should not pass silently as "all clear".
         eprintln!(
             "mesh-lint: warning: no manifests found (*.yaml, *.yml, *.json) under the given paths"
@@ -87,13 +90,12 @@ fn apply(files: &mut Files, planned: Vec<fix::FixedFile>) -> Result<usize, Strin
             );
             continue;
         };
-        fix::write_atomically(&path, &f.new_text)
+        // Written back in the encoding it was read in (UTF-16/UTF-32 with their BOM).
+        let bytes = file.encode(&f.new_text);
+        fix::write_atomically(&path, &bytes)
             .map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
         let name = file.name.clone();
-        files.replace(
-            f.file,
-            SourceFile::from_bytes(name, Some(path), f.new_text.into_bytes()),
-        );
+        files.replace(f.file, SourceFile::decode(name, Some(path), bytes));
         applied += f.applied;
     }
     Ok(applied)

@@ -2,8 +2,11 @@
 //! from the inputs, run the selected rules (in parallel), then apply suppressions, severity
 //! overrides and per-path ignores, and sort.
 
+mod copies;
 mod detect;
+mod meshes;
 pub use detect::parse_mesh_config_text;
+pub use meshes::MeshGlob;
 mod suppress;
 
 use crate::crash;
@@ -26,6 +29,8 @@ pub struct LintOptions {
     pub limits: Limits,
     /// The config file's `per-path-ignores`.
     pub per_path_ignores: PathIgnores,
+    /// Directories linted as separate meshes (`meshes:` in the config, `--mesh`).
+    pub meshes: Vec<MeshGlob>,
 }
 
 /// Rules ignored for files whose path relative to `dir` (the config file's directory) matches
@@ -63,15 +68,46 @@ pub fn lint(files: &Files, opts: &LintOptions) -> LintResult {
         .filter(|p| p.has_errors())
         .map(|p| p.file)
         .collect();
-    let inputs = match files.len() {
-        1 => files.iter().map(|(_, f)| format!("`{}`", f.name)).collect(),
-        n => format!("{n} files"),
+    let mut result = LintResult {
+        blocked,
+        ..LintResult::default()
+    };
+    for (i, group) in meshes::split(files, parsed, &opts.meshes)
+        .into_iter()
+        .enumerate()
+    {
+        let (diagnostics, objects, models) = lint_mesh(files, &group, opts, i);
+        result.diagnostics.extend(diagnostics);
+        result.objects += objects;
+        result.models.absorb(models);
+    }
+    let diagnostics = &mut result.diagnostics;
+    diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    diagnostics.dedup_by(|a, b| a.sort_key() == b.sort_key() && a.message == b.message);
+    result
+}
+
+/// One mesh: the index, context detection and every selected rule over `parsed`, which no
+/// other file of the run can see. Returns the findings, the object count and the models built.
+fn lint_mesh(
+    files: &Files,
+    parsed: &[ParsedFile],
+    opts: &LintOptions,
+    mesh: usize,
+) -> (Vec<Diagnostic>, usize, ModelStats) {
+    let inputs = match parsed.len() {
+        1 => parsed
+            .iter()
+            .map(|p| format!("`{}`", files.get(p.file).name))
+            .collect(),
+        n if mesh == 0 => format!("{n} files"),
+        n => format!("{n} files (mesh {})", mesh + 1),
     };
     let _w = crash::working_on(format!("building the mesh model of {inputs}"));
     let mut context = opts.context.clone();
-    let index = MeshIndex::build(&parsed, &context, &opts.limits);
+    let index = MeshIndex::build(parsed, &context, &opts.limits);
     detect::context_from_inputs(&index, &mut context);
-    let ck = Checker::new(files, &parsed, &index, &context);
+    let ck = Checker::new(files, parsed, &index, &context);
     let mut diagnostics: Vec<Diagnostic> = rules::all()
         .par_iter()
         .filter(|rule| opts.selection.enabled(rule.meta()))
@@ -88,8 +124,13 @@ pub fn lint(files: &Files, opts: &LintOptions) -> LintResult {
         .collect();
     let models = ck.stats();
     drop(ck);
-    diagnostics.retain(|d| !suppress::is_suppressed(d, &index) && !path_ignored(d, files, opts));
+    diagnostics.retain(|d| {
+        copies::keep(d, &index)
+            && !suppress::is_suppressed(d, &index)
+            && !path_ignored(d, files, opts)
+    });
     for d in &mut diagnostics {
+        d.notes.extend(copies::note(d, &index, files));
         let omitted = d.related.omitted();
         if omitted > 0 {
             d.notes.push(format!(
@@ -105,14 +146,7 @@ pub fn lint(files: &Files, opts: &LintOptions) -> LintResult {
             }
         }
     }
-    diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    diagnostics.dedup_by(|a, b| a.sort_key() == b.sort_key() && a.message == b.message);
-    LintResult {
-        diagnostics,
-        objects: index.objects.len(),
-        blocked,
-        models,
-    }
+    (diagnostics, index.objects.len(), models)
 }
 
 fn path_ignored(d: &Diagnostic, files: &Files, opts: &LintOptions) -> bool {

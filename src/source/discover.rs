@@ -9,6 +9,7 @@
 mod display;
 mod exclude;
 mod read;
+mod templates;
 mod walk;
 
 use super::{Files, SourceFile};
@@ -56,6 +57,9 @@ pub struct InputProblem {
 pub struct Discovery {
     pub files: Files,
     pub problems: Vec<InputProblem>,
+    /// Inputs left out on purpose (Helm chart templates, other Go templates), each with how to
+    /// lint it; printed as notes.
+    pub skipped: Vec<String>,
 }
 
 /// Reads every input named by `paths`: files as given (any extension), directories walked
@@ -84,6 +88,7 @@ pub fn discover(
 
     let mut inputs = Inputs::default();
     let mut problems = Vec::new();
+    let mut charts = Vec::new();
     for arg in paths {
         if arg == "-" {
             inputs.push_stdin();
@@ -99,6 +104,12 @@ pub fn discover(
             continue;
         }
         if !metadata.is_dir() {
+            if let Some(chart) = crate::source::templates::chart_of_file(path) {
+                if !charts.contains(&chart) {
+                    charts.push(chart);
+                }
+                continue;
+            }
             // A named file that cannot even be opened is a usage error (exit 2, cli.md); one
             // found by walking a directory is reported and the walk goes on.
             if let Err(err) = std::fs::File::open(path) {
@@ -108,15 +119,38 @@ pub fn discover(
             inputs.push_disk(name, path.to_path_buf());
             continue;
         }
-        for found in walk::walk(path, &excludes, &mut problems) {
+        for found in walk::walk(path, &excludes, &mut problems, &mut charts) {
             inputs.push_disk(display_path(&found), found);
         }
     }
 
+    let mut skipped: Vec<String> = charts.iter().map(|c| chart_note(c)).collect();
+    let mut files = Files::default();
+    for file in inputs.read(stdin, opts.max_total_input.unwrap_or(MAX_TOTAL_INPUT)) {
+        match templates::skip_reason(&file) {
+            Some(reason) => skipped.push(reason),
+            None => {
+                files.add(file);
+            }
+        }
+    }
     Ok(Discovery {
-        files: inputs.read(stdin, opts.max_total_input.unwrap_or(MAX_TOTAL_INPUT)),
+        files,
         problems,
+        skipped,
     })
+}
+
+fn chart_note(chart: &Path) -> String {
+    let name = display_path(chart);
+    let name = if name.is_empty() {
+        ".".to_owned()
+    } else {
+        name
+    };
+    format!(
+        "skipped the templates of Helm chart `{name}` (Go templates are not YAML until rendered); lint them with `helm template {name} | mesh-lint -`"
+    )
 }
 
 enum Input {
@@ -155,7 +189,7 @@ impl Inputs {
     /// and one that turns out bigger than announced (a pipe, stdin, a growing file) is dropped
     /// after reading. Either way it becomes an unreadable file naming the budget; later files
     /// that still fit are read.
-    fn read(self, stdin: &mut dyn Read, budget: u64) -> Files {
+    fn read(self, stdin: &mut dyn Read, budget: u64) -> Vec<SourceFile> {
         let mut stdin_file = self.seen.contains(&None).then(|| read::read_stdin(stdin));
         let mut announced = stdin_file.as_ref().map_or(0, |f| f.text.len() as u64);
         let planned: Vec<(Input, bool)> = self
@@ -181,7 +215,7 @@ impl Inputs {
                 Input::Disk { name, path } => Some(over_budget(name, Some(path), budget)),
             })
             .collect();
-        let mut files = Files::default();
+        let mut files = Vec::new();
         let mut held: u64 = 0;
         for file in disk {
             let Some(file) = file.or_else(|| stdin_file.take()) else {
@@ -189,11 +223,11 @@ impl Inputs {
             };
             let size = file.text.len() as u64;
             if held.saturating_add(size) > budget {
-                files.add(over_budget(file.name, file.path, budget));
+                files.push(over_budget(file.name, file.path, budget));
                 continue;
             }
             held += size;
-            files.add(file);
+            files.push(file);
         }
         files
     }

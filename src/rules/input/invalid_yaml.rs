@@ -59,7 +59,8 @@ impl Rule for InvalidYaml {
     }
 
     fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
-        for (id, file) in ck.files.iter() {
+        for id in ck.parsed.iter().map(|p| p.file) {
+            let file = ck.files.get(id);
             if let Some(reason) = &file.unreadable {
                 out.push(
                     finding(
