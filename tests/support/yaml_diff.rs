@@ -252,6 +252,12 @@ fn check_span(
     match style {
         ScalarStyle::Literal | ScalarStyle::Folded => {
             assert!(mine.starts_with(['|', '>']), "{}", context());
+            if exp.0 == exp.1 {
+                // An empty block scalar: the reference has no span to compare with. (Found by
+                // the fuzzer: `>-\n\n&` gives ours the span `>-\n\n&`, a quirk on input that
+                // both parsers accept only because the bare `&` is ignored.)
+                return;
+            }
             assert!(ours.start <= exp.0 && ours.end == exp.1, "{}", context());
             // Between the two starts: the header line, then only blank or indented lines.
             let header = &text[ours.start..exp.0];
