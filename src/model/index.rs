@@ -2,7 +2,7 @@
 //! cross-resource rules are lookups here, never nested loops over all objects.
 
 use super::object::{is_cluster_scoped, string_map, Object, ObjectRef};
-use super::workload::{template_path, Workload};
+use super::workload::{container_views, template_path, Workload};
 use super::LintContext;
 use crate::parse::ParsedFile;
 use k8s_openapi::api::core::v1::Service;
@@ -100,6 +100,10 @@ pub struct MeshIndex<'a> {
 impl<'a> MeshIndex<'a> {
     pub fn build(files: &'a [ParsedFile], cx: &LintContext, limits: &Limits) -> MeshIndex<'a> {
         let mut index = MeshIndex::default();
+        // About one object per document: reserve once instead of doubling through the run.
+        index
+            .objects
+            .reserve(files.iter().map(|f| f.documents.len()).sum());
         for parsed in files {
             for doc in parsed.documents.iter().filter(|d| d.is_usable()) {
                 let Some(root) = doc.doc.root() else { continue };
@@ -114,7 +118,19 @@ impl<'a> MeshIndex<'a> {
             }
         }
         index.link_selectors();
+        index.shrink_to_fit();
         index
+    }
+
+    /// Every object stays in memory until the report: drop the growth slack of the lists.
+    fn shrink_to_fit(&mut self) {
+        self.objects.shrink_to_fit();
+        self.services.shrink_to_fit();
+        self.workloads.shrink_to_fit();
+        self.service_entries.shrink_to_fit();
+        self.virtual_services.shrink_to_fit();
+        self.destination_rules.shrink_to_fit();
+        self.sidecars.shrink_to_fit();
     }
 
     /// Matches every Service selector against the pod-template labels of the workloads in its
@@ -181,10 +197,13 @@ impl<'a> MeshIndex<'a> {
     }
 
     fn add_service(&mut self, id: ObjectRef, node: Node<'a>, budget: &mut Budget) {
-        let spec = match mesh_lint_kube::service(node, budget) {
+        let mut spec = match mesh_lint_kube::service(node, budget) {
             Ok(spec) => spec,
             Err(err) => return self.invalid(id, "", err),
         };
+        // Validated whole (MESH002); rules read only `spec`, and the object keeps the labels.
+        spec.metadata = Default::default();
+        spec.status = None;
         let port_nodes: Vec<Node<'a>> = node
             .at_keys("spec.ports")
             .map(|p| p.items().collect())
@@ -257,21 +276,21 @@ impl<'a> MeshIndex<'a> {
         let Some(template_node) = template_node else {
             return;
         };
-        let template = match mesh_lint_kube::pod_template(template_node, budget) {
+        let mut template = match mesh_lint_kube::pod_template(template_node, budget) {
             Ok(t) => t,
             Err(err) => return self.invalid(id, path, err),
         };
         let labels = template
             .metadata
-            .as_ref()
-            .and_then(|m| m.labels.clone())
+            .as_mut()
+            .and_then(|m| m.labels.take())
             .unwrap_or_default();
         self.workloads.push(Workload {
             id: self.workloads.len(),
             object: id,
             template_node,
             template_path: path,
-            template,
+            containers: container_views(template),
             labels,
         });
     }

@@ -14,4 +14,4 @@ mod workload;
 pub use context::{IstioVersion, LintContext, MeshConfig, Origin};
 pub use index::{InvalidObject, IstioObject, MeshIndex, NamespaceInfo, ServiceInfo};
 pub use object::{is_system_namespace, Object, ObjectRef};
-pub use workload::{Workload, WORKLOAD_KINDS};
+pub use workload::{ContainerView, Workload, WORKLOAD_KINDS};

@@ -1,5 +1,5 @@
 use super::ObjectRef;
-use k8s_openapi::api::core::v1::PodTemplateSpec;
+use k8s_openapi::api::core::v1::{ContainerPort, PodTemplateSpec};
 use mesh_lint_kube::k8s_openapi;
 use mesh_lint_yaml::Node;
 use std::collections::BTreeMap;
@@ -25,7 +25,31 @@ pub fn template_path(kind: &str) -> Option<&'static str> {
         .map(|(_, p)| *p)
 }
 
-/// A workload with its pod template, typed and as a tree node.
+/// What the rules read of one container of a pod template. The full typed template is only
+/// read to validate its shape (MESH002) and then dropped: a k8s-openapi `PodTemplateSpec`
+/// holds every field of every container and costs several times the YAML it came from.
+#[derive(Debug)]
+pub struct ContainerView {
+    pub image: Option<String>,
+    pub ports: Vec<ContainerPort>,
+}
+
+/// The containers of a typed pod template, in order (init containers are not included).
+pub fn container_views(template: PodTemplateSpec) -> Vec<ContainerView> {
+    let containers = template.spec.map(|s| s.containers).unwrap_or_default();
+    // A fresh Vec, not `into_iter().collect()`: that reuses the typed containers' far larger
+    // allocation in place.
+    let mut views = Vec::with_capacity(containers.len());
+    for c in containers {
+        views.push(ContainerView {
+            image: c.image,
+            ports: c.ports.unwrap_or_default(),
+        });
+    }
+    views
+}
+
+/// A workload with its pod template, as a tree node and the few typed fields rules read.
 #[derive(Debug)]
 pub struct Workload<'a> {
     pub object: ObjectRef,
@@ -35,7 +59,8 @@ pub struct Workload<'a> {
     pub template_node: Node<'a>,
     /// The dotted path from the object to the template (`""` for a Pod).
     pub template_path: &'static str,
-    pub template: PodTemplateSpec,
+    /// `spec.containers` of the template, in order.
+    pub containers: Vec<ContainerView>,
     /// The pod template's labels, what Service selectors match.
     pub labels: BTreeMap<String, String>,
 }
