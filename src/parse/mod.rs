@@ -4,8 +4,9 @@
 mod helm;
 
 use crate::source::{FileId, SourceFile};
-use mesh_lint_yaml::{parse_stream, Document, Limits};
+use mesh_lint_yaml::{parse_shared, Document, Limits};
 use rayon::prelude::*;
+use std::sync::Arc;
 
 /// One YAML document of a file, ready for the model.
 #[derive(Debug)]
@@ -74,23 +75,18 @@ pub fn parse_file(id: FileId, file: &SourceFile, limits: &Limits) -> ParsedFile 
 /// parsed in parallel: one large Helm render on stdin should use every core too.
 const CHUNK: usize = 1 << 20;
 
-/// Parses `text` as [`parse_stream`] does, in parallel chunks when it is larger than `chunk`.
-/// Chunks end before a line starting with `---` (plus a space, tab or line end): the YAML
-/// spec forbids that marker at column 0 inside any content, so it always starts a document.
-fn parse_chunked(text: &str, limits: &Limits, chunk: usize) -> Vec<Document> {
+/// Parses `text` as [`mesh_lint_yaml::parse_stream`] does, in parallel chunks when it is larger
+/// than `chunk`; the documents share `text`. Chunks end before a line starting with `---` (plus
+/// a space, tab or line end): the YAML spec forbids that marker at column 0 inside any content,
+/// so it always starts a document.
+fn parse_chunked(text: &Arc<str>, limits: &Limits, chunk: usize) -> Vec<Document> {
     let ranges = document_chunks(text, chunk);
     if ranges.len() < 2 {
-        return parse_stream(text, limits);
+        return parse_shared(text, 0..text.len(), limits);
     }
     let parts: Vec<Vec<Document>> = ranges
         .into_par_iter()
-        .map(|r| {
-            let mut docs = parse_stream(&text[r.clone()], limits);
-            for d in &mut docs {
-                d.shift(r.start as u32);
-            }
-            docs
-        })
+        .map(|r| parse_shared(text, r, limits))
         .collect();
     parts.into_iter().flatten().collect()
 }
@@ -147,6 +143,7 @@ pub fn stray_invalid_utf8(file: &SourceFile, parsed: &ParsedFile) -> Option<u32>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use mesh_lint_yaml::parse_stream;
 
     /// Chunked and whole parses must agree on every document's span, error and root.
     #[test]
@@ -162,7 +159,7 @@ mod tests {
         }
         let limits = Limits::default();
         let whole = parse_stream(&text, &limits);
-        let chunked = parse_chunked(&text, &limits, 1000);
+        let chunked = parse_chunked(&Arc::from(text.as_str()), &limits, 1000);
         assert!(document_chunks(&text, 1000).len() > 10);
         assert_eq!(whole.len(), chunked.len());
         for (a, b) in whole.iter().zip(&chunked) {

@@ -5,15 +5,18 @@ use crate::events::{Event, EventKind, EventSource};
 use crate::node::ScalarStyle;
 use crate::parse::{Document, DuplicateKey, Limits, ParseError, ParseErrorKind};
 use crate::span::Span;
-use crate::tree::{Kind, Rec, Tree, HAS_DUPLICATE, HAS_MERGE, OPEN};
+use crate::tree::{Kind, Rec, Tree, BORROWED, HAS_DUPLICATE, HAS_MERGE, INSET, OPEN};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// Reads events up to and including the `DocumentEnd` of the document that `start` (the
 /// `DocumentStart` event's span) opened. On error the returned document is marked failed and
 /// the caller must resume the source at the next document.
+/// `src` is the shared text that `text` (what the events' spans index) starts `base` bytes into.
 pub(crate) fn document(
     source: &mut EventSource<'_>,
     text: &str,
+    shared: (&Arc<str>, u32),
     limits: &Limits,
     start: Span,
 ) -> Document {
@@ -22,6 +25,8 @@ pub(crate) fn document(
         max_depth: limits.max_depth,
         ..Builder::default()
     };
+    builder.tree.src = Arc::clone(shared.0);
+    builder.tree.base = shared.1;
     loop {
         let event = match source.next() {
             Some(Ok(event)) => event,
@@ -49,6 +54,7 @@ pub(crate) fn document(
     tree.nodes.shrink_to_fit();
     tree.children.shrink_to_fit();
     tree.text.shrink_to_fit();
+    tree.owned.shrink_to_fit();
     let end = tree
         .root
         .map_or(start.end, |root| tree.rec(root).span.end.max(start.end));
@@ -94,25 +100,25 @@ impl Builder<'_> {
                 anchor,
                 tag,
             } => {
-                let start = self.tree.text.len() as u32;
-                // granit reports an implicit empty value as `~`; the node should read as empty.
-                if !(style == ScalarStyle::Plain && span.is_empty()) {
-                    self.tree.text.push_str(&value);
-                }
-                let len = self.tree.text.len() as u32 - start;
                 let span = match style {
                     ScalarStyle::Literal | ScalarStyle::Folded => {
                         block_scalar_span(self.text, span)
                     }
                     _ => span,
                 };
+                // granit reports an implicit empty value as `~`; the node should read as empty.
+                let value = if style == ScalarStyle::Plain && span.is_empty() {
+                    ""
+                } else {
+                    &value
+                };
+                let (flags, x) = self.scalar_text(value, style, span);
                 let id = self.push(
                     Rec {
                         span,
                         kind: Kind::Scalar(style),
-                        flags: 0,
-                        a: start,
-                        b: len,
+                        flags,
+                        x,
                     },
                     anchor,
                     tag,
@@ -133,8 +139,7 @@ impl Builder<'_> {
                         span,
                         kind: Kind::Alias,
                         flags: 0,
-                        a: target,
-                        b: 0,
+                        x: target,
                     },
                     0,
                     None,
@@ -144,6 +149,24 @@ impl Builder<'_> {
             _ => {}
         }
         Ok(())
+    }
+
+    /// Flags and `x` of a scalar: borrowed when the source text of its span (or of the span
+    /// inside its quotes) is its value, else a copy in the tree's text.
+    fn scalar_text(&mut self, value: &str, style: ScalarStyle, span: Span) -> (u8, u32) {
+        let written = self.text.get(span.range()).unwrap_or("");
+        if written == value {
+            return (BORROWED, 0);
+        }
+        let quoted = matches!(style, ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted);
+        if quoted && written.len() >= 2 && written.get(1..written.len() - 1) == Some(value) {
+            return (BORROWED | INSET, 0);
+        }
+        let start = self.tree.text.len() as u32;
+        self.tree.text.push_str(value);
+        let x = self.tree.owned.len() as u32;
+        self.tree.owned.push((start, value.len() as u32));
+        (0, x)
     }
 
     fn alias_target(&self, anchor: usize, span: Span) -> Result<u32, ParseError> {
@@ -156,8 +179,7 @@ impl Builder<'_> {
                 message,
             });
         };
-        let rec = self.tree.rec(target);
-        if rec.b == OPEN && matches!(rec.kind, Kind::Mapping | Kind::Sequence) {
+        if self.tree.is_open(self.tree.rec(target)) {
             let message = format!("{alias} refers to a node that contains it (a cycle)");
             return Err(ParseError {
                 kind: ParseErrorKind::BadAlias,
@@ -214,8 +236,7 @@ impl Builder<'_> {
                 span,
                 kind,
                 flags: 0,
-                a: 0,
-                b: OPEN,
+                x: OPEN,
             },
             anchor,
             tag,
@@ -234,6 +255,7 @@ impl Builder<'_> {
         };
         let start = self.tree.children.len() as u32;
         let count = (self.scratch.len() - frame.first) as u32;
+        self.tree.children.push(count);
         self.tree.children.extend(self.scratch.drain(frame.first..));
         let last_end = self
             .tree
@@ -242,8 +264,7 @@ impl Builder<'_> {
             .filter(|_| count > 0)
             .map(|&c| self.tree.rec(c).span.end);
         let rec = &mut self.tree.nodes[frame.node as usize];
-        rec.a = start;
-        rec.b = count;
+        rec.x = start;
         rec.span.end = match (frame.flow, last_end) {
             (true, _) => end.end,
             (false, Some(last)) => last.max(rec.span.start),

@@ -159,8 +159,8 @@ impl<'a> Node<'a> {
     pub fn len(self) -> usize {
         let rec = self.target();
         match rec.kind {
-            Kind::Sequence => rec.b as usize,
-            Kind::Mapping if rec.flags & HAS_MERGE == 0 => rec.b as usize / 2,
+            Kind::Sequence => self.tree.children_of(rec).len(),
+            Kind::Mapping if rec.flags & HAS_MERGE == 0 => self.tree.children_of(rec).len() / 2,
             Kind::Mapping => self.entries().count(),
             Kind::Scalar(_) | Kind::Alias => 0,
         }

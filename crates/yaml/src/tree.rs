@@ -1,9 +1,11 @@
-//! The arena behind a [`crate::Document`]: one `Vec` of fixed-size node records, one `Vec` of
-//! child ids and one `String` holding every scalar's processed text, so a tree costs a handful
-//! of allocations however many nodes it has.
+//! The arena behind a [`crate::Document`]: one `Vec` of 16-byte node records, one `Vec` of child
+//! lists and one `String` holding the scalars whose value differs from their source text, so a
+//! tree costs a handful of allocations however many nodes it has. A scalar written as its
+//! value (most plain scalars, quoted ones without escapes) is read from the shared file text.
 
 use crate::node::ScalarStyle;
 use crate::span::Span;
+use std::sync::Arc;
 
 /// What a record is; scalars carry their style so a record stays small.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -18,31 +20,42 @@ pub(crate) enum Kind {
 pub(crate) const HAS_MERGE: u8 = 1;
 /// Mapping flag: some scalar key appears twice.
 pub(crate) const HAS_DUPLICATE: u8 = 2;
+/// Scalar flag: the value is the source text of the span.
+pub(crate) const BORROWED: u8 = 4;
+/// Scalar flag (with [`BORROWED`]): the value is the span without its first and last byte (the
+/// quotes).
+pub(crate) const INSET: u8 = 8;
 
-/// Marks `Rec::b` of a collection that has not ended yet (an alias to it would be a cycle).
+/// Marks `Rec::x` of a collection that has not ended yet (an alias to it would be a cycle).
 pub(crate) const OPEN: u32 = u32::MAX;
 
-/// One node. `a`/`b` depend on `kind`: a scalar's text is `text[a..a + b]`; a collection's
-/// children are `children[a..a + b]` (keys and values alternate in a mapping); an alias's target
-/// is node `a`.
+/// One node. `x` depends on `kind`: an owned scalar's text is `owned[x]` (start and length in
+/// `text`); a collection's children are `children[x + 1..][..children[x]]` (keys and values
+/// alternate in a mapping); an alias's target is node `x`. A borrowed scalar does not use it.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Rec {
     pub span: Span,
     pub kind: Kind,
     pub flags: u8,
-    pub a: u32,
-    pub b: u32,
+    pub x: u32,
 }
 
 /// The arena behind a [`crate::Document`]. Private layout; read it through [`crate::Node`].
 #[derive(Debug, Default)]
 pub(crate) struct Tree {
     pub nodes: Vec<Rec>,
+    /// Per collection, its child count followed by its child ids.
     pub children: Vec<u32>,
     pub text: String,
+    /// `(start, len)` in `text` of each owned scalar.
+    pub owned: Vec<(u32, u32)>,
     /// `(node, start, end)` into `text` for tagged nodes, sorted by node (tags are rare).
     pub tags: Vec<(u32, u32, u32)>,
     pub root: Option<u32>,
+    /// The text the document was parsed from, shared with every document of the file.
+    pub src: Arc<str>,
+    /// Where span offset 0 is in `src` (spans may be relative to a slice of it until shifted).
+    pub base: u32,
 }
 
 impl Tree {
@@ -55,18 +68,37 @@ impl Tree {
     pub fn resolve(&self, id: u32) -> u32 {
         let rec = self.rec(id);
         if rec.kind == Kind::Alias {
-            rec.a
+            rec.x
         } else {
             id
         }
     }
 
     pub fn scalar_text(&self, rec: &Rec) -> &str {
-        &self.text[rec.a as usize..(rec.a + rec.b) as usize]
+        if rec.flags & BORROWED != 0 {
+            let inset = u32::from(rec.flags & INSET != 0);
+            let start = (self.base + rec.span.start + inset) as usize;
+            let end = (self.base + rec.span.end - inset) as usize;
+            return self.src.get(start..end).unwrap_or("");
+        }
+        let Some(&(start, len)) = self.owned.get(rec.x as usize) else {
+            return "";
+        };
+        &self.text[start as usize..(start + len) as usize]
     }
 
     pub fn children_of(&self, rec: &Rec) -> &[u32] {
-        &self.children[rec.a as usize..(rec.a + rec.b) as usize]
+        if rec.x == OPEN {
+            return &[];
+        }
+        let at = rec.x as usize;
+        let count = self.children.get(at).copied().unwrap_or(0) as usize;
+        &self.children[at + 1..at + 1 + count]
+    }
+
+    /// True for a collection whose end has not been read yet.
+    pub fn is_open(&self, rec: &Rec) -> bool {
+        matches!(rec.kind, Kind::Mapping | Kind::Sequence) && rec.x == OPEN
     }
 
     pub fn tag(&self, id: u32) -> Option<&str> {
