@@ -7,12 +7,9 @@ pub use detect::parse_mesh_config_text;
 mod suppress;
 
 use crate::diagnostic::Diagnostic;
-use crate::model::host_refs::host_refs;
-use crate::model::hosts::HostRegistry;
-use crate::model::listeners::Listeners;
 use crate::model::{LintContext, MeshIndex};
 use crate::parse::{parse_file, ParsedFile};
-use crate::rules::{self, Checker, RuleSelection, Selector};
+use crate::rules::{self, Checker, ModelStats, RuleSelection, Selector};
 use crate::source::{FileId, Files};
 use globset::GlobMatcher;
 use mesh_lint_yaml::Limits;
@@ -37,6 +34,8 @@ pub struct LintResult {
     pub blocked: Vec<FileId>,
     /// The context the rules ran with, after detection from the inputs.
     pub context: LintContext,
+    /// The models the selected rules asked for, with their sizes.
+    pub models: ModelStats,
 }
 
 pub fn lint(files: &Files, opts: &LintOptions) -> LintResult {
@@ -54,18 +53,7 @@ pub fn lint(files: &Files, opts: &LintOptions) -> LintResult {
     let mut context = opts.context.clone();
     let index = MeshIndex::build(&parsed, &context, &opts.limits);
     detect::context_from_inputs(&index, &mut context);
-    let hosts = HostRegistry::build(&index, &context);
-    let host_refs = host_refs(&index);
-    let listeners = Listeners::build(&index, &context);
-    let ck = Checker {
-        files,
-        parsed: &parsed,
-        index: &index,
-        cx: &context,
-        hosts: &hosts,
-        host_refs: &host_refs,
-        listeners: &listeners,
-    };
+    let ck = Checker::new(files, &parsed, &index, &context);
     let mut diagnostics: Vec<Diagnostic> = rules::all()
         .par_iter()
         .filter(|rule| opts.selection.enabled(rule.meta()))
@@ -75,6 +63,8 @@ pub fn lint(files: &Files, opts: &LintOptions) -> LintResult {
             out
         })
         .collect();
+    let models = ck.stats();
+    drop(ck);
     diagnostics.retain(|d| !suppress::is_suppressed(d, &index) && !path_ignored(d, files, opts));
     for d in &mut diagnostics {
         if let Some(meta) = rules::find(d.code) {
@@ -92,6 +82,7 @@ pub fn lint(files: &Files, opts: &LintOptions) -> LintResult {
         objects: index.objects.len(),
         blocked,
         context,
+        models,
     }
 }
 

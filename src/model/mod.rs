@@ -7,7 +7,9 @@ mod index;
 pub mod listeners;
 mod object;
 pub mod protocol;
-mod sidecar_scope;
+pub mod routing;
+pub mod scopes;
+pub mod sidecar_scope;
 pub mod visibility;
 mod workload;
 

@@ -12,7 +12,7 @@ mod registry;
 mod selection;
 mod text_edit;
 
-pub use checker::Checker;
+pub use checker::{Checker, ModelStats};
 pub use meta::{FixAvailability, RuleMeta, DOCS_BASE};
 pub use registry::{all, find, metas};
 pub use selection::{RuleSelection, Selector};

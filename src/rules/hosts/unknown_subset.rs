@@ -80,7 +80,7 @@ fn check(ck: &Checker<'_, '_>, r: &HostRef<'_>) -> Option<Diagnostic> {
     let domain = &ck.cx.cluster_domain;
     let resolved = resolve(r.host, rule_ns(ck, r), domain);
     let rules: Vec<_> = ck
-        .hosts
+        .hosts()
         .destination_rules_for(&resolved)
         .into_iter()
         .map(|i| &ck.index.destination_rules[i])
