@@ -15,5 +15,5 @@ mod workload;
 
 pub use context::{IstioVersion, LintContext, MeshConfig, Origin};
 pub use index::{InvalidObject, IstioObject, MeshIndex, NamespaceInfo, ServiceInfo};
-pub use object::{is_system_namespace, Object, ObjectRef};
+pub use object::{is_system_namespace, Object, ObjectRef, StrMap};
 pub use workload::{ContainerView, Workload, WORKLOAD_KINDS};

@@ -5,7 +5,7 @@ use crate::events::{Event, EventKind, EventSource};
 use crate::node::ScalarStyle;
 use crate::parse::{Document, DuplicateKey, Limits, ParseError, ParseErrorKind};
 use crate::span::Span;
-use crate::tree::{Kind, Rec, Tree, BORROWED, HAS_DUPLICATE, HAS_MERGE, INSET, OPEN};
+use crate::tree::{Kind, Rec, Tree, BORROWED, HAS_DUPLICATE, HAS_MERGE, INSET, MAX_NODES, OPEN};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -113,16 +113,7 @@ impl Builder<'_> {
                     &value
                 };
                 let (flags, x) = self.scalar_text(value, style, span);
-                let id = self.push(
-                    Rec {
-                        span,
-                        kind: Kind::Scalar(style),
-                        flags,
-                        x,
-                    },
-                    anchor,
-                    tag,
-                );
+                let id = self.push(Rec::new(span, Kind::Scalar(style), flags, x), anchor, tag)?;
                 self.attach(id);
             }
             EventKind::SequenceStart { flow, anchor, tag } => {
@@ -134,16 +125,7 @@ impl Builder<'_> {
             EventKind::SequenceEnd | EventKind::MappingEnd => self.close(span),
             EventKind::Alias(anchor) => {
                 let target = self.alias_target(anchor, span)?;
-                let id = self.push(
-                    Rec {
-                        span,
-                        kind: Kind::Alias,
-                        flags: 0,
-                        x: target,
-                    },
-                    0,
-                    None,
-                );
+                let id = self.push(Rec::new(span, Kind::Alias, 0, target), 0, None)?;
                 self.attach(id);
             }
             _ => {}
@@ -190,7 +172,15 @@ impl Builder<'_> {
         Ok(target)
     }
 
-    fn push(&mut self, rec: Rec, anchor: usize, tag: Option<&str>) -> u32 {
+    fn push(&mut self, rec: Rec, anchor: usize, tag: Option<&str>) -> Result<u32, ParseError> {
+        if self.tree.nodes.len() >= MAX_NODES {
+            let at = Span::new(rec.span.start, rec.span.start);
+            return Err(ParseError {
+                kind: ParseErrorKind::TooLarge,
+                span: at,
+                message: format!("the document has more than {MAX_NODES} nodes"),
+            });
+        }
         let id = self.tree.nodes.len() as u32;
         self.tree.nodes.push(rec);
         if anchor != 0 {
@@ -203,7 +193,7 @@ impl Builder<'_> {
                 .tags
                 .push((id, start, self.tree.text.len() as u32));
         }
-        id
+        Ok(id)
     }
 
     fn attach(&mut self, id: u32) {
@@ -231,16 +221,7 @@ impl Builder<'_> {
                 message,
             });
         }
-        let id = self.push(
-            Rec {
-                span,
-                kind,
-                flags: 0,
-                x: OPEN,
-            },
-            anchor,
-            tag,
-        );
+        let id = self.push(Rec::new(span, kind, 0, OPEN), anchor, tag)?;
         self.frames.push(Frame {
             node: id,
             first: self.scratch.len(),
@@ -264,13 +245,13 @@ impl Builder<'_> {
             .filter(|_| count > 0)
             .map(|&c| self.tree.rec(c).span.end);
         let rec = &mut self.tree.nodes[frame.node as usize];
-        rec.x = start;
+        rec.set_x(start);
         rec.span.end = match (frame.flow, last_end) {
             (true, _) => end.end,
             (false, Some(last)) => last.max(rec.span.start),
             (false, None) => rec.span.start,
         };
-        if rec.kind == Kind::Mapping {
+        if rec.kind() == Kind::Mapping {
             self.mapping_flags(frame.node);
         }
         self.attach(frame.node);
@@ -310,14 +291,14 @@ impl Builder<'_> {
         if self.duplicates.len() > before {
             flags |= HAS_DUPLICATE;
         }
-        self.tree.nodes[id as usize].flags = flags;
+        self.tree.nodes[id as usize].set_flags(flags);
     }
 }
 
 /// Only scalars written as keys count for duplicates (not aliases or collections).
 fn scalar_key(tree: &Tree, id: u32) -> Option<&str> {
     let rec = tree.rec(id);
-    matches!(rec.kind, Kind::Scalar(_)).then(|| tree.scalar_text(rec))
+    matches!(rec.kind(), Kind::Scalar(_)).then(|| tree.scalar_text(rec))
 }
 
 fn duplicate(tree: &Tree, key: &str, first: u32, second: u32) -> DuplicateKey {

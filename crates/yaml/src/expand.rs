@@ -30,7 +30,7 @@ fn expanded(tree: &Tree, root: u32, cap: u64) -> Result<u64, Span> {
             continue;
         }
         let rec = tree.rec(id);
-        let children = match rec.kind {
+        let children = match rec.kind() {
             Kind::Mapping | Kind::Sequence => tree.children_of(rec),
             Kind::Scalar(_) | Kind::Alias => &[],
         };

@@ -36,6 +36,8 @@ pub enum ParseErrorKind {
     TooDeep,
     /// An alias names an anchor that is undefined, or one that is still open (a cycle).
     BadAlias,
+    /// The document has more nodes than one document's tree holds (about 16.7 million).
+    TooLarge,
 }
 
 /// Why a document could not be read, and where.

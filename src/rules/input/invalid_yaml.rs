@@ -175,6 +175,10 @@ fn syntax_finding(
             ),
             "Kubernetes manifests never need this depth; check for runaway brackets or indentation",
         ),
+        ParseErrorKind::TooLarge => (
+            format!("YAML document too large: {message}"),
+            "split it into several documents; no Kubernetes object comes near this size",
+        ),
         ParseErrorKind::BadAlias => (
             format!("invalid YAML alias: {message}"),
             "define the anchor (`&name`) before its alias (`*name`), outside the aliased node",
