@@ -80,7 +80,12 @@ const CHUNK: usize = 1 << 20;
 /// a space, tab or line end): the YAML spec forbids that marker at column 0 inside any content,
 /// so it always starts a document.
 fn parse_chunked(text: &Arc<str>, limits: &Limits, chunk: usize) -> Vec<Document> {
-    let ranges = document_chunks(text, chunk);
+    // Small texts (nearly all) need no scan for document markers.
+    let ranges = if text.len() <= chunk {
+        Vec::new()
+    } else {
+        document_chunks(text, chunk)
+    };
     if ranges.len() < 2 {
         return parse_shared(text, 0..text.len(), limits);
     }

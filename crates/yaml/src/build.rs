@@ -9,60 +9,114 @@ use crate::tree::{Kind, Rec, Tree, BORROWED, HAS_DUPLICATE, HAS_MERGE, INSET, MA
 use std::collections::HashMap;
 use std::sync::Arc;
 
+/// Growable buffers that every document of a stream reuses, so that each document's tree is
+/// allocated once at its exact size instead of growing by doubling and shrinking at its end.
+#[derive(Default)]
+pub(crate) struct Buffers {
+    nodes: Vec<Rec>,
+    children: Vec<u32>,
+    text: String,
+    owned: Vec<(u32, u32)>,
+    frames: Vec<Frame>,
+    scratch: Vec<u32>,
+}
+
 /// Reads events up to and including the `DocumentEnd` of the document that `start` (the
 /// `DocumentStart` event's span) opened. On error the returned document is marked failed and
-/// the caller must resume the source at the next document.
-/// `src` is the shared text that `text` (what the events' spans index) starts `base` bytes into.
+/// the caller must resume the source at the next document. `shared` is the shared text that
+/// `text` (what the events' spans index) starts at, and that offset.
 pub(crate) fn document(
     source: &mut EventSource<'_>,
     text: &str,
     shared: (&Arc<str>, u32),
     limits: &Limits,
     start: Span,
+    buffers: &mut Buffers,
 ) -> Document {
     let mut builder = Builder {
         text,
         max_depth: limits.max_depth,
         ..Builder::default()
     };
+    builder.tree.nodes = std::mem::take(&mut buffers.nodes);
+    builder.tree.children = std::mem::take(&mut buffers.children);
+    builder.tree.text = std::mem::take(&mut buffers.text);
+    builder.tree.owned = std::mem::take(&mut buffers.owned);
+    builder.frames = std::mem::take(&mut buffers.frames);
+    builder.scratch = std::mem::take(&mut buffers.scratch);
     builder.tree.src = Arc::clone(shared.0);
     builder.tree.base = shared.1;
-    loop {
-        let event = match source.next() {
-            Some(Ok(event)) => event,
-            Some(Err(error)) => return failed(start, error),
-            None => {
-                let at = text.len() as u32;
-                let message = "unexpected end of the event stream".to_string();
-                let error = ParseError {
-                    kind: ParseErrorKind::Syntax,
-                    span: Span::new(at, at),
-                    message,
-                };
-                return failed(start, error);
-            }
-        };
-        if matches!(event.kind, EventKind::DocumentEnd) {
-            break;
-        }
-        if let Err(error) = builder.event(event) {
-            return failed(start, error);
-        }
+    let read = read_document(&mut builder, source, text);
+    let Builder {
+        mut tree,
+        mut frames,
+        mut scratch,
+        duplicates,
+        ..
+    } = builder;
+    // Every document of a run stays in memory until the report: copy the tree out at its
+    // exact size and keep the buffers for the next document.
+    let exact = Tree {
+        nodes: tree.nodes.as_slice().to_vec(),
+        children: tree.children.as_slice().to_vec(),
+        text: tree.text.as_str().to_owned(),
+        owned: tree.owned.as_slice().to_vec(),
+        tags: std::mem::take(&mut tree.tags),
+        root: tree.root,
+        src: Arc::clone(&tree.src),
+        base: tree.base,
+        aliases: tree.aliases,
+    };
+    tree.nodes.clear();
+    tree.children.clear();
+    tree.text.clear();
+    tree.owned.clear();
+    frames.clear();
+    scratch.clear();
+    *buffers = Buffers {
+        nodes: tree.nodes,
+        children: tree.children,
+        text: tree.text,
+        owned: tree.owned,
+        frames,
+        scratch,
+    };
+    if let Err(error) = read {
+        return failed(start, error);
     }
-    let mut tree = builder.tree;
-    // Every document of a run stays in memory until the report: drop the growth slack.
-    tree.nodes.shrink_to_fit();
-    tree.children.shrink_to_fit();
-    tree.text.shrink_to_fit();
-    tree.owned.shrink_to_fit();
-    let end = tree
+    let end = exact
         .root
-        .map_or(start.end, |root| tree.rec(root).span.end.max(start.end));
+        .map_or(start.end, |root| exact.rec(root).span.end.max(start.end));
     Document {
         span: Span::new(start.start, end),
         error: None,
-        duplicate_keys: builder.duplicates,
-        tree,
+        duplicate_keys: duplicates,
+        tree: exact,
+    }
+}
+
+fn read_document(
+    builder: &mut Builder<'_>,
+    source: &mut EventSource<'_>,
+    text: &str,
+) -> Result<(), ParseError> {
+    loop {
+        let event = match source.next() {
+            Some(Ok(event)) => event,
+            Some(Err(error)) => return Err(error),
+            None => {
+                let at = text.len() as u32;
+                return Err(ParseError {
+                    kind: ParseErrorKind::Syntax,
+                    span: Span::new(at, at),
+                    message: "unexpected end of the event stream".to_string(),
+                });
+            }
+        };
+        if matches!(event.kind, EventKind::DocumentEnd) {
+            return Ok(());
+        }
+        builder.event(event)?;
     }
 }
 
@@ -126,6 +180,7 @@ impl Builder<'_> {
             EventKind::Alias(anchor) => {
                 let target = self.alias_target(anchor, span)?;
                 let id = self.push(Rec::new(span, Kind::Alias, 0, target), 0, None)?;
+                self.tree.aliases = true;
                 self.attach(id);
             }
             _ => {}

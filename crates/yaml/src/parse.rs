@@ -150,6 +150,7 @@ pub fn parse_shared(src: &Arc<str>, range: Range<usize>, limits: &Limits) -> Vec
 
 fn parse_in(text: &str, shared: (&Arc<str>, u32), limits: &Limits) -> Vec<Document> {
     let mut source = EventSource::new(text, limits);
+    let mut buffers = build::Buffers::default();
     let mut docs = Vec::new();
     // End of the last thing read, to place a document that fails before it starts.
     let mut last_end = 0u32;
@@ -170,7 +171,8 @@ fn parse_in(text: &str, shared: (&Arc<str>, u32), limits: &Limits) -> Vec<Docume
         match event.kind {
             EventKind::DocumentStart => {
                 // Explicit: the `---` marker; implicit: granit puts it at the first content byte.
-                let doc = build::document(&mut source, text, shared, limits, event.span);
+                let doc =
+                    build::document(&mut source, text, shared, limits, event.span, &mut buffers);
                 last_end = doc.span.end;
                 let failed = doc.error.is_some();
                 docs.push(doc);

@@ -106,6 +106,8 @@ pub(crate) struct Tree {
     pub src: Arc<str>,
     /// Where span offset 0 is in `src` (spans may be relative to a slice of it until shifted).
     pub base: u32,
+    /// Some node is an alias.
+    pub aliases: bool,
 }
 
 impl Tree {
