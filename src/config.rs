@@ -2,7 +2,8 @@
 //! Unknown keys are an error naming the key and its position, so a typo never silently
 //! disables a setting.
 
-use mesh_lint_yaml::{parse_stream, Budget, Limits, LineIndex};
+use crate::model::injection::{Assumption, InjectionSettings};
+use crate::parse::load::{self, LoadError};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -27,6 +28,10 @@ pub struct ConfigFile {
     /// Globs of paths not to lint (added to `--exclude`).
     #[serde(default)]
     pub exclude: Vec<String>,
+    /// Globs of directories that are separate meshes (`envs/*`): the files under each matching
+    /// directory are linted on their own, so dev and prod never meet (added to `--mesh`).
+    #[serde(default)]
+    pub meshes: Vec<String>,
     pub istio_version: Option<String>,
     /// MeshConfig YAML file, relative to the config file.
     pub mesh_config: Option<PathBuf>,
@@ -40,22 +45,44 @@ pub struct ConfigFile {
     pub injection: Option<InjectionConfig>,
 }
 
+/// What to assume about namespaces whose Namespace object (and so its labels) is not among
+/// the inputs. Namespace objects in the inputs always win.
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct InjectionConfig {
-    /// `sidecar` (the default assumption), `ambient` or `none`.
-    pub default: Option<String>,
+    /// `sidecar` (the built-in assumption), `ambient` or `none`.
+    pub default: Option<Assumption>,
     /// Per-namespace assumption, same values.
     #[serde(default)]
-    pub namespaces: BTreeMap<String, String>,
+    pub namespaces: BTreeMap<String, Assumption>,
 }
 
-/// A loaded config file and where it lives (relative paths in it are relative to `dir`).
+impl InjectionConfig {
+    pub fn settings(&self) -> InjectionSettings {
+        InjectionSettings {
+            default: self.default,
+            namespaces: self.namespaces.clone(),
+        }
+    }
+}
+
+/// A loaded config file and where it lives: `path` as named (for messages), `dir` absolute
+/// (relative paths in the file are relative to it).
 #[derive(Clone, Debug)]
 pub struct Config {
     pub path: PathBuf,
     pub dir: PathBuf,
     pub file: ConfigFile,
+    text: String,
+}
+
+impl Config {
+    /// `path:line:col` of the key `keys` leads to (or of the nearest key on the way), so an
+    /// error about a setting's value points at it.
+    pub fn at(&self, keys: &[&str]) -> String {
+        let offset = load::key_span(&self.text, keys).map_or(0, |s| s.start);
+        load::position(&self.path, &self.text, offset)
+    }
 }
 
 /// The nearest config file from `start` upwards.
@@ -66,40 +93,30 @@ pub fn find_upwards(start: &Path) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
+/// Reads and parses the config file at `path`. Relative paths in it are resolved against its
+/// directory, made absolute so they hold wherever mesh-lint runs from.
 pub fn load(path: &Path) -> Result<Config, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read config file `{}`: {e}", path.display()))?;
-    let file = parse(&text).map_err(|(offset, msg)| {
-        let (line, col) = LineIndex::new(&text).line_col(&text, offset);
-        format!("{}:{line}:{col}: {msg}", path.display())
-    })?;
-    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let file = parse(&text).map_err(|e| e.located(path, &text))?;
+    let dir = std::path::absolute(path)
+        .map_err(|e| format!("cannot resolve config file `{}`: {e}", path.display()))?
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
     Ok(Config {
         path: path.to_path_buf(),
         dir,
         file,
+        text,
     })
 }
 
 /// Parses config text; errors carry the byte offset they refer to.
-pub fn parse(text: &str) -> Result<ConfigFile, (u32, String)> {
-    let docs = parse_stream(text, &Limits::default());
-    let Some(doc) = docs.first() else {
-        return Ok(ConfigFile::default());
-    };
-    if let Some(err) = &doc.error {
-        return Err((err.span.start, format!("invalid YAML: {}", err.message)));
-    }
-    let Some(root) = doc.root().filter(|r| !r.is_null()) else {
-        return Ok(ConfigFile::default());
-    };
-    root.deserialize(&mut Budget::new(100_000)).map_err(|e| {
-        let what = if e.path.is_empty() {
-            String::new()
-        } else {
-            format!("`{}`: ", e.path)
-        };
-        (e.span.start, format!("{what}{}", e.message))
+pub fn parse(text: &str) -> Result<ConfigFile, LoadError> {
+    load::with_document(text, |root| match root {
+        None => Ok(ConfigFile::default()),
+        Some(root) => load::deserialize(root),
     })
 }
 
@@ -110,7 +127,7 @@ mod tests {
     #[test]
     fn reads_every_key() {
         let cfg = parse(
-            "select: [MESH1]\nignore: [MESH105]\nseverity: {MESH101: error}\nper-path-ignores:\n  \"charts/**\": [MESH101]\n\
+            "select: [MESH1]\nignore: [MESH105]\nseverity: {MESH101: error}\nper-path-ignores:\n  \"charts/**\": [MESH101]\nmeshes: [\"envs/*\"]\n\
              istio-version: \"1.22\"\ncluster-domain: corp.local\nnamespace: apps\nfail-on: error\n\
              injection:\n  default: sidecar\n  namespaces: {legacy: none}\n",
         )
@@ -121,22 +138,35 @@ mod tests {
             Some("error")
         );
         assert_eq!(cfg.istio_version.as_deref(), Some("1.22"));
+        assert_eq!(cfg.meshes, ["envs/*"]);
+        let injection = cfg.injection.unwrap();
+        assert_eq!(injection.default, Some(Assumption::Sidecar));
         assert_eq!(
-            cfg.injection
-                .unwrap()
-                .namespaces
-                .get("legacy")
-                .map(String::as_str),
-            Some("none")
+            injection.namespaces.get("legacy").copied(),
+            Some(Assumption::None)
         );
+    }
+
+    #[test]
+    fn injection_values_are_validated_at_their_position() {
+        let text = "injection:\n  namespaces:\n    legacy: disabled\n";
+        let LoadError {
+            offset,
+            message: msg,
+        } = parse(text).unwrap_err();
+        assert!(msg.contains("disabled"), "{msg}");
+        assert!(msg.contains("sidecar"), "{msg}");
+        assert_eq!(offset as usize, text.find("disabled").unwrap());
+        let msg = parse("injection:\n  default: Sidecar\n").unwrap_err().message;
+        assert!(msg.contains("`injection.default`"), "{msg}");
     }
 
     #[test]
     fn unknown_keys_are_errors_that_name_the_key() {
         let text = "select: [MESH1]\nselekt: [MESH2]\n";
-        let (offset, msg) = parse(text).unwrap_err();
-        assert!(msg.contains("selekt"), "{msg}");
-        assert_eq!(offset as usize, text.find("selekt").unwrap());
+        let err = parse(text).unwrap_err();
+        assert!(err.message.contains("selekt"), "{err:?}");
+        assert_eq!(err.offset as usize, text.find("selekt").unwrap());
     }
 
     #[test]

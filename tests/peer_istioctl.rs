@@ -45,6 +45,13 @@ const MAPPINGS: &[(&str, &[&str], Subject)] = &[
         &["--select", "MESH307"],
         Subject::Object,
     ),
+    // IST0110 (two Sidecars select one workload), IST0111 (two selector-less Sidecars in a
+    // namespace) and IST0167 (a Sidecar in ambient mode has no effect) are MESH204.
+    (
+        "sidecar.SelectorAnalyzer",
+        &["--select", "MESH204"],
+        Subject::Object,
+    ),
     // IST0174 UnknownDestinationRuleHost (IST0173, subsets selecting no pod, has no rule yet).
     (
         "destinationrule.SubsetSelectPodAnalyzer",
@@ -83,6 +90,16 @@ const KNOWN_DIFFERENCES: &[(&str, &str, &str)] = &[
         "Route Rule no effect on Ingress",
         "VirtualService default/testing-service-01-test-01",
         "IST0140 (route rules that an ingress gateway ignores) is not a host check and has no mesh-lint rule yet",
+    ),
+    (
+        "sidecarSelector",
+        "Sidecar default/maps-to-nonexistent",
+        "IST0101 for a workloadSelector that matches no Pod: repositories often keep workloads apart from their Sidecars (another chart, a kustomize base), so mesh-lint has no such rule; MESH204 is about Sidecars competing for a workload",
+    ),
+    (
+        "sidecarSelector",
+        "Sidecar other/maps-to-different-ns",
+        "IST0101 for a workloadSelector that matches no Pod in its namespace (see maps-to-nonexistent)",
     ),
     (
         "DestinationRuleSubsetsNotSelectPods",

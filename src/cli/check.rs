@@ -29,7 +29,10 @@ pub fn run(args: CheckArgs) -> u8 {
     for p in &discovery.problems {
         eprintln!("mesh-lint: warning: {}: {}", p.path, p.message);
     }
-    if discovery.files.is_empty() {
+    for note in &discovery.skipped {
+        eprintln!("mesh-lint: note: {note}");
+    }
+    if discovery.files.is_empty() && discovery.skipped.is_empty() {
         // A wrong path or an over-eager --exclude should not pass silently as "all clear".
         eprintln!(
             "mesh-lint: warning: no manifests found (*.yaml, *.yml, *.json) under the given paths"
@@ -80,19 +83,19 @@ fn apply(files: &mut Files, planned: Vec<fix::FixedFile>) -> Result<usize, Strin
     let mut applied = 0;
     for f in planned {
         let file = files.get(f.file);
+        let _w = crate::crash::working_on(format!("writing the fixes of `{}`", file.name));
         let Some(path) = file.path.clone() else {
             eprintln!(
                 "mesh-lint: warning: fixes for stdin are not applied; use --diff to see them"
             );
             continue;
         };
-        fix::write_atomically(&path, &f.new_text)
+        // Written back in the encoding it was read in (UTF-16/UTF-32 with their BOM).
+        let bytes = file.encode(&f.new_text);
+        fix::write_atomically(&path, &bytes)
             .map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
         let name = file.name.clone();
-        files.replace(
-            f.file,
-            SourceFile::from_bytes(name, Some(path), f.new_text.into_bytes()),
-        );
+        files.replace(f.file, SourceFile::decode(name, Some(path), bytes));
         applied += f.applied;
     }
     Ok(applied)
@@ -126,6 +129,7 @@ fn report(args: &CheckArgs, settings: &Settings, files: &Files, result: &LintRes
             .filter(|v| !v.is_empty())
             .map(Into::into),
     };
+    let _w = crate::crash::working_on("writing the report");
     let mut out = stdout.lock();
     let written = if args.statistics {
         render::statistics(diagnostics, &mut out)

@@ -2,12 +2,15 @@
 //! file; the config file wins over the defaults.
 
 use super::args::{CheckArgs, FailOn};
+use super::dns;
 use crate::config;
 use crate::diagnostic::Severity;
-use crate::lint::LintOptions;
+use crate::lint::{LintOptions, MeshGlob};
 use crate::model::{IstioVersion, Origin};
+use crate::parse::load::{self, LoadError};
 use crate::rules::{self, RuleSelection, Selector};
 use crate::source::WalkOptions;
+use clap::ValueEnum;
 use globset::Glob;
 use std::path::Path;
 
@@ -23,33 +26,60 @@ pub fn resolve(args: &CheckArgs) -> Result<Settings, String> {
         None => {
             let cwd = std::env::current_dir()
                 .map_err(|e| format!("cannot read the current directory: {e}"))?;
+            // Named relative to the working directory in messages when it lies there.
             config::find_upwards(&cwd)
-                .map(|p| config::load(&p))
+                .map(|p| config::load(p.strip_prefix(&cwd).unwrap_or(&p)))
                 .transpose()?
         }
     };
     let file = config.as_ref().map(|c| c.file.clone()).unwrap_or_default();
+    // An error about a config value names the config file, line and column of its key.
+    let at = |keys: &[&str]| config.as_ref().map_or_else(String::new, |c| c.at(keys));
     let metas = rules::metas();
 
     let mut lint = LintOptions::default();
-    let select_raw = if args.select.is_empty() {
-        file.select.clone()
-    } else {
-        Some(args.select.clone())
+    let select = match (args.select.is_empty(), &file.select) {
+        (false, _) => Some(Selector::parse_list(&args.select, &metas)?),
+        (true, Some(list)) => Some(
+            Selector::parse_list(list, &metas)
+                .map_err(|e| format!("{}: select: {e}", at(&["select"])))?,
+        ),
+        (true, None) => None,
     };
+    let mut ignore = Selector::parse_list(&file.ignore, &metas)
+        .map_err(|e| format!("{}: ignore: {e}", at(&["ignore"])))?;
+    ignore.extend(Selector::parse_list(&args.ignore, &metas)?);
     lint.selection = RuleSelection {
-        select: select_raw
-            .map(|s| Selector::parse_list(&s, &metas))
-            .transpose()?,
-        ignore: Selector::parse_list(&[file.ignore.clone(), args.ignore.clone()].concat(), &metas)?,
-        severity: severities(&file.severity)?,
+        select,
+        ignore,
+        severity: severities(&file.severity, &at)?,
     };
+    if let Some(config) = &config {
+        lint.per_path_ignores.dir = config.dir.clone();
+    }
     for (glob, codes) in &file.per_path_ignores {
+        let key = at(&["per-path-ignores", glob]);
         let matcher = Glob::new(glob)
-            .map_err(|e| format!("config: per-path-ignores: {e}"))?
+            .map_err(|e| format!("{key}: per-path-ignores: {e}"))?
             .compile_matcher();
-        lint.per_path_ignores
-            .push((matcher, Selector::parse_list(codes, &metas)?));
+        let selectors = Selector::parse_list(codes, &metas)
+            .map_err(|e| format!("{key}: per-path-ignores: {e}"))?;
+        lint.per_path_ignores.globs.push((matcher, selectors));
+    }
+
+    // Globs in the config file are relative to its directory, `--mesh` globs to the current one.
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let config_dir = config.as_ref().map(|c| cwd.join(&c.dir));
+    let config_globs = file.meshes.iter().map(|g| (g, config_dir.clone()));
+    for (glob, base) in config_globs.chain(args.meshes.iter().map(|g| (g, None))) {
+        let matcher = Glob::new(glob.trim_end_matches('/'))
+            .map_err(|e| format!("meshes: {e}"))?
+            .compile_matcher();
+        let base = base.unwrap_or_else(|| cwd.clone());
+        lint.meshes.push(MeshGlob {
+            matcher,
+            base: std::fs::canonicalize(&base).unwrap_or(base),
+        });
     }
 
     let cx = &mut lint.context;
@@ -58,8 +88,12 @@ pub fn resolve(args: &CheckArgs) -> Result<Settings, String> {
             .ok_or_else(|| format!("--istio-version `{v}` is not a version like 1.22"))?;
         cx.istio_version_origin = Origin::Flag;
     } else if let Some(v) = &file.istio_version {
-        cx.istio_version = IstioVersion::parse(v)
-            .ok_or_else(|| format!("config: istio-version `{v}` is not a version like 1.22"))?;
+        cx.istio_version = IstioVersion::parse(v).ok_or_else(|| {
+            format!(
+                "{}: istio-version `{v}` is not a version like 1.22",
+                at(&["istio-version"])
+            )
+        })?;
         cx.istio_version_origin = Origin::Config;
     }
     let mesh_config = match (&args.mesh_config, &file.mesh_config, &config) {
@@ -71,82 +105,140 @@ pub fn resolve(args: &CheckArgs) -> Result<Settings, String> {
         cx.mesh_config = load_mesh_config(&path)?;
     }
     if let Some(d) = &args.cluster_domain {
-        cx.cluster_domain = d.trim_matches('.').to_owned();
+        cx.cluster_domain = dns::check_domain(d)
+            .map_err(|why| format!("--cluster-domain `{d}` is not a DNS domain: it {why}"))?;
         cx.cluster_domain_origin = Origin::Flag;
     } else if let Some(d) = &file.cluster_domain {
-        cx.cluster_domain = d.trim_matches('.').to_owned();
+        cx.cluster_domain = dns::check_domain(d).map_err(|why| {
+            format!(
+                "{}: cluster-domain `{d}` is not a DNS domain: it {why}",
+                at(&["cluster-domain"])
+            )
+        })?;
         cx.cluster_domain_origin = Origin::Config;
     }
     if let Some(ns) = &args.namespace {
+        dns::check_label(ns)
+            .map_err(|why| format!("--namespace `{ns}` is not a namespace name: it {why}"))?;
         cx.default_namespace = ns.clone();
         cx.default_namespace_origin = Origin::Flag;
     } else if let Some(ns) = &file.namespace {
+        dns::check_label(ns).map_err(|why| {
+            format!(
+                "{}: namespace `{ns}` is not a namespace name: it {why}",
+                at(&["namespace"])
+            )
+        })?;
         cx.default_namespace = ns.clone();
         cx.default_namespace_origin = Origin::Config;
     }
     cx.external_name_alias = file.external_name_alias;
+    if let Some(injection) = &file.injection {
+        cx.injection = injection.settings();
+    }
 
     let fail_on = match (args.fail_on, file.fail_on.as_deref()) {
         (Some(f), _) => f,
-        (None, Some(raw)) => parse_fail_on(raw)?,
+        // The same parser as the flag's, so the two accept the same words.
+        (None, Some(raw)) => FailOn::from_str(raw, true).map_err(|_| {
+            format!(
+                "{}: fail-on `{raw}` is not one of: {}",
+                at(&["fail-on"]),
+                possible_values::<FailOn>()
+            )
+        })?,
         (None, None) => FailOn::Warning,
     };
-    let excludes = [file.exclude.clone(), args.exclude.clone()].concat();
     Ok(Settings {
         lint,
-        walk: WalkOptions { excludes },
+        walk: WalkOptions {
+            excludes: args.exclude.clone(),
+            config_excludes: config
+                .as_ref()
+                .filter(|_| !file.exclude.is_empty())
+                .map(|c| (c.dir.clone(), file.exclude.clone())),
+            ..WalkOptions::default()
+        },
         fail_on,
     })
 }
 
+/// `a, b or c`: the values clap accepts for `T`.
+fn possible_values<T: ValueEnum>() -> String {
+    let names: Vec<String> = T::value_variants()
+        .iter()
+        .filter_map(|v| v.to_possible_value())
+        .map(|v| v.get_name().to_owned())
+        .collect();
+    names.join(", ")
+}
+
 fn severities(
     raw: &std::collections::BTreeMap<String, String>,
+    at: &dyn Fn(&[&str]) -> String,
 ) -> Result<std::collections::HashMap<&'static str, Severity>, String> {
     raw.iter()
         .map(|(rule, sev)| {
+            let key = || at(&["severity", rule]);
             let meta = rules::find(rule)
-                .ok_or_else(|| format!("config: severity: `{rule}` is not a rule"))?;
+                .ok_or_else(|| format!("{}: severity: {}", key(), rules::not_a_rule(rule)))?;
+            if meta.code == rules::ALWAYS_ON {
+                return Err(format!(
+                    "{}: severity: {} ({}) is always an error: a file that does not parse is not linted at all",
+                    key(),
+                    meta.code,
+                    meta.name
+                ));
+            }
             let sev = Severity::parse(sev).ok_or_else(|| {
-                format!("config: severity of {rule}: `{sev}` is not error, warning or info")
+                format!(
+                    "{}: severity of {rule}: `{sev}` is not error, warning or info",
+                    key()
+                )
             })?;
             Ok((meta.code, sev))
         })
         .collect()
 }
 
-fn parse_fail_on(raw: &str) -> Result<FailOn, String> {
-    match raw {
-        "error" => Ok(FailOn::Error),
-        "warning" => Ok(FailOn::Warning),
-        "info" => Ok(FailOn::Info),
-        "never" => Ok(FailOn::Never),
-        other => Err(format!(
-            "config: fail-on `{other}` is not error, warning, info or never"
-        )),
-    }
-}
-
 /// A MeshConfig file: the MeshConfig itself, or an `istio` ConfigMap holding it under `mesh`.
+/// Any YAML or shape error is a usage error at its position: linting with a MeshConfig
+/// silently dropped would judge exportTo defaults and the root namespace wrongly.
 fn load_mesh_config(path: &Path) -> Result<crate::model::MeshConfig, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read mesh config `{}`: {e}", path.display()))?;
-    let docs = mesh_lint_yaml::parse_stream(&text, &mesh_lint_yaml::Limits::default());
-    let root = docs.first().and_then(|d| d.root());
-    if let Some(embedded) = root
-        .and_then(|r| r.at_keys("data.mesh"))
-        .and_then(|m| m.as_str())
-    {
-        return crate::lint::parse_mesh_config_text(embedded)
-            .ok_or_else(|| format!("`{}`: data.mesh is not a MeshConfig", path.display()));
-    }
-    let Some(root) = root else {
-        return Ok(Default::default());
-    };
-    root.deserialize(&mut mesh_lint_yaml::Budget::new(100_000))
-        .map_err(|e| {
-            let (line, col) = mesh_lint_yaml::LineIndex::new(&text).line_col(&text, e.span.start);
-            format!("{}:{line}:{col}: not a MeshConfig: {e}", path.display())
+    let read = |root: Option<mesh_lint_yaml::Node<'_>>| {
+        let Some(root) = root else {
+            return Ok(Default::default());
+        };
+        let Some(embedded) = root.at_keys("data.mesh") else {
+            return load::deserialize(root)
+                .map_err(|e| LoadError::new(e.offset, format!("not a MeshConfig: {}", e.message)));
+        };
+        let at = embedded.span().start;
+        let Some(inner) = embedded.as_str() else {
+            return Err(LoadError::new(
+                at,
+                "data.mesh is not a string holding a MeshConfig",
+            ));
+        };
+        // Offsets inside the embedded text do not map back to the file (block scalar
+        // indentation), so the error points at `data.mesh` and names the line inside it.
+        load::with_document(inner, |r| {
+            r.map_or(Ok(Default::default()), load::deserialize)
         })
+        .map_err(|e| {
+            let (line, col) = mesh_lint_yaml::LineIndex::new(inner).line_col(inner, e.offset);
+            LoadError::new(
+                at,
+                format!(
+                    "data.mesh, line {line} column {col} of its text: {}",
+                    e.message
+                ),
+            )
+        })
+    };
+    load::with_document(&text, read).map_err(|e| e.located(path, &text))
 }
 
 /// Whether a finding of `severity` makes the exit status 1.

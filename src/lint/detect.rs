@@ -3,6 +3,7 @@
 //! `spec.meshConfig`). Explicit flags win over the inputs; the inputs win over the config file
 //! and the defaults.
 
+use crate::model::injection::InjectorSettings;
 use crate::model::{IstioVersion, LintContext, MeshConfig, MeshIndex, Origin};
 use mesh_lint_yaml::{parse_stream, Budget, Limits, Node};
 
@@ -18,6 +19,9 @@ pub fn context_from_inputs(index: &MeshIndex<'_>, cx: &mut LintContext) {
             cx.cluster_domain = d;
             cx.cluster_domain_origin = Origin::Inputs;
         }
+    }
+    if cx.injector == InjectorSettings::default() {
+        cx.injector = detect_injector(index);
     }
     if cx.mesh_config == MeshConfig::default() {
         if let Some(mc) = detect_mesh_config(index, cx) {
@@ -145,4 +149,54 @@ pub fn parse_mesh_config_text(text: &str) -> Option<MeshConfig> {
     let docs = parse_stream(text, &Limits::default());
     let root = docs.first()?.root()?;
     read_mesh_config(root)
+}
+
+/// The sidecar injector's policy and `enableNamespacesByDefault` (§8.1–8.2): from an
+/// IstioOperator's `spec.values`, else the rendered `istio-sidecar-injector` ConfigMap (`config`
+/// holds `policy`, `values` the Helm values as JSON).
+fn detect_injector(index: &MeshIndex<'_>) -> InjectorSettings {
+    let mut found = InjectorSettings::default();
+    for (_, op) in index.by_kind("IstioOperator") {
+        if let Some(values) = op.node.at_keys("spec.values") {
+            merge_injector_values(values, &mut found);
+        }
+    }
+    for (_, cm) in index.by_kind("ConfigMap") {
+        if !cm.name.starts_with("istio-sidecar-injector") {
+            continue;
+        }
+        let text = |key: &str| cm.node.at_keys("data")?.get(key)?.as_str();
+        if let Some(config) = text("config") {
+            let docs = parse_stream(config, &Limits::default());
+            let policy = docs
+                .first()
+                .and_then(|d| d.root())
+                .and_then(|r| r.get("policy"));
+            if let Some(p) = policy.and_then(|p| p.as_str()) {
+                found.policy_enabled.get_or_insert(p == "enabled");
+            }
+        }
+        if let Some(values) = text("values") {
+            let docs = parse_stream(values, &Limits::default());
+            if let Some(root) = docs.first().and_then(|d| d.root()) {
+                merge_injector_values(root, &mut found);
+            }
+        }
+    }
+    found
+}
+
+fn merge_injector_values(values: Node<'_>, found: &mut InjectorSettings) {
+    let auto_inject = values
+        .at_keys("global.proxy.autoInject")
+        .and_then(|v| v.as_str());
+    if let Some(v) = auto_inject {
+        found.policy_enabled.get_or_insert(v == "enabled");
+    }
+    let by_default = values
+        .at_keys("sidecarInjectorWebhook.enableNamespacesByDefault")
+        .and_then(|v| v.as_bool());
+    if let Some(v) = by_default {
+        found.enable_namespaces_by_default.get_or_insert(v);
+    }
 }

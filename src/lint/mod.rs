@@ -2,18 +2,24 @@
 //! from the inputs, run the selected rules (in parallel), then apply suppressions, severity
 //! overrides and per-path ignores, and sort.
 
+mod copies;
 mod detect;
+mod meshes;
 pub use detect::parse_mesh_config_text;
+pub use meshes::MeshGlob;
 mod suppress;
 
-use crate::diagnostic::Diagnostic;
+use crate::crash;
+use crate::diagnostic::{Diagnostic, MAX_RELATED};
 use crate::model::{LintContext, MeshIndex};
 use crate::parse::{parse_file, ParsedFile};
 use crate::rules::{self, Checker, ModelStats, RuleSelection, Selector};
+use crate::source::anchored::relative_to;
 use crate::source::{FileId, Files};
 use globset::GlobMatcher;
 use mesh_lint_yaml::Limits;
 use rayon::prelude::*;
+use std::path::PathBuf;
 
 /// Settings that stay the same for every file of a run.
 #[derive(Clone, Debug, Default)]
@@ -21,8 +27,18 @@ pub struct LintOptions {
     pub context: LintContext,
     pub selection: RuleSelection,
     pub limits: Limits,
-    /// Rules ignored for files whose display name matches the glob.
-    pub per_path_ignores: Vec<(GlobMatcher, Vec<Selector>)>,
+    /// The config file's `per-path-ignores`.
+    pub per_path_ignores: PathIgnores,
+    /// Directories linted as separate meshes (`meshes:` in the config, `--mesh`).
+    pub meshes: Vec<MeshGlob>,
+}
+
+/// Rules ignored for files whose path relative to `dir` (the config file's directory) matches
+/// a glob, so the same files are matched from any working directory.
+#[derive(Clone, Debug, Default)]
+pub struct PathIgnores {
+    pub dir: PathBuf,
+    pub globs: Vec<(GlobMatcher, Vec<Selector>)>,
 }
 
 #[derive(Debug, Default)]
@@ -32,8 +48,6 @@ pub struct LintResult {
     pub objects: usize,
     /// Files with a document that did not parse; `--fix` leaves them alone.
     pub blocked: Vec<FileId>,
-    /// The context the rules ran with, after detection from the inputs.
-    pub context: LintContext,
     /// The models the selected rules asked for, with their sizes.
     pub models: ModelStats,
 }
@@ -43,21 +57,66 @@ pub fn lint(files: &Files, opts: &LintOptions) -> LintResult {
         .iter()
         .collect::<Vec<_>>()
         .into_par_iter()
-        .map(|(id, file)| parse_file(id, file, &opts.limits))
+        .map(|(id, file)| {
+            let _w = crash::working_on(format!("parsing `{}`", file.name));
+            crash::debug_trigger(&file.name);
+            parse_file(id, file, &opts.limits)
+        })
         .collect();
     let blocked = parsed
         .iter()
         .filter(|p| p.has_errors())
         .map(|p| p.file)
         .collect();
+    let mut result = LintResult {
+        blocked,
+        ..LintResult::default()
+    };
+    for (i, group) in meshes::split(files, parsed, &opts.meshes)
+        .into_iter()
+        .enumerate()
+    {
+        let (diagnostics, objects, models) = lint_mesh(files, &group, opts, i);
+        result.diagnostics.extend(diagnostics);
+        result.objects += objects;
+        result.models.absorb(models);
+    }
+    let diagnostics = &mut result.diagnostics;
+    diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    diagnostics.dedup_by(|a, b| a.sort_key() == b.sort_key() && a.message == b.message);
+    result
+}
+
+/// One mesh: the index, context detection and every selected rule over `parsed`, which no
+/// other file of the run can see. Returns the findings, the object count and the models built.
+fn lint_mesh(
+    files: &Files,
+    parsed: &[ParsedFile],
+    opts: &LintOptions,
+    mesh: usize,
+) -> (Vec<Diagnostic>, usize, ModelStats) {
+    let inputs = match parsed.len() {
+        1 => parsed
+            .iter()
+            .map(|p| format!("`{}`", files.get(p.file).name))
+            .collect(),
+        n if mesh == 0 => format!("{n} files"),
+        n => format!("{n} files (mesh {})", mesh + 1),
+    };
+    let _w = crash::working_on(format!("building the mesh model of {inputs}"));
     let mut context = opts.context.clone();
-    let index = MeshIndex::build(&parsed, &context, &opts.limits);
+    let index = MeshIndex::build(parsed, &context, &opts.limits);
     detect::context_from_inputs(&index, &mut context);
-    let ck = Checker::new(files, &parsed, &index, &context);
+    let ck = Checker::new(files, parsed, &index, &context);
     let mut diagnostics: Vec<Diagnostic> = rules::all()
         .par_iter()
         .filter(|rule| opts.selection.enabled(rule.meta()))
         .flat_map_iter(|rule| {
+            let meta = rule.meta();
+            let _w = crash::working_on(format!(
+                "running rule {} ({}) on {inputs}",
+                meta.code, meta.name
+            ));
             let mut out = Vec::new();
             rule.check(&ck, &mut out);
             out
@@ -65,8 +124,20 @@ pub fn lint(files: &Files, opts: &LintOptions) -> LintResult {
         .collect();
     let models = ck.stats();
     drop(ck);
-    diagnostics.retain(|d| !suppress::is_suppressed(d, &index) && !path_ignored(d, files, opts));
+    diagnostics.retain(|d| {
+        copies::keep(d, &index)
+            && !suppress::is_suppressed(d, &index)
+            && !path_ignored(d, files, opts)
+    });
     for d in &mut diagnostics {
+        d.notes.extend(copies::note(d, &index, files));
+        let omitted = d.related.omitted();
+        if omitted > 0 {
+            d.notes.push(format!(
+                "{omitted} more related location{} not shown (at most {MAX_RELATED} per finding)",
+                if omitted == 1 { " is" } else { "s are" }
+            ));
+        }
         if let Some(meta) = rules::find(d.code) {
             // A rule may escalate one finding (MESH101 on server-first ports); an override
             // from the config replaces whatever the rule chose.
@@ -75,26 +146,28 @@ pub fn lint(files: &Files, opts: &LintOptions) -> LintResult {
             }
         }
     }
-    diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    diagnostics.dedup_by(|a, b| a.sort_key() == b.sort_key() && a.message == b.message);
-    LintResult {
-        diagnostics,
-        objects: index.objects.len(),
-        blocked,
-        context,
-        models,
-    }
+    (diagnostics, index.objects.len(), models)
 }
 
 fn path_ignored(d: &Diagnostic, files: &Files, opts: &LintOptions) -> bool {
-    if opts.per_path_ignores.is_empty() {
+    let ignores = &opts.per_path_ignores;
+    if ignores.globs.is_empty() {
         return false;
     }
     let Some(meta) = rules::find(d.code) else {
         return false;
     };
-    let name = &files.get(d.primary.file).name;
-    opts.per_path_ignores
+    if meta.code == rules::ALWAYS_ON {
+        return false;
+    }
+    let Some(path) = &files.get(d.primary.file).path else {
+        return false;
+    };
+    let Some(relative) = relative_to(&ignores.dir, path) else {
+        return false;
+    };
+    ignores
+        .globs
         .iter()
-        .any(|(glob, sels)| glob.is_match(name) && sels.iter().any(|s| s.matches(meta)))
+        .any(|(glob, sels)| glob.is_match(&relative) && sels.iter().any(|s| s.matches(meta)))
 }

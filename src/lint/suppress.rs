@@ -24,6 +24,7 @@ const IST_EQUIVALENTS: &[(&str, &[&str])] = &[
     ("IST0137", &["MESH102"]),
     ("IST0144", &["MESH407"]),
     ("IST0150", &["MESH101", "MESH103"]),
+    ("IST0167", &["MESH204"]),
     ("IST0174", &["MESH304"]),
 ];
 
@@ -57,6 +58,6 @@ fn matches_entry(entry: &str, d: &Diagnostic) -> bool {
         return false;
     }
     entry == "*"
-        || entry == d.name
+        || entry.eq_ignore_ascii_case(d.name)
         || (entry.len() >= 4 && d.code.starts_with(&entry.to_ascii_uppercase()))
 }

@@ -97,6 +97,10 @@ pub struct LintContext {
     pub default_namespace_origin: Origin,
     /// istiod's `ENABLE_EXTERNAL_NAME_ALIAS` when known (config); Istio's default otherwise.
     pub external_name_alias: Option<bool>,
+    /// The config file's `injection` assumptions for namespaces not among the inputs.
+    pub injection: super::injection::InjectionSettings,
+    /// The sidecar injector's policy, when the inputs hold the installation.
+    pub injector: super::injection::InjectorSettings,
 }
 
 impl Default for LintContext {
@@ -110,6 +114,8 @@ impl Default for LintContext {
             default_namespace: "default".to_owned(),
             default_namespace_origin: Origin::Default,
             external_name_alias: None,
+            injection: Default::default(),
+            injector: Default::default(),
         }
     }
 }

@@ -95,27 +95,34 @@ pub struct MeshIndex<'a> {
     /// Per Service, the workloads its selector matches; per workload, the Services selecting it.
     service_workloads: Vec<Vec<usize>>,
     workload_services: Vec<Vec<usize>>,
+    /// Per object that shadows others (see [`Object::shadowed_by`]), the earlier copies.
+    copies: HashMap<ObjectRef, Vec<ObjectRef>>,
 }
 
 impl<'a> MeshIndex<'a> {
     pub fn build(files: &'a [ParsedFile], cx: &LintContext, limits: &Limits) -> MeshIndex<'a> {
         let mut index = MeshIndex::default();
-        // About one object per document: reserve once instead of doubling through the run.
-        index
-            .objects
-            .reserve(files.iter().map(|f| f.documents.len()).sum());
+        // Objects first, each with the ordinal of its document (alias budgets are per document).
+        let mut found = Vec::new();
+        let mut documents = 0;
         for parsed in files {
             for doc in parsed.documents.iter().filter(|d| d.is_usable()) {
                 let Some(root) = doc.doc.root() else { continue };
-                let mut budget = Budget::new(limits.max_expanded_nodes);
+                documents += 1;
                 for node in object_nodes(root) {
-                    let Some(object) = read_object(parsed.file, node, doc.source.as_deref(), cx)
-                    else {
-                        continue;
-                    };
-                    index.add(object, &mut budget);
+                    if let Some(object) = read_object(parsed.file, node, doc.source.as_deref(), cx)
+                    {
+                        found.push((object, documents - 1));
+                    }
                 }
             }
+        }
+        index.copies = mark_shadowed(&mut found);
+        let mut budgets: Vec<Option<Budget>> = (0..documents).map(|_| None).collect();
+        index.objects.reserve_exact(found.len());
+        for (object, doc) in found {
+            let budget = budgets[doc].get_or_insert_with(|| Budget::new(limits.max_expanded_nodes));
+            index.add(object, budget);
         }
         index.link_selectors();
         index.shrink_to_fit();
@@ -133,12 +140,22 @@ impl<'a> MeshIndex<'a> {
         self.sidecars.shrink_to_fit();
     }
 
+    /// Earlier objects with the same identity as `object` (which `kubectl apply` of all the
+    /// inputs would replace by it), in input order.
+    pub fn copies_of(&self, object: ObjectRef) -> &[ObjectRef] {
+        self.copies.get(&object).map_or(&[], Vec::as_slice)
+    }
+
     /// Matches every Service selector against the pod-template labels of the workloads in its
     /// namespace once, through an inverted `(namespace, label)` index, so selection is a lookup
     /// for every rule instead of a scan of the namespace per Service.
     fn link_selectors(&mut self) {
         let mut by_label: HashMap<(&str, &str, &str), Vec<usize>> = HashMap::new();
+        // A shadowed copy is selected by nothing and selects only the winning workloads.
         for (wi, w) in self.workloads.iter().enumerate() {
+            if self.objects[w.object].is_shadowed() {
+                continue;
+            }
             let ns = self.objects[w.object].ns();
             for (k, v) in &w.labels {
                 by_label.entry((ns, k, v)).or_default().push(wi);
@@ -156,10 +173,13 @@ impl<'a> MeshIndex<'a> {
             let Some(shortest) = lists.and_then(|l| l.into_iter().min_by_key(|l| l.len())) else {
                 continue;
             };
+            let shadowed = self.objects[svc.object].is_shadowed();
             for &wi in shortest {
                 if self.workloads[wi].matches(&selector) {
                     service_workloads[si].push(wi);
-                    workload_services[wi].push(si);
+                    if !shadowed {
+                        workload_services[wi].push(si);
+                    }
                 }
             }
         }
@@ -173,7 +193,7 @@ impl<'a> MeshIndex<'a> {
         let node = object.node;
         let ns = object.namespace.clone();
         self.by_kind.entry(kind).or_default().push(id);
-        if let Some(ns) = &ns {
+        if let Some(ns) = ns.as_ref().filter(|_| !object.is_shadowed()) {
             self.namespaces
                 .entry(ns.clone())
                 .or_default()
@@ -201,6 +221,7 @@ impl<'a> MeshIndex<'a> {
             Ok(spec) => spec,
             Err(err) => return self.invalid(id, "", err),
         };
+        default_target_ports(&mut spec);
         // Validated whole (MESH002); rules read only `spec`, and the object keeps the labels.
         spec.metadata = Default::default();
         spec.status = None;
@@ -211,13 +232,21 @@ impl<'a> MeshIndex<'a> {
         self.check_l4_protocols(id, &port_nodes);
         let ns = self.objects[id].ns().to_owned();
         let idx = self.services.len();
-        for port in spec.spec.iter().flat_map(|s| s.ports.iter().flatten()) {
+        let shadowed = self.objects[id].is_shadowed();
+        for port in spec
+            .spec
+            .iter()
+            .flat_map(|s| s.ports.iter().flatten())
+            .filter(|_| !shadowed)
+        {
             let list = self.services_by_port.entry(port.port).or_default();
             if list.last() != Some(&idx) {
                 list.push(idx);
             }
         }
-        self.services_by_ns.entry(ns).or_default().push(idx);
+        if !shadowed {
+            self.services_by_ns.entry(ns).or_default().push(idx);
+        }
         self.services.push(ServiceInfo {
             id: idx,
             object: id,
@@ -285,12 +314,27 @@ impl<'a> MeshIndex<'a> {
             .as_mut()
             .and_then(|m| m.labels.take())
             .unwrap_or_default();
+        // Sorted and unique already (a BTreeMap): one exactly sized slice instead of its nodes.
+        let annotations = template
+            .metadata
+            .as_mut()
+            .and_then(|m| m.annotations.take())
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
+        let host_network = template
+            .spec
+            .as_ref()
+            .and_then(|s| s.host_network)
+            .unwrap_or(false);
         self.workloads.push(Workload {
             id: self.workloads.len(),
             object: id,
             template_node,
             template_path: path,
             containers: container_views(template),
+            host_network,
+            annotations,
             labels,
         });
     }
@@ -387,7 +431,28 @@ impl<'a> MeshIndex<'a> {
     pub fn find(&self, kind: &str, ns: Option<&str>, name: &str) -> Option<&Object<'a>> {
         self.by_kind(kind)
             .map(|(_, o)| o)
-            .find(|o| o.name == name && o.namespace.as_deref() == ns)
+            .find(|o| o.name == name && o.namespace.as_deref() == ns && !o.is_shadowed())
+    }
+}
+
+/// Kubernetes' defaulting (`SetDefaults_Service` in `pkg/apis/core/v1/defaults.go`): a
+/// missing, `0` or `""` targetPort is the port itself. Done once here so every rule reads the
+/// targetPort the API server would store.
+fn default_target_ports(svc: &mut Service) {
+    use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+    for port in svc
+        .spec
+        .iter_mut()
+        .flat_map(|s| s.ports.iter_mut().flatten())
+    {
+        let unset = match &port.target_port {
+            None => true,
+            Some(IntOrString::Int(n)) => *n == 0,
+            Some(IntOrString::String(s)) => s.is_empty(),
+        };
+        if unset {
+            port.target_port = Some(IntOrString::Int(port.port));
+        }
     }
 }
 
@@ -441,5 +506,34 @@ fn read_object<'a>(
         source,
         labels: string_map(metadata.and_then(|m| m.get("labels"))),
         annotations: string_map(metadata.and_then(|m| m.get("annotations"))),
+        shadowed_by: None,
     })
+}
+
+/// Marks every object that a later one with the same identity (API group, kind, namespace,
+/// name) replaces, as `kubectl apply` of the inputs in order would; returns, per winner, its
+/// earlier copies. Objects without a name (`generateName`) are never the same object.
+fn mark_shadowed(found: &mut [(Object<'_>, usize)]) -> HashMap<ObjectRef, Vec<ObjectRef>> {
+    let mut last: HashMap<(&str, &str, Option<&str>, &str), ObjectRef> = HashMap::new();
+    for (i, (o, _)) in found.iter().enumerate() {
+        if !o.name.is_empty() {
+            last.insert((o.group(), o.kind, o.namespace.as_deref(), o.name), i);
+        }
+    }
+    let mut winners = vec![None; found.len()];
+    let mut copies: HashMap<ObjectRef, Vec<ObjectRef>> = HashMap::new();
+    for (i, (o, _)) in found.iter().enumerate() {
+        if o.name.is_empty() {
+            continue;
+        }
+        let key = (o.group(), o.kind, o.namespace.as_deref(), o.name);
+        if let Some(&winner) = last.get(&key).filter(|&&w| w != i) {
+            winners[i] = Some(winner);
+            copies.entry(winner).or_default().push(i);
+        }
+    }
+    for ((o, _), winner) in found.iter_mut().zip(winners) {
+        o.shadowed_by = winner;
+    }
+    copies
 }

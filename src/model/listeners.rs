@@ -122,11 +122,17 @@ impl Listeners {
             dns_auto_allocation: dns_auto_allocation(cx),
             ..Listeners::default()
         };
+        // One identity is one object: a copy that a later definition replaces has no listeners.
+        let live = |object: ObjectRef| !index.objects[object].is_shadowed();
         for (i, svc) in index.services.iter().enumerate() {
-            out.add_service(index, cx, i, svc);
+            if live(svc.object) {
+                out.add_service(index, cx, i, svc);
+            }
         }
         for (i, se) in index.service_entries.iter().enumerate() {
-            out.add_service_entry(index, cx, i, se);
+            if live(se.object) {
+                out.add_service_entry(index, cx, i, se);
+            }
         }
         out
     }

@@ -4,6 +4,8 @@ mod context;
 pub mod host_refs;
 pub mod hosts;
 mod index;
+pub mod injection;
+pub mod istio_services;
 pub mod listeners;
 mod object;
 pub mod protocol;

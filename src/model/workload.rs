@@ -61,11 +61,24 @@ pub struct Workload<'a> {
     pub template_path: &'static str,
     /// `spec.containers` of the template, in order.
     pub containers: Vec<ContainerView>,
+    /// `spec.hostNetwork` of the template.
+    pub host_network: bool,
+    /// The pod template's annotations, sorted by key.
+    pub annotations: Box<[(String, String)]>,
     /// The pod template's labels, what Service selectors match.
     pub labels: BTreeMap<String, String>,
 }
 
 impl Workload<'_> {
+    /// The pod template's annotation `key`.
+    pub fn annotation(&self, key: &str) -> Option<&str> {
+        let i = self
+            .annotations
+            .binary_search_by(|(k, _)| k.as_str().cmp(key))
+            .ok()?;
+        Some(self.annotations[i].1.as_str())
+    }
+
     /// True when every `selector` entry is among the pod labels (an empty selector selects
     /// nothing, as for Services).
     pub fn matches(&self, selector: &BTreeMap<String, String>) -> bool {

@@ -39,6 +39,22 @@ pub struct ModelStats {
     pub routing: bool,
 }
 
+impl ModelStats {
+    /// Adds another mesh's models (a run split by `meshes:` builds one set per mesh).
+    pub fn absorb(&mut self, other: ModelStats) {
+        fn add(a: &mut Option<usize>, b: Option<usize>) {
+            if let Some(b) = b {
+                *a = Some(a.unwrap_or(0) + b);
+            }
+        }
+        add(&mut self.hosts, other.hosts);
+        add(&mut self.host_refs, other.host_refs);
+        add(&mut self.listeners, other.listeners);
+        add(&mut self.scopes, other.scopes);
+        self.routing |= other.routing;
+    }
+}
+
 impl<'c, 'a> Checker<'c, 'a> {
     pub fn new(
         files: &'c Files,
@@ -126,5 +142,12 @@ impl Checker<'_, '_> {
     /// A label pointing into another object (wherever its file is).
     pub fn label(&self, object: ObjectRef, span: Span, message: impl Into<String>) -> Label {
         Label::new(self.index.objects[object].file, span, message)
+    }
+}
+
+impl<'c, 'a> Checker<'c, 'a> {
+    /// Injection state per namespace and workload (§8), computed on demand.
+    pub fn injection(&self) -> crate::model::injection::Injection<'c, 'a> {
+        self.index.injection(self.cx)
     }
 }

@@ -9,13 +9,14 @@ mod input;
 mod meta;
 mod ports;
 mod registry;
+mod scoping;
 mod selection;
-mod text_edit;
+pub mod yaml_edit;
 
 pub use checker::{Checker, ModelStats};
 pub use meta::{FixAvailability, RuleMeta, DOCS_BASE};
-pub use registry::{all, find, metas};
-pub use selection::{RuleSelection, Selector};
+pub use registry::{all, find, metas, not_a_rule};
+pub use selection::{RuleSelection, Selector, ALWAYS_ON};
 
 use crate::diagnostic::Diagnostic;
 

@@ -1,14 +1,20 @@
-use super::{hosts, input, ports, Rule, RuleMeta};
+use super::{hosts, input, ports, scoping, Rule, RuleMeta};
 
 /// Every rule, sorted by code.
 static RULES: &[&dyn Rule] = &[
     &input::invalid_yaml::InvalidYaml,
     &input::invalid_object::InvalidObject,
+    &input::underindented_quoted_scalar::UnderindentedQuotedScalar,
     &ports::port_name_without_protocol::PortNameWithoutProtocol,
     &ports::conflicting_port_protocols::ConflictingPortProtocols,
     &ports::catch_all_tcp_listener::CatchAllTcpListener,
     &ports::listener_conflict::ListenerConflict,
     &ports::shared_tcp_port::SharedTcpPort,
+    &scoping::missing_sidecar_scope::MissingSidecarScope,
+    &scoping::export_to_everywhere::ExportToEverywhere,
+    &scoping::invalid_export_to::InvalidExportTo,
+    &scoping::conflicting_sidecars::ConflictingSidecars,
+    &scoping::invalid_sidecar_egress::InvalidSidecarEgress,
     &hosts::short_hostname::ShortHostname,
     &hosts::partial_hostname::PartialHostname,
     &hosts::host_resolves_elsewhere::HostResolvesElsewhere,
@@ -26,10 +32,37 @@ pub fn metas() -> Vec<&'static RuleMeta> {
     RULES.iter().map(|r| r.meta()).collect()
 }
 
-/// A rule by code (`MESH101`, case-insensitive) or name (`port-name-without-protocol`).
+/// A rule by code (`MESH101`) or name (`port-name-without-protocol`), case-insensitive.
 pub fn find(key: &str) -> Option<&'static RuleMeta> {
+    let key = key.trim();
     RULES
         .iter()
         .map(|r| r.meta())
-        .find(|m| m.code.eq_ignore_ascii_case(key) || m.name == key)
+        .find(|m| m.code.eq_ignore_ascii_case(key) || m.name.eq_ignore_ascii_case(key))
+}
+
+/// The error for a key that names no rule, with the nearest code or name when one is close
+/// (as clap suggests subcommands): ``no rule `MESH10`; did you mean `MESH101`?``. Callers
+/// add where the rules are listed.
+pub fn not_a_rule(key: &str) -> String {
+    let lower = key.trim().to_ascii_lowercase();
+    let nearest = RULES
+        .iter()
+        .map(|r| r.meta())
+        .flat_map(|m| [m.code, m.name])
+        .map(|candidate| {
+            (
+                strsim::jaro(&lower, &candidate.to_ascii_lowercase()),
+                candidate,
+            )
+        })
+        .filter(|(score, _)| *score > 0.8)
+        .fold(None, |best: Option<(f64, &str)>, c| match best {
+            Some(b) if b.0 >= c.0 => Some(b),
+            _ => Some(c),
+        });
+    match nearest {
+        Some((_, candidate)) => format!("no rule `{key}`; did you mean `{candidate}`?"),
+        None => format!("no rule `{key}`"),
+    }
 }

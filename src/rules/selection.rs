@@ -4,6 +4,9 @@ use super::RuleMeta;
 use crate::diagnostic::Severity;
 use std::collections::HashMap;
 
+/// The rule no selection turns off: invalid YAML.
+pub const ALWAYS_ON: &str = "MESH001";
+
 /// One entry of a select or ignore list.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Selector {
@@ -24,10 +27,13 @@ impl Selector {
         if rules.iter().any(|m| m.code.starts_with(&upper)) && upper.starts_with("MESH") {
             return Ok(Selector::Code(upper));
         }
-        if rules.iter().any(|m| m.name == raw) {
-            return Ok(Selector::Name(raw.to_owned()));
+        if let Some(m) = rules.iter().find(|m| m.name.eq_ignore_ascii_case(raw)) {
+            return Ok(Selector::Name(m.name.to_owned()));
         }
-        Err(format!("`{raw}` matches no rule (use a code like MESH101, a prefix like MESH1, or a name; see `mesh-lint rules`)"))
+        Err(format!(
+            "{} (use a code like MESH101, a prefix like MESH1, or a name; `mesh-lint rules` lists them)",
+            super::not_a_rule(raw)
+        ))
     }
 
     pub fn parse_list(
@@ -70,8 +76,13 @@ pub struct RuleSelection {
 
 impl RuleSelection {
     /// A rule runs when the most specific matching entry of select/ignore is a select; with no
-    /// select list every rule is selected at specificity 0.
+    /// select list every rule is selected at specificity 0. MESH001 always runs: a document
+    /// that does not parse was not linted at all, so it must never pass as clean (ruff treats
+    /// syntax errors the same way).
     pub fn enabled(&self, meta: &RuleMeta) -> bool {
+        if meta.code == ALWAYS_ON {
+            return true;
+        }
         let best = |list: &[Selector]| {
             list.iter()
                 .filter(|s| s.matches(meta))
@@ -86,12 +97,5 @@ impl RuleSelection {
             return false;
         };
         best(&self.ignore).is_none_or(|ignored| ignored < selected)
-    }
-
-    pub fn severity(&self, meta: &RuleMeta) -> Severity {
-        self.severity
-            .get(meta.code)
-            .copied()
-            .unwrap_or(meta.severity)
     }
 }

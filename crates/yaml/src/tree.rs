@@ -129,8 +129,9 @@ impl Tree {
     pub fn scalar_text(&self, rec: &Rec) -> &str {
         if rec.flags() & BORROWED != 0 {
             let inset = u32::from(rec.flags() & INSET != 0);
-            let start = (self.base + rec.span.start + inset) as usize;
-            let end = (self.base + rec.span.end - inset) as usize;
+            // `base` may have wrapped below zero (a patched copy shifted to file offsets).
+            let start = self.base.wrapping_add(rec.span.start + inset) as usize;
+            let end = self.base.wrapping_add(rec.span.end - inset) as usize;
             return self.src.get(start..end).unwrap_or("");
         }
         let Some(&(start, len)) = self.owned.get(rec.x() as usize) else {

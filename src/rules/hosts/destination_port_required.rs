@@ -2,9 +2,8 @@ use super::{entry_label, entry_name, registry, rule_ns};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 use crate::model::host_refs::HostRef;
 use crate::model::hosts::{classify, resolve, HostForm};
-use crate::rules::text_edit::{indent_at, line_ending_at};
+use crate::rules::yaml_edit::{set_key, Place, Value};
 use crate::rules::{Checker, Rule, RuleMeta};
-use mesh_lint_yaml::Span;
 
 declare_rule! {
     /// ## What it does
@@ -128,24 +127,13 @@ fn check(ck: &Checker<'_, '_>, r: &HostRef<'_>) -> Option<Diagnostic> {
 
 /// Inserts `port: {number: N}` before the destination's `host` key, aligned with it.
 fn insert_port(ck: &Checker<'_, '_>, r: &HostRef<'_>, number: u32) -> Option<Edit> {
-    let dest = r.destination?;
-    let (key, _) = dest.get_entry("host")?;
-    let file = ck.index.objects[r.object].file;
-    let text = &ck.files.get(file).text;
-    let at = key.span().start;
-    let span = Span::new(at, at);
-    if text[dest.span().range()].starts_with('{') {
-        return Some(Edit {
-            file,
-            span,
-            content: format!("port: {{number: {number}}}, "),
-        });
-    }
-    let indent = indent_at(text, at as usize);
-    let eol = line_ending_at(text, at as usize);
-    Some(Edit {
-        file,
-        span,
-        content: format!("port:{eol}{indent}  number: {number}{eol}{indent}"),
-    })
+    let value = Value::entry("number", Value::inline(number.to_string()));
+    set_key(
+        ck,
+        r.object,
+        r.destination?,
+        "port",
+        &value,
+        Place::Before("host"),
+    )
 }

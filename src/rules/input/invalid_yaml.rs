@@ -59,7 +59,8 @@ impl Rule for InvalidYaml {
     }
 
     fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
-        for (id, file) in ck.files.iter() {
+        for id in ck.parsed.iter().map(|p| p.file) {
+            let file = ck.files.get(id);
             if let Some(reason) = &file.unreadable {
                 out.push(
                     finding(
@@ -67,8 +68,8 @@ impl Rule for InvalidYaml {
                         Span::new(0, 0),
                         format!("cannot lint `{}`: {reason}", file.name),
                     )
-                    .with_note("mesh-lint reads manifests as UTF-8 YAML; this file is not text")
-                    .with_help("exclude it with `--exclude` or remove it from the manifest set"),
+                    .with_note("mesh-lint lints UTF-8 YAML text within its size budgets; nothing in this file was checked")
+                    .with_help("exclude it with `--exclude`, remove it from the manifest set, or lint it in a run of its own"),
                 );
             }
         }
@@ -163,27 +164,21 @@ fn syntax_finding(
     message: &str,
     source: Option<String>,
 ) -> Diagnostic {
-    let (msg, help) = match kind {
-        ParseErrorKind::Syntax => (
-            format!("invalid YAML: {message}"),
-            "fix the syntax at this position; `kubectl apply` rejects this document too",
-        ),
-        ParseErrorKind::TooDeep => (
-            format!(
-                "YAML nests deeper than {} levels",
-                mesh_lint_yaml::Limits::default().max_depth
-            ),
-            "Kubernetes manifests never need this depth; check for runaway brackets or indentation",
-        ),
-        ParseErrorKind::TooLarge => (
-            format!("YAML document too large: {message}"),
-            "split it into several documents; no Kubernetes object comes near this size",
-        ),
-        ParseErrorKind::BadAlias => (
-            format!("invalid YAML alias: {message}"),
-            "define the anchor (`&name`) before its alias (`*name`), outside the aliased node",
-        ),
+    let help = match kind {
+        ParseErrorKind::Syntax => {
+            "fix the syntax at this position; `kubectl apply` rejects this document too"
+        }
+        ParseErrorKind::TooDeep => {
+            "Kubernetes manifests never need this depth; check for runaway brackets or indentation"
+        }
+        ParseErrorKind::TooLarge => {
+            "split it into several documents; no Kubernetes object comes near this size"
+        }
+        ParseErrorKind::BadAlias => {
+            "define the anchor (`&name`) before its alias (`*name`), outside the aliased node"
+        }
     };
+    let msg = crate::parse::load::parse_error_message(kind, message);
     let mut d = finding(file, span, msg)
         .with_note(NOT_LINTED)
         .with_help(help);

@@ -1,4 +1,4 @@
-use super::yaml_edit::export_to_own_namespace;
+use super::export_to::export_to_own_namespace;
 use crate::diagnostic::{Applicability, Diagnostic, Fix, Severity};
 use crate::model::listeners::{ListenerSource, PortListener};
 use crate::model::protocol::ListenerClass;

@@ -2,11 +2,11 @@ use super::evidence::{self, Evidence};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::model::protocol::{convert_protocol, PortSpec, Protocol};
 use crate::model::{is_system_namespace, ServiceInfo};
-use crate::rules::text_edit::{indent_at, line_ending_at};
+use crate::rules::yaml_edit::{set_key, Place, Value};
 use crate::rules::{Checker, Rule, RuleMeta};
 use k8s_openapi::api::core::v1::ServicePort;
 use mesh_lint_kube::k8s_openapi;
-use mesh_lint_yaml::{Node, Span};
+use mesh_lint_yaml::Node;
 
 declare_rule! {
     /// ## What it does
@@ -255,35 +255,7 @@ fn insert_app_protocol(
     node: Node<'_>,
     protocol: Protocol,
 ) -> Option<Vec<Edit>> {
-    let file = ck.index.objects[object].file;
-    let text = &ck.files.get(file).text;
-    let value = protocol.as_str();
-    if let Some(existing) = node.get("appProtocol") {
-        return Some(vec![Edit {
-            file,
-            span: existing.span(),
-            content: value.to_owned(),
-        }]);
-    }
-    if text[node.span().range()].starts_with('{') {
-        let (first_key, _) = node.entries().next()?;
-        let at = first_key.span().start;
-        return Some(vec![Edit {
-            file,
-            span: Span::new(at, at),
-            content: format!("appProtocol: {value}, "),
-        }]);
-    }
-    let (key, val) = node.get_entry("name").or_else(|| node.get_entry("port"))?;
-    let indent = indent_at(text, key.span().start as usize);
-    let line_end = text[val.span().end as usize..]
-        .find(['\n', '\r'])
-        .map_or(text.len(), |i| i + val.span().end as usize);
-    let eol = line_ending_at(text, line_end);
-    let at = line_end as u32;
-    Some(vec![Edit {
-        file,
-        span: Span::new(at, at),
-        content: format!("{eol}{indent}appProtocol: {value}"),
-    }])
+    let value = Value::inline(protocol.as_str());
+    let place = Place::After(&["name", "port"]);
+    set_key(ck, object, node, "appProtocol", &value, place).map(|e| vec![e])
 }

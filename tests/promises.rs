@@ -1,0 +1,321 @@
+//! Promises the README and `--help` make, each checked against the binary: exit codes whatever
+//! the selection, usage errors for bad context values, config paths wherever mesh-lint runs,
+//! flag placement, and input that is reported rather than silently changed.
+
+mod common;
+
+use common::{codes, mesh_lint, run_json};
+use std::fs;
+use std::path::Path;
+use tempfile::TempDir;
+
+const BROKEN: &str =
+    "apiVersion: v1\nkind: Service\nmetadata:\n  name: reviews\n    namespace: x\n";
+
+fn run_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = mesh_lint().current_dir(dir).args(args).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn json_in(dir: &Path, args: &[&str]) -> (i32, serde_json::Value) {
+    let mut all = vec!["-o", "json"];
+    all.extend_from_slice(args);
+    let (code, stdout, stderr) = run_in(dir, &all);
+    let json = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}\nstderr: {stderr}"));
+    (code, json)
+}
+
+#[test]
+fn a_yaml_error_counts_whatever_the_selection() {
+    let dir = TempDir::new().unwrap();
+    fs::write(dir.path().join("broken.yaml"), BROKEN).unwrap();
+    for sel in [
+        &["--select", "MESH3"][..],
+        &["--ignore", "MESH001"],
+        &["--ignore", "invalid-yaml,MESH0"],
+        &["--select", "MESH101", "--ignore", "ALL"],
+    ] {
+        let mut args = sel.to_vec();
+        args.push("broken.yaml");
+        let (code, report) = json_in(dir.path(), &args);
+        assert_eq!(codes(&report), ["MESH001"], "{sel:?}");
+        assert_eq!(code, 1, "{sel:?}: a YAML error fails the run");
+    }
+    // per-path-ignores cannot hide it either.
+    fs::write(
+        dir.path().join(".mesh-lint.yaml"),
+        "per-path-ignores: {\"*.yaml\": [MESH001]}\n",
+    )
+    .unwrap();
+    let (code, report) = json_in(dir.path(), &["broken.yaml"]);
+    assert_eq!((code, codes(&report)), (1, vec!["MESH001".to_owned()]));
+    // Nor can a severity override.
+    fs::write(
+        dir.path().join(".mesh-lint.yaml"),
+        "severity: {MESH001: info}\n",
+    )
+    .unwrap();
+    let (code, _, stderr) = run_in(dir.path(), &["broken.yaml"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains(".mesh-lint.yaml:1:"), "{stderr}");
+    assert!(stderr.contains("MESH001"), "{stderr}");
+}
+
+#[test]
+fn context_values_must_be_dns_names() {
+    let dir = TempDir::new().unwrap();
+    fs::write(dir.path().join("a.yaml"), "kind: ConfigMap\n").unwrap();
+    for flags in [
+        &["--cluster-domain", ""][..],
+        &["--cluster-domain", "..."],
+        &["--cluster-domain", "a..b"],
+        &["--cluster-domain", "Cluster.Local"],
+        &["-n", ""],
+        &["-n", "Shop"],
+        &["--namespace", "a.b"],
+    ] {
+        let mut args = flags.to_vec();
+        args.push("a.yaml");
+        let (code, stdout, stderr) = run_in(dir.path(), &args);
+        assert_eq!(code, 2, "{flags:?}: {stderr}");
+        assert!(stdout.is_empty(), "{flags:?}: {stdout}");
+        assert!(stderr.starts_with("mesh-lint: error: --"), "{stderr}");
+    }
+    // A trailing dot is the FQDN form of a valid domain.
+    let (code, _, stderr) = run_in(dir.path(), &["--cluster-domain", "corp.local.", "a.yaml"]);
+    assert_eq!(code, 0, "{stderr}");
+    // The same check on the config file's values, at their line.
+    fs::write(
+        dir.path().join(".mesh-lint.yaml"),
+        "select: [MESH1]\nnamespace: ''\n",
+    )
+    .unwrap();
+    let (code, _, stderr) = run_in(dir.path(), &["a.yaml"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains(".mesh-lint.yaml:2:1: namespace"),
+        "{stderr}"
+    );
+    fs::write(
+        dir.path().join(".mesh-lint.yaml"),
+        "cluster-domain: '...'\n",
+    )
+    .unwrap();
+    let (code, _, stderr) = run_in(dir.path(), &["a.yaml"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains(".mesh-lint.yaml:1:1: cluster-domain"),
+        "{stderr}"
+    );
+}
+
+/// A repository whose config ignores MESH101 under `legacy/` and excludes `vendor/`.
+fn repo_with_config() -> TempDir {
+    let dir = TempDir::new().unwrap();
+    let web = "apiVersion: v1\nkind: Service\nmetadata:\n  name: NAME\n  namespace: shop\nspec:\n  ports:\n    - name: web\n      port: 9080\n";
+    for (path, name) in [
+        ("legacy/a.yaml", "legacy"),
+        ("apps/b.yaml", "apps"),
+        ("vendor/c.yaml", "vendor"),
+    ] {
+        let full = dir.path().join(path);
+        fs::create_dir_all(full.parent().unwrap()).unwrap();
+        fs::write(full, web.replace("NAME", name)).unwrap();
+    }
+    fs::write(
+        dir.path().join(".mesh-lint.yaml"),
+        "select: [MESH101]\nper-path-ignores: {\"legacy/**\": [MESH101]}\nexclude: [\"vendor/**\"]\n",
+    )
+    .unwrap();
+    dir
+}
+
+fn linted_services(report: &serde_json::Value) -> Vec<String> {
+    let mut names: Vec<String> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["object"]["name"].as_str().unwrap().to_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn config_paths_are_relative_to_the_config_file() {
+    let repo = repo_with_config();
+    let root = repo.path();
+    let abs = |p: &str| root.join(p).to_str().unwrap().to_owned();
+    let cases: Vec<(std::path::PathBuf, Vec<String>)> = vec![
+        (root.to_path_buf(), vec![".".into()]),
+        (root.to_path_buf(), vec![abs("")]),
+        (
+            root.join("legacy"),
+            vec![".".into(), "../apps".into(), "../vendor".into()],
+        ),
+        (root.join("apps"), vec!["..".into()]),
+        (
+            root.join("apps"),
+            vec![abs("legacy/a.yaml"), abs("apps/b.yaml"), abs("vendor")],
+        ),
+        (
+            std::env::temp_dir(),
+            vec![abs(""), "--config".into(), abs(".mesh-lint.yaml")],
+        ),
+    ];
+    for (cwd, args) in cases {
+        let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (code, report) = json_in(&cwd, &argv);
+        assert_eq!(
+            linted_services(&report),
+            ["apps"],
+            "from {} with {args:?}",
+            cwd.display()
+        );
+        assert_eq!(code, 1);
+    }
+}
+
+#[test]
+fn subcommands_work_after_flags() {
+    let (code, report) = run_json(&["rules"]);
+    assert_eq!(code, 0);
+    let (code2, out, _) = common::run(&["rules", "--format", "json"]);
+    let report2: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!((code2, &report2), (0, &report));
+    assert!(report.as_array().is_some_and(|r| r.len() > 5), "{report}");
+    let out = mesh_lint()
+        .args(["--color", "never", "explain", "MESH101"])
+        .output()
+        .unwrap();
+    // `--color` is a flag of `check`: the message says `explain` does not take it.
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with("mesh-lint: error: unexpected argument '--color'"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("mesh-lint explain"), "{stderr}");
+    // `check` after flags is the same as without it.
+    let (code, report) = run_json(&["--select", "MESH101", "check", "testdata/demo"]);
+    assert_eq!(code, 1);
+    assert!(codes(&report).iter().all(|c| c == "MESH101"), "{report}");
+    // A directory named like a subcommand is still a path to lint.
+    let dir = TempDir::new().unwrap();
+    fs::create_dir(dir.path().join("rules")).unwrap();
+    fs::write(dir.path().join("rules/x.yaml"), BROKEN).unwrap();
+    let (code, report) = json_in(dir.path(), &["--fail-on", "error", "rules"]);
+    assert_eq!((code, codes(&report)), (1, vec!["MESH001".to_owned()]));
+}
+
+#[test]
+fn a_broken_mesh_config_is_a_usage_error_at_its_position() {
+    let dir = TempDir::new().unwrap();
+    fs::write(dir.path().join("a.yaml"), "kind: ConfigMap\n").unwrap();
+    let cases = [
+        ("rootNamespace: istio-system\n  bad: [\n", "mesh.yaml:2:"),
+        ("rootNamespace: a\nrootNamespace: b\n", "mesh.yaml:2:1: duplicate key"),
+        ("rootNamespace: a\n---\nrootNamespace: b\n", "mesh.yaml:3:1: a second YAML document"),
+        ("rootNamespace: [a]\n", "mesh.yaml:1:16: not a MeshConfig"),
+        (
+            "apiVersion: v1\nkind: ConfigMap\ndata:\n  mesh: |\n    rootNamespace: x\n      bad: [\n",
+            "mesh.yaml:4:9: data.mesh, line 2",
+        ),
+    ];
+    for (text, expected) in cases {
+        fs::write(dir.path().join("mesh.yaml"), text).unwrap();
+        let (code, stdout, stderr) = run_in(dir.path(), &["--mesh-config", "mesh.yaml", "a.yaml"]);
+        assert_eq!(code, 2, "{text}: {stderr}");
+        assert!(stdout.is_empty());
+        assert!(
+            stderr.contains(expected),
+            "{text}: expected {expected}, got {stderr}"
+        );
+    }
+    fs::write(dir.path().join("mesh.yaml"), "rootNamespace: mesh-root\n").unwrap();
+    let (code, _, stderr) = run_in(dir.path(), &["--mesh-config", "mesh.yaml", "a.yaml"]);
+    assert_eq!(code, 0, "{stderr}");
+}
+
+#[test]
+fn config_value_errors_name_file_line_and_column() {
+    let dir = TempDir::new().unwrap();
+    fs::write(dir.path().join("a.yaml"), "kind: ConfigMap\n").unwrap();
+    let cases = [
+        (
+            "select: [MESH101]\nignore: [MESH9]\n",
+            ".mesh-lint.yaml:2:1: ignore: no rule `MESH9`",
+        ),
+        (
+            "severity:\n  MESH10: error\n",
+            ".mesh-lint.yaml:2:3: severity: no rule `MESH10`; did you mean `MESH101`?",
+        ),
+        (
+            "fail-on: sometimes\n",
+            ".mesh-lint.yaml:1:1: fail-on `sometimes` is not one of: error, warning, info, never",
+        ),
+        (
+            "istio-version: latest\n",
+            ".mesh-lint.yaml:1:1: istio-version",
+        ),
+        (
+            "per-path-ignores: {\"a/**\": [nope]}\n",
+            ".mesh-lint.yaml:1:20: per-path-ignores: no rule `nope`",
+        ),
+        (
+            "select: [MESH1]\nselect: [MESH3]\n",
+            ".mesh-lint.yaml:2:1: duplicate key `select`",
+        ),
+    ];
+    for (text, expected) in cases {
+        fs::write(dir.path().join(".mesh-lint.yaml"), text).unwrap();
+        let (code, _, stderr) = run_in(dir.path(), &["a.yaml"]);
+        assert_eq!(code, 2, "{text}");
+        assert!(
+            stderr.starts_with(&format!("mesh-lint: error: {expected}")),
+            "{text}: expected {expected}, got {stderr}"
+        );
+    }
+    // Config values read like flags: fail-on and rule names are case-insensitive.
+    fs::write(
+        dir.path().join(".mesh-lint.yaml"),
+        "fail-on: Error\nignore: [Port-Name-Without-Protocol]\nseverity: {mesh101: error}\n",
+    )
+    .unwrap();
+    let (code, _, stderr) = run_in(dir.path(), &["a.yaml"]);
+    assert_eq!(code, 0, "{stderr}");
+}
+
+#[test]
+fn rule_names_are_case_insensitive_and_explain_suggests() {
+    let (code, out, _) = common::run(&["explain", "Port-Name-Without-Protocol"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.starts_with("# port-name-without-protocol (MESH101)"),
+        "{out}"
+    );
+    let (code, _, err) = common::run(&["explain", "port-name-without-protcol"]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        err,
+        "mesh-lint: error: no rule `port-name-without-protcol`; did you mean `port-name-without-protocol`? (`mesh-lint rules` lists them)\n"
+    );
+    let (code, _, err) = common::run(&["explain", "zzz"]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        err,
+        "mesh-lint: error: no rule `zzz` (`mesh-lint rules` lists them)\n"
+    );
+    let (code, r) = run_json(&[
+        "--select",
+        "SHORT-HOSTNAME",
+        "testdata/MESH301-short-hostname",
+    ]);
+    assert_eq!(code, 1);
+    assert!(codes(&r).iter().all(|c| c == "MESH301") && !codes(&r).is_empty());
+}
