@@ -107,6 +107,16 @@ const KNOWN_DIFFERENCES: &[(&str, &str, &str)] = &[
         "IST0173 (a subset selecting no pod) has no mesh-lint rule yet",
     ),
     (
+        "ServiceEntry Addresses Required Lowercase Protocol",
+        "ServiceEntry default/address-missing-lowercase",
+        "IST0134 ignores `resolution`: unset is NONE, whose cluster is ORIGINAL_DST (pilot `convertResolution`, `case model.Passthrough`), so connections still reach the address they dialled; mesh-lint reports such an entry only when a targetPort or DestinationRule changes that traffic (MESH103 warning)",
+    ),
+    (
+        "ServiceEntry Addresses Required Uppercase Protocol",
+        "ServiceEntry default/address-missing-uppercase",
+        "IST0134 ignores `resolution`: unset is NONE, whose cluster is ORIGINAL_DST (pilot `convertResolution`, `case model.Passthrough`), so connections still reach the address they dialled; mesh-lint reports such an entry only when a targetPort or DestinationRule changes that traffic (MESH103 warning)",
+    ),
+    (
         "DestinationRuleEmptyTopologyLabels",
         "DestinationRule default/empty-topology-labels",
         "IST0173 (a subset selecting no pod) has no mesh-lint rule yet",
