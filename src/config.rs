@@ -157,7 +157,9 @@ mod tests {
         assert!(msg.contains("disabled"), "{msg}");
         assert!(msg.contains("sidecar"), "{msg}");
         assert_eq!(offset as usize, text.find("disabled").unwrap());
-        let msg = parse("injection:\n  default: Sidecar\n").unwrap_err().message;
+        let msg = parse("injection:\n  default: Sidecar\n")
+            .unwrap_err()
+            .message;
         assert!(msg.contains("`injection.default`"), "{msg}");
     }
 

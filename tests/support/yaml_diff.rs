@@ -206,7 +206,8 @@ fn compare(text: &str, ours: Node<'_>, exp: &RNode, budget: &mut usize, path: &s
 /// Our scalar span against the reference's, allowing for the two places where the reference is
 /// looser than our documented contract: after a flow scalar it may run on over spaces and a
 /// comment (ours ends at the token), and a block scalar's reference span starts at its content
-/// (ours at the `|`/`>` header). The start, resp. end, must agree exactly.
+/// (ours at the `|`/`>` header). The start, resp. end, must agree exactly. The reference's span
+/// of a tagged scalar starts at its tag; ours, as documented, at the scalar itself.
 fn check_span(
     text: &str,
     ours: std::ops::Range<usize>,
@@ -214,6 +215,7 @@ fn check_span(
     style: ScalarStyle,
     path: &str,
 ) {
+    let exp = (skip_tag(text, exp.0, exp.1), exp.1);
     let mine = &text[ours.clone()];
     let theirs = &text[exp.0..exp.1];
     let context = || format!("{path}: span text {mine:?} vs reference {theirs:?} on {text:?}");
@@ -246,4 +248,17 @@ fn check_span(
             }
         }
     }
+}
+
+/// `start` moved past a tag (`!x`, `!!str`, `!<...>`) and the blanks after it, when one is there.
+fn skip_tag(text: &str, start: usize, end: usize) -> usize {
+    let rest = &text[start..end];
+    if !rest.starts_with('!') {
+        return start;
+    }
+    let tag = rest.find(|c: char| c.is_whitespace()).unwrap_or(rest.len());
+    let blanks = rest[tag..]
+        .find(|c: char| !c.is_whitespace())
+        .unwrap_or(rest.len() - tag);
+    start + tag + blanks
 }
