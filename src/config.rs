@@ -41,6 +41,8 @@ pub struct ConfigFile {
     pub fail_on: Option<String>,
     /// istiod's `ENABLE_EXTERNAL_NAME_ALIAS` (Istio 1.20–1.23).
     pub external_name_alias: Option<bool>,
+    /// istiod's `ENABLE_NATIVE_SIDECARS`: `true`, `false` or `auto` (booleans unquoted too).
+    pub native_sidecars: Option<StringOrBool>,
     /// Injection assumptions for namespaces whose labels are not in the inputs.
     pub injection: Option<InjectionConfig>,
 }
@@ -62,6 +64,23 @@ impl InjectionConfig {
         InjectionSettings {
             default: self.default,
             namespaces: self.namespaces.clone(),
+        }
+    }
+}
+
+/// A value written either as a string or as a YAML boolean.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum StringOrBool {
+    Bool(bool),
+    String(String),
+}
+
+impl StringOrBool {
+    pub fn as_string(&self) -> String {
+        match self {
+            StringOrBool::Bool(b) => b.to_string(),
+            StringOrBool::String(s) => s.clone(),
         }
     }
 }
@@ -150,17 +169,12 @@ mod tests {
     #[test]
     fn injection_values_are_validated_at_their_position() {
         let text = "injection:\n  namespaces:\n    legacy: disabled\n";
-        let LoadError {
-            offset,
-            message: msg,
-        } = parse(text).unwrap_err();
-        assert!(msg.contains("disabled"), "{msg}");
-        assert!(msg.contains("sidecar"), "{msg}");
-        assert_eq!(offset as usize, text.find("disabled").unwrap());
-        let msg = parse("injection:\n  default: Sidecar\n")
-            .unwrap_err()
-            .message;
-        assert!(msg.contains("`injection.default`"), "{msg}");
+        let err = parse(text).unwrap_err();
+        assert!(err.message.contains("disabled"), "{err:?}");
+        assert!(err.message.contains("sidecar"), "{err:?}");
+        assert_eq!(err.offset as usize, text.find("disabled").unwrap());
+        let err = parse("injection:\n  default: Sidecar\n").unwrap_err();
+        assert!(err.message.contains("`injection.default`"), "{err:?}");
     }
 
     #[test]

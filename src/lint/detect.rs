@@ -4,7 +4,7 @@
 //! and the defaults.
 
 use crate::model::injection::InjectorSettings;
-use crate::model::{IstioVersion, LintContext, MeshConfig, MeshIndex, Origin};
+use crate::model::{IstioVersion, LintContext, MeshConfig, MeshIndex, NativeSidecars, Origin};
 use mesh_lint_yaml::{parse_stream, Budget, Limits, Node};
 
 pub fn context_from_inputs(index: &MeshIndex<'_>, cx: &mut LintContext) {
@@ -20,6 +20,12 @@ pub fn context_from_inputs(index: &MeshIndex<'_>, cx: &mut LintContext) {
             cx.cluster_domain_origin = Origin::Inputs;
         }
     }
+    if matches!(cx.native_sidecars_origin, Origin::Default | Origin::Config) {
+        if let Some(v) = detect_native_sidecars(index) {
+            cx.native_sidecars = Some(v);
+            cx.native_sidecars_origin = Origin::Inputs;
+        }
+    }
     if cx.injector == InjectorSettings::default() {
         cx.injector = detect_injector(index);
     }
@@ -28,6 +34,40 @@ pub fn context_from_inputs(index: &MeshIndex<'_>, cx: &mut LintContext) {
             cx.mesh_config = mc;
         }
     }
+}
+
+/// istiod's `ENABLE_NATIVE_SIDECARS`: IstioOperator `spec.values.pilot.env`, else the env of
+/// the istiod Deployment's `discovery` container.
+fn detect_native_sidecars(index: &MeshIndex<'_>) -> Option<NativeSidecars> {
+    const VAR: &str = "ENABLE_NATIVE_SIDECARS";
+    for (_, op) in index.by_kind("IstioOperator") {
+        let value = op
+            .node
+            .at_keys("spec.values.pilot.env")
+            .and_then(|e| e.get(VAR));
+        if let Some(v) = value.and_then(|v| v.as_str()) {
+            return Some(NativeSidecars::parse(v).unwrap_or(NativeSidecars::False));
+        }
+    }
+    for (_, d) in index.by_kind("Deployment") {
+        if !d.name.starts_with("istiod") {
+            continue;
+        }
+        let containers = d.node.at_keys("spec.template.spec.containers");
+        for env in containers
+            .iter()
+            .flat_map(|c| c.items())
+            .filter_map(|c| c.get("env"))
+            .flat_map(|e| e.items())
+        {
+            if env.get("name").and_then(|n| n.as_str()) != Some(VAR) {
+                continue;
+            }
+            let raw = env.get("value").and_then(|v| v.as_str()).unwrap_or("");
+            return Some(NativeSidecars::parse(raw).unwrap_or(NativeSidecars::False));
+        }
+    }
+    None
 }
 
 fn detect_version(index: &MeshIndex<'_>) -> Option<IstioVersion> {

@@ -21,6 +21,7 @@ const IST_EQUIVALENTS: &[(&str, &[&str])] = &[
     ("IST0123", &["MESH409"]),
     ("IST0125", &["MESH403"]),
     ("IST0134", &["MESH103"]),
+    ("IST0135", &["MESH408"]),
     ("IST0137", &["MESH102"]),
     ("IST0144", &["MESH407"]),
     ("IST0150", &["MESH101", "MESH103"]),

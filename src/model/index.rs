@@ -327,6 +327,14 @@ impl<'a> MeshIndex<'a> {
             .as_ref()
             .and_then(|s| s.host_network)
             .unwrap_or(false);
+        let init_containers = template
+            .spec
+            .as_mut()
+            .and_then(|s| s.init_containers.take())
+            .unwrap_or_default()
+            .into_iter()
+            .map(|c| c.name)
+            .collect();
         self.workloads.push(Workload {
             id: self.workloads.len(),
             object: id,
@@ -334,6 +342,7 @@ impl<'a> MeshIndex<'a> {
             template_path: path,
             containers: container_views(template),
             host_network,
+            init_containers,
             annotations,
             labels,
         });

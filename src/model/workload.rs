@@ -31,6 +31,7 @@ pub fn template_path(kind: &str) -> Option<&'static str> {
 /// holds every field of every container and costs several times the YAML it came from.
 #[derive(Debug)]
 pub struct ContainerView {
+    pub name: String,
     pub image: Option<String>,
     pub ports: Vec<ContainerPort>,
 }
@@ -43,6 +44,7 @@ pub fn container_views(template: PodTemplateSpec) -> Vec<ContainerView> {
     let mut views = Vec::with_capacity(containers.len());
     for c in containers {
         views.push(ContainerView {
+            name: c.name,
             image: c.image,
             ports: c.ports.unwrap_or_default(),
         });
@@ -64,6 +66,8 @@ pub struct Workload<'a> {
     pub containers: Vec<ContainerView>,
     /// `spec.hostNetwork` of the template.
     pub host_network: bool,
+    /// The names of `spec.initContainers` of the template, in order.
+    pub init_containers: Vec<String>,
     /// The pod template's annotations, sorted by key.
     pub annotations: Box<[(String, String)]>,
     /// The pod template's labels, what Service selectors match.

@@ -6,6 +6,7 @@ mod macros;
 mod checker;
 mod hosts;
 mod input;
+mod lifecycle;
 mod meta;
 mod ports;
 mod registry;

@@ -1,4 +1,4 @@
-use super::{hosts, input, ports, scoping, Rule, RuleMeta};
+use super::{hosts, input, lifecycle, ports, scoping, Rule, RuleMeta};
 
 /// Every rule, sorted by code.
 static RULES: &[&dyn Rule] = &[
@@ -22,6 +22,16 @@ static RULES: &[&dyn Rule] = &[
     &hosts::ip_address_host::IpAddressHost,
     &hosts::destination_port_required::DestinationPortRequired,
     &hosts::unknown_subset::UnknownSubset,
+    &lifecycle::hold_until_proxy_missing::HoldUntilProxyMissing,
+    &lifecycle::misplaced_annotation::MisplacedAnnotation,
+    &lifecycle::invalid_istio_annotation::InvalidIstioAnnotation,
+    &lifecycle::probe_rewrite_disabled::ProbeRewriteDisabled,
+    &lifecycle::reserved_port::ReservedPort,
+    &lifecycle::job_never_completes::JobNeverCompletes,
+    &lifecycle::proxy_uid_conflict::ProxyUidConflict,
+    &lifecycle::unknown_istio_annotation::UnknownIstioAnnotation,
+    &lifecycle::injection_conflict::InjectionConflict,
+    &lifecycle::privileged_proxy::PrivilegedProxy,
 ];
 
 pub fn all() -> &'static [&'static dyn Rule] {
