@@ -319,3 +319,31 @@ fn rule_names_are_case_insensitive_and_explain_suggests() {
     assert_eq!(code, 1);
     assert!(codes(&r).iter().all(|c| c == "MESH301") && !codes(&r).is_empty());
 }
+
+#[test]
+fn out_of_range_ports_are_invalid_objects_not_port_zero() {
+    let dir = TempDir::new().unwrap();
+    let se = |name: &str| {
+        format!(
+            "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: {name}\n  namespace: shop\nspec:\n  hosts: [{name}.example.com]\n  ports:\n    - number: 4294967295\n      name: tcp\n      protocol: TCP\n  resolution: DNS\n"
+        )
+    };
+    fs::write(
+        dir.path().join("se.yaml"),
+        format!("{}---\n{}", se("a"), se("b")),
+    )
+    .unwrap();
+    let (code, report) = json_in(dir.path(), &["se.yaml"]);
+    // Before: two port-0 catch-all listeners (MESH103) conflicting with each other (MESH104).
+    assert_eq!(codes(&report), ["MESH002", "MESH002"], "{report}");
+    assert_eq!(code, 1);
+    let d = &report["diagnostics"][0];
+    assert_eq!(d["start"]["line"], 9, "{d}");
+    assert!(
+        d["message"]
+            .as_str()
+            .unwrap()
+            .contains("spec.ports[0].number"),
+        "{d}"
+    );
+}

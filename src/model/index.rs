@@ -190,6 +190,7 @@ impl<'a> MeshIndex<'a> {
             .map(|p| p.items().collect())
             .unwrap_or_default();
         self.check_l4_protocols(id, &port_nodes);
+        self.check_port_numbers(id, &port_nodes);
         let ns = self.objects[id].ns().to_owned();
         let idx = self.services.len();
         for port in spec.spec.iter().flat_map(|s| s.ports.iter().flatten()) {
@@ -227,6 +228,32 @@ impl<'a> MeshIndex<'a> {
                 ),
                 budget_exceeded: false,
             });
+        }
+    }
+
+    /// The API server rejects a `port` (or numeric `targetPort`) outside 1–65535; one that
+    /// mesh-lint read anyway would produce listeners that never exist. `targetPort: 0` means
+    /// unset (the API server defaults it to `port`).
+    fn check_port_numbers(&mut self, id: ObjectRef, port_nodes: &[Node<'a>]) {
+        for (i, port) in port_nodes.iter().enumerate() {
+            for (field, zero_ok) in [("port", false), ("targetPort", true)] {
+                let Some(value) = port.get(field) else {
+                    continue;
+                };
+                let Some(n) = value.as_i64() else { continue };
+                if mesh_lint_kube::port::in_range(n) || (zero_ok && n == 0) {
+                    continue;
+                }
+                self.invalid.push(InvalidObject {
+                    object: id,
+                    path: format!("spec.ports[{i}].{field}"),
+                    span: value.span(),
+                    message: format!(
+                        "invalid value: integer `{n}`, expected a port number from 1 to 65535"
+                    ),
+                    budget_exceeded: false,
+                });
+            }
         }
     }
 

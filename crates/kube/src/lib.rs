@@ -6,6 +6,7 @@
 //! fields rules read.
 
 pub mod istio;
+pub mod port;
 mod typed;
 
 pub use k8s_openapi;
