@@ -127,9 +127,14 @@ fn repo_with_config() -> TempDir {
         fs::create_dir_all(full.parent().unwrap()).unwrap();
         fs::write(full, web.replace("NAME", name)).unwrap();
     }
+    // A short host in legacy/: MESH301 is not in its per-path-ignores and stays.
+    let vs = "---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: legacy-vs\n  namespace: shop\nspec:\n  hosts: [legacy]\n";
+    let legacy = dir.path().join("legacy/a.yaml");
+    let text = fs::read_to_string(&legacy).unwrap();
+    fs::write(&legacy, text + vs).unwrap();
     fs::write(
         dir.path().join(".mesh-lint.yaml"),
-        "select: [MESH101]\nper-path-ignores: {\"legacy/**\": [MESH101]}\nexclude: [\"vendor/**\"]\n",
+        "select: [MESH101, MESH301]\nper-path-ignores: {\"legacy/**\": [MESH101]}\nexclude: [\"vendor/**\"]\n",
     )
     .unwrap();
     dir
@@ -140,7 +145,10 @@ fn linted_services(report: &serde_json::Value) -> Vec<String> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|d| d["object"]["name"].as_str().unwrap().to_owned())
+        .map(|d| {
+            let name = d["object"]["name"].as_str().unwrap();
+            format!("{} {name}", d["code"].as_str().unwrap())
+        })
         .collect();
     names.sort();
     names
@@ -173,7 +181,7 @@ fn config_paths_are_relative_to_the_config_file() {
         let (code, report) = json_in(&cwd, &argv);
         assert_eq!(
             linted_services(&report),
-            ["apps"],
+            ["MESH101 apps", "MESH301 legacy-vs"],
             "from {} with {args:?}",
             cwd.display()
         );
@@ -346,4 +354,17 @@ fn out_of_range_ports_are_invalid_objects_not_port_zero() {
             .contains("spec.ports[0].number"),
         "{d}"
     );
+}
+
+#[test]
+fn fix_never_rewrites_a_file_holding_invalid_utf8() {
+    let dir = TempDir::new().unwrap();
+    let mut bytes = b"# caf\xe9 (Latin-1, outside any document)\n".to_vec();
+    bytes.extend_from_slice(
+        b"apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: v\n  namespace: shop\nspec:\n  hosts: [reviews]\n",
+    );
+    fs::write(dir.path().join("a.yaml"), &bytes).unwrap();
+    let (code, _, stderr) = run_in(dir.path(), &["--fix", "a.yaml"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(fs::read(dir.path().join("a.yaml")).unwrap(), bytes);
 }

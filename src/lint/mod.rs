@@ -54,9 +54,11 @@ pub fn lint(files: &Files, opts: &LintOptions) -> LintResult {
         .into_par_iter()
         .map(|(id, file)| parse_file(id, file, &opts.limits))
         .collect();
+    // Invalid UTF-8 anywhere blocks fixes too: the text holds replacements for those bytes,
+    // and writing it back would change them.
     let blocked = parsed
         .iter()
-        .filter(|p| p.has_errors())
+        .filter(|p| p.has_errors() || !files.get(p.file).invalid_utf8.is_empty())
         .map(|p| p.file)
         .collect();
     let mut context = opts.context.clone();
@@ -93,13 +95,24 @@ pub fn lint(files: &Files, opts: &LintOptions) -> LintResult {
             }
         }
     }
-    diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    diagnostics.dedup_by(|a, b| a.sort_key() == b.sort_key() && a.message == b.message);
+    sort_and_dedup(&mut diagnostics);
     LintResult {
         diagnostics,
         objects: index.objects.len(),
         blocked,
     }
+}
+
+/// Sorts findings by position and code, and drops exact repeats (one finding reached twice,
+/// e.g. through a List item and an alias): same place, code and message. Findings at one place
+/// with different messages are all kept.
+fn sort_and_dedup(diagnostics: &mut Vec<Diagnostic>) {
+    diagnostics.sort_by(|a, b| {
+        a.sort_key()
+            .cmp(&b.sort_key())
+            .then_with(|| a.message.cmp(&b.message))
+    });
+    diagnostics.dedup_by(|a, b| a.sort_key() == b.sort_key() && a.message == b.message);
 }
 
 fn path_ignored(d: &Diagnostic, files: &Files, opts: &LintOptions) -> bool {
@@ -123,4 +136,53 @@ fn path_ignored(d: &Diagnostic, files: &Files, opts: &LintOptions) -> bool {
         .globs
         .iter()
         .any(|(glob, sels)| glob.is_match(&relative) && sels.iter().any(|s| s.matches(meta)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::{Label, Severity};
+    use mesh_lint_yaml::Span;
+
+    fn d(file: u32, start: u32, code: &'static str, message: &str) -> Diagnostic {
+        let at = Label::new(FileId(file), Span::new(start, start + 1), "");
+        Diagnostic::new(code, "x", Severity::Warning, message, at)
+    }
+
+    fn keys(ds: &[Diagnostic]) -> Vec<(u32, u32, &str, &str)> {
+        ds.iter()
+            .map(|d| {
+                (
+                    d.primary.file.0,
+                    d.primary.span.start,
+                    d.code,
+                    d.message.as_str(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn repeats_are_dropped_and_distinct_findings_kept_in_order() {
+        let mut ds = vec![
+            d(1, 0, "MESH101", "a"),
+            d(0, 5, "MESH301", "b"),
+            d(0, 5, "MESH301", "a"),
+            d(0, 5, "MESH301", "b"),
+            d(0, 5, "MESH302", "b"),
+            d(0, 2, "MESH301", "b"),
+            d(1, 0, "MESH101", "a"),
+        ];
+        sort_and_dedup(&mut ds);
+        assert_eq!(
+            keys(&ds),
+            [
+                (0, 2, "MESH301", "b"),
+                (0, 5, "MESH301", "a"),
+                (0, 5, "MESH301", "b"),
+                (0, 5, "MESH302", "b"),
+                (1, 0, "MESH101", "a"),
+            ]
+        );
+    }
 }
