@@ -27,6 +27,10 @@ pub struct ConfigFile {
     /// Globs of paths not to lint (added to `--exclude`).
     #[serde(default)]
     pub exclude: Vec<String>,
+    /// Globs of directories that are separate meshes (`envs/*`): the files under each matching
+    /// directory are linted on their own, so dev and prod never meet (added to `--mesh`).
+    #[serde(default)]
+    pub meshes: Vec<String>,
     pub istio_version: Option<String>,
     /// MeshConfig YAML file, relative to the config file.
     pub mesh_config: Option<PathBuf>,
@@ -111,7 +115,7 @@ mod tests {
     #[test]
     fn reads_every_key() {
         let cfg = parse(
-            "select: [MESH1]\nignore: [MESH105]\nseverity: {MESH101: error}\nper-path-ignores:\n  \"charts/**\": [MESH101]\n\
+            "select: [MESH1]\nignore: [MESH105]\nseverity: {MESH101: error}\nper-path-ignores:\n  \"charts/**\": [MESH101]\nmeshes: [\"envs/*\"]\n\
              istio-version: \"1.22\"\ncluster-domain: corp.local\nnamespace: apps\nfail-on: error\n\
              injection:\n  default: sidecar\n  namespaces: {legacy: none}\n",
         )
@@ -122,6 +126,7 @@ mod tests {
             Some("error")
         );
         assert_eq!(cfg.istio_version.as_deref(), Some("1.22"));
+        assert_eq!(cfg.meshes, ["envs/*"]);
         assert_eq!(
             cfg.injection
                 .unwrap()

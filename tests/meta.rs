@@ -106,7 +106,7 @@ fn readme_rules_table_is_generated_from_the_registry() {
     assert_eq!(
         &readme[start..end],
         table,
-        "README rules table is stale: paste `mesh-lint rules --format markdown`"
+        "README rules table is stale; regenerate with: UPDATE_GENERATED=1 cargo test --test generated"
     );
 }
 

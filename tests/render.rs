@@ -589,7 +589,7 @@ fn human_with_color_links_the_code() {
     };
     let out = output(Format::Human, &fx.diagnostics, &ctx);
     assert!(
-        out.contains("\u{1b}]8;;https://mesh-lint.io/rules/destination-port-not-found"),
+        out.contains(&format!("\u{1b}]8;;{}", DEST_PORT.url())),
         "{out}"
     );
     assert!(out.contains("\u{1b}["), "expected ANSI styles");

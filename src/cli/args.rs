@@ -23,6 +23,8 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
+// Parsed once per run: the size of the `Check` variant does not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum Command {
     /// Lint files, directories (recursively) or `-` (stdin). The default command.
     Check(CheckArgs),
@@ -37,6 +39,10 @@ pub enum Command {
         format: RulesFormat,
     },
     /// Print a shell completion script.
+    ///
+    /// The script completes the executable that prints it: `mesh-lint`, or `kubectl-mesh_lint`
+    /// when run directly. `kubectl mesh-lint <TAB>` needs no script: kubectl 1.26+ asks the
+    /// `kubectl_complete-mesh_lint` executable installed beside the plugin.
     Completions {
         #[arg(value_enum)]
         shell: Shell,
@@ -123,6 +129,10 @@ pub struct CheckArgs {
     /// Glob of paths not to lint (repeatable)
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
+
+    /// Glob of directories each linted as a mesh of its own, e.g. `envs/*` (repeatable)
+    #[arg(long = "mesh", value_name = "GLOB")]
+    pub meshes: Vec<String>,
 
     /// When to use colour (NO_COLOR is honoured)
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]

@@ -29,7 +29,10 @@ pub fn run(args: CheckArgs) -> u8 {
     for p in &discovery.problems {
         eprintln!("mesh-lint: warning: {}: {}", p.path, p.message);
     }
-    if discovery.files.is_empty() {
+    for note in &discovery.skipped {
+        eprintln!("mesh-lint: note: {note}");
+    }
+    if discovery.files.is_empty() && discovery.skipped.is_empty() {
         // A wrong path or an over-eager --exclude should not pass silently as "all clear".
         eprintln!(
             "mesh-lint: warning: no manifests found (*.yaml, *.yml, *.json) under the given paths"
@@ -84,17 +87,19 @@ pub fn run(args: CheckArgs) -> u8 {
     report(&args, &settings, &discovery.files, &result)
 }
 
-/// Writes the fixed files; stdin's fixes are only shown by `--diff`.
+/// Writes the fixed files in the encoding each was read in (UTF-16/UTF-32 with their BOM);
+/// stdin's fixes are only shown by `--diff`.
 fn write<'f>(files: &Files, changed: impl Iterator<Item = &'f FileId>) -> Result<(), String> {
     for &id in changed {
         let file = files.get(id);
+        let _w = crate::crash::working_on(format!("writing the fixes of `{}`", file.name));
         let Some(path) = &file.path else {
             eprintln!(
                 "mesh-lint: warning: fixes for stdin are not applied; use --diff to see them"
             );
             continue;
         };
-        fix::write_atomically(path, &file.text)
+        fix::write_atomically(path, file.encode(&file.text))
             .map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
     }
     Ok(())
@@ -128,6 +133,7 @@ fn report(args: &CheckArgs, settings: &Settings, files: &Files, result: &LintRes
             .filter(|v| !v.is_empty())
             .map(Into::into),
     };
+    let _w = crate::crash::working_on("writing the report");
     let mut out = stdout.lock();
     let written = if args.statistics {
         render::statistics(diagnostics, &mut out)

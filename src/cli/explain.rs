@@ -15,6 +15,11 @@ pub fn run(key: &str) -> u8 {
 }
 
 pub fn render(meta: &rules::RuleMeta) -> String {
+    format!("{}{}\n", body(meta), meta.url())
+}
+
+/// The title, severity, fix availability and documentation, shared with the rule's page.
+pub(super) fn body(meta: &rules::RuleMeta) -> String {
     let fix = match meta.fix {
         rules::FixAvailability::None => "No fix is available.".to_owned(),
         rules::FixAvailability::Always => format!("Fix is always available ({}).", meta.fix_kinds),
@@ -23,12 +28,11 @@ pub fn render(meta: &rules::RuleMeta) -> String {
         }
     };
     format!(
-        "# {} ({})\n\nSeverity: {}. {}\n\n{}\n{}\n",
+        "# {} ({})\n\nSeverity: {}. {}\n\n{}\n",
         meta.name,
         meta.code,
         meta.severity.as_str(),
         fix,
         meta.docs_markdown().trim_end(),
-        meta.url()
     )
 }

@@ -2,7 +2,9 @@
 
 mod args;
 mod check;
+pub mod complete;
 mod dns;
+pub mod docs;
 mod explain;
 mod list;
 mod settings;
@@ -17,9 +19,20 @@ use std::process::ExitCode;
 pub const EXIT_USAGE: u8 = 2;
 
 pub fn main() -> ExitCode {
+    crate::crash::install_hook();
     let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    let bin_name = program_name(argv.first());
-    let cli = match parse(&bin_name, &argv) {
+    // Cobra's hidden completion command, for a `kubectl_complete-mesh_lint` shim that runs
+    // `kubectl-mesh_lint __complete "$@"`. Taken before clap so no path is ever mistaken for it.
+    if argv.get(1).is_some_and(|a| a == complete::COMMAND) {
+        let words: Vec<String> = argv[2..]
+            .iter()
+            .map(|w| w.to_string_lossy().into_owned())
+            .collect();
+        print!("{}", complete::complete(&words).to_protocol());
+        return ExitCode::SUCCESS;
+    }
+    let exe = executable_name(argv.first());
+    let cli = match parse(&exe, &argv) {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() { EXIT_USAGE } else { 0 };
@@ -33,8 +46,7 @@ pub fn main() -> ExitCode {
         Some(Command::Explain { rule }) => explain::run(&rule),
         Some(Command::Rules { format }) => list::run(format),
         Some(Command::Completions { shell }) => {
-            let mut cmd = Cli::command();
-            clap_complete::generate(shell, &mut cmd, &bin_name, &mut std::io::stdout());
+            print!("{}", completion_script(shell, &exe));
             0
         }
     };
@@ -45,8 +57,8 @@ pub fn main() -> ExitCode {
 /// as a path to lint; when no such path exists, the subcommand is moved to the front and its
 /// flags are parsed as its own, so flag placement works as users expect. A flag the
 /// subcommand does not take is then clap's usage error naming it.
-fn parse(bin_name: &str, argv: &[std::ffi::OsString]) -> Result<Cli, clap::Error> {
-    let as_written = parse_as_written(bin_name, argv);
+fn parse(exe: &str, argv: &[std::ffi::OsString]) -> Result<Cli, clap::Error> {
+    let as_written = parse_as_written(exe, argv);
     let misplaced = match &as_written {
         Ok(cli) => cli.command.is_none() && !cli.check.paths.is_empty(),
         Err(_) => true,
@@ -69,13 +81,13 @@ fn parse(bin_name: &str, argv: &[std::ffi::OsString]) -> Result<Cli, clap::Error
     reordered.extend(argv[1..at].iter().cloned());
     reordered.extend(argv[at + 1..].iter().cloned());
     // On failure, the subcommand's own error says which flag it does not take.
-    parse_as_written(bin_name, &reordered)
+    parse_as_written(exe, &reordered)
 }
 
 const SUBCOMMANDS: [&str; 4] = ["check", "explain", "rules", "completions"];
 
-fn parse_as_written(bin_name: &str, argv: &[std::ffi::OsString]) -> Result<Cli, clap::Error> {
-    let mut cmd = Cli::command().bin_name(bin_name).name(bin_name.to_owned());
+fn parse_as_written(exe: &str, argv: &[std::ffi::OsString]) -> Result<Cli, clap::Error> {
+    let mut cmd = command(exe);
     let matches = cmd.try_get_matches_from_mut(argv)?;
     Cli::from_arg_matches(&matches)
 }
@@ -92,17 +104,34 @@ fn print_clap(e: &clap::Error) {
     eprint!("mesh-lint: error: {rest}");
 }
 
-/// The program as invoked: `kubectl mesh-lint` when run as the kubectl plugin binary.
-fn program_name(argv0: Option<&std::ffi::OsString>) -> String {
-    let base = argv0
+/// The name of the executable, which is what a shell completes: `mesh-lint` or
+/// `kubectl-mesh_lint` (whatever the file is called, as long as it is one word).
+fn executable_name(argv0: Option<&std::ffi::OsString>) -> String {
+    argv0
         .map(std::path::Path::new)
         .and_then(|p| p.file_stem())
         .and_then(|s| s.to_str())
-        .unwrap_or("mesh-lint");
-    match base.strip_prefix("kubectl-") {
+        .filter(|s| !s.is_empty() && !s.chars().any(char::is_whitespace))
+        .unwrap_or("mesh-lint")
+        .to_owned()
+}
+
+/// The clap command as help and errors show it: `kubectl mesh-lint` for the plugin binary.
+pub fn command(executable: &str) -> clap::Command {
+    let shown = match executable.strip_prefix("kubectl-") {
         Some(plugin) => format!("kubectl {}", plugin.replace('_', "-")),
-        None => base.to_owned(),
-    }
+        None => executable.to_owned(),
+    };
+    Cli::command().bin_name(&shown).name(shown)
+}
+
+/// The completion script for `shell`, completing the executable `executable` (clap_complete
+/// needs a one-word name: a shell cannot register completion for `kubectl mesh-lint`).
+pub fn completion_script(shell: clap_complete::Shell, executable: &str) -> String {
+    let mut cmd = Cli::command().name(executable.to_owned());
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut cmd, executable, &mut out);
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Prints an error for the user on stderr, prefixed like every other message of ours.

@@ -5,7 +5,7 @@ use super::args::{CheckArgs, FailOn};
 use super::dns;
 use crate::config;
 use crate::diagnostic::Severity;
-use crate::lint::LintOptions;
+use crate::lint::{LintOptions, MeshGlob};
 use crate::model::{IstioVersion, Origin};
 use crate::parse::load::{self, LoadError};
 use crate::rules::{self, RuleSelection, Selector};
@@ -65,6 +65,21 @@ pub fn resolve(args: &CheckArgs) -> Result<Settings, String> {
         let selectors = Selector::parse_list(codes, &metas)
             .map_err(|e| format!("{key}: per-path-ignores: {e}"))?;
         lint.per_path_ignores.globs.push((matcher, selectors));
+    }
+
+    // Globs in the config file are relative to its directory, `--mesh` globs to the current one.
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let config_dir = config.as_ref().map(|c| cwd.join(&c.dir));
+    let config_globs = file.meshes.iter().map(|g| (g, config_dir.clone()));
+    for (glob, base) in config_globs.chain(args.meshes.iter().map(|g| (g, None))) {
+        let matcher = Glob::new(glob.trim_end_matches('/'))
+            .map_err(|e| format!("meshes: {e}"))?
+            .compile_matcher();
+        let base = base.unwrap_or_else(|| cwd.clone());
+        lint.meshes.push(MeshGlob {
+            matcher,
+            base: std::fs::canonicalize(&base).unwrap_or(base),
+        });
     }
 
     let cx = &mut lint.context;
@@ -139,6 +154,7 @@ pub fn resolve(args: &CheckArgs) -> Result<Settings, String> {
                 .as_ref()
                 .filter(|_| !file.exclude.is_empty())
                 .map(|c| (c.dir.clone(), file.exclude.clone())),
+            ..WalkOptions::default()
         },
         fail_on,
     })

@@ -2,8 +2,10 @@
 //! human renderer.
 
 mod fix;
+mod related;
 
 pub use fix::{Applicability, Edit, Fix};
+pub use related::{Related, MAX_RELATED};
 
 use crate::source::FileId;
 use mesh_lint_yaml::Span;
@@ -83,8 +85,8 @@ pub struct Diagnostic {
     pub message: String,
     /// The exact offending node; its message is the primary label text (may be empty).
     pub primary: Label,
-    /// The other resources involved, in any file.
-    pub related: Vec<Label>,
+    /// The other resources involved, in any file (at most [`MAX_RELATED`]).
+    pub related: Related,
     /// Why it matters, in Istio's terms.
     pub notes: Vec<String>,
     /// What to do, when there is no fix or in addition to it.
@@ -114,7 +116,7 @@ impl Diagnostic {
             severity,
             message: message.into(),
             primary,
-            related: Vec::new(),
+            related: Related::default(),
             notes: Vec::new(),
             help: None,
             fix: None,

@@ -45,8 +45,9 @@ pub fn until_stable(
             originals
                 .entry(f.file)
                 .or_insert_with(|| Arc::clone(&old.text));
-            let new =
-                SourceFile::from_bytes(old.name.clone(), old.path.clone(), f.new_text.into_bytes());
+            // Through the file's encoding, so the text is what writing and reading it gives.
+            let bytes = old.encode(&f.new_text);
+            let new = SourceFile::decode(old.name.clone(), old.path.clone(), bytes);
             files.replace(f.file, new);
             *applied.entry(f.file).or_insert(0) += f.applied;
         }

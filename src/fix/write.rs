@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 /// untouched and the temporary file is removed. The owner and group are kept when we are
 /// allowed to (root fixing someone's checkout). A symlink is written through, so the link stays
 /// and its target changes. A file that did not exist is created with mode 0644.
-pub fn write_atomically(path: &Path, contents: &str) -> io::Result<()> {
+pub fn write_atomically(path: &Path, contents: impl AsRef<[u8]>) -> io::Result<()> {
     let target = resolve_symlink(path)?;
     let original = fs::metadata(&target).ok();
     let dir = match target.parent() {
@@ -20,7 +20,7 @@ pub fn write_atomically(path: &Path, contents: &str) -> io::Result<()> {
     };
 
     let mut temp = tempfile::NamedTempFile::new_in(dir)?;
-    temp.write_all(contents.as_bytes())?;
+    temp.write_all(contents.as_ref())?;
     temp.flush()?;
     match &original {
         Some(metadata) => {

@@ -2,17 +2,18 @@
 //! from the inputs, run the selected rules (in parallel), then apply suppressions, severity
 //! overrides and per-path ignores, and sort.
 
+mod copies;
 mod detect;
+mod meshes;
 pub use detect::parse_mesh_config_text;
+pub use meshes::MeshGlob;
 mod suppress;
 
-use crate::diagnostic::Diagnostic;
-use crate::model::host_refs::host_refs;
-use crate::model::hosts::HostRegistry;
-use crate::model::listeners::Listeners;
+use crate::crash;
+use crate::diagnostic::{Diagnostic, MAX_RELATED};
 use crate::model::{LintContext, MeshIndex};
 use crate::parse::{parse_file, ParsedFile};
-use crate::rules::{self, Checker, RuleSelection, Selector};
+use crate::rules::{self, Checker, ModelStats, RuleSelection, Selector};
 use crate::source::anchored::relative_to;
 use crate::source::{FileId, Files};
 use globset::GlobMatcher;
@@ -28,6 +29,8 @@ pub struct LintOptions {
     pub limits: Limits,
     /// The config file's `per-path-ignores`.
     pub per_path_ignores: PathIgnores,
+    /// Directories linted as separate meshes (`meshes:` in the config, `--mesh`).
+    pub meshes: Vec<MeshGlob>,
 }
 
 /// Rules ignored for files whose path relative to `dir` (the config file's directory) matches
@@ -45,6 +48,8 @@ pub struct LintResult {
     pub objects: usize,
     /// Files with a document that did not parse; `--fix` leaves them alone.
     pub blocked: Vec<FileId>,
+    /// The models the selected rules asked for, with their sizes.
+    pub models: ModelStats,
 }
 
 pub fn lint(files: &Files, opts: &LintOptions) -> LintResult {
@@ -52,7 +57,11 @@ pub fn lint(files: &Files, opts: &LintOptions) -> LintResult {
         .iter()
         .collect::<Vec<_>>()
         .into_par_iter()
-        .map(|(id, file)| parse_file(id, file, &opts.limits))
+        .map(|(id, file)| {
+            let _w = crash::working_on(format!("parsing `{}`", file.name));
+            crash::debug_trigger(&file.name);
+            parse_file(id, file, &opts.limits)
+        })
         .collect();
     // Invalid UTF-8 anywhere blocks fixes too: the text holds replacements for those bytes,
     // and writing it back would change them.
@@ -61,32 +70,74 @@ pub fn lint(files: &Files, opts: &LintOptions) -> LintResult {
         .filter(|p| p.has_errors() || !files.get(p.file).invalid_utf8.is_empty())
         .map(|p| p.file)
         .collect();
-    let mut context = opts.context.clone();
-    let index = MeshIndex::build(&parsed, &context, &opts.limits);
-    detect::context_from_inputs(&index, &mut context);
-    let hosts = HostRegistry::build(&index, &context);
-    let host_refs = host_refs(&index);
-    let listeners = Listeners::build(&index, &context);
-    let ck = Checker {
-        files,
-        parsed: &parsed,
-        index: &index,
-        cx: &context,
-        hosts: &hosts,
-        host_refs: &host_refs,
-        listeners: &listeners,
+    let mut result = LintResult {
+        blocked,
+        ..LintResult::default()
     };
+    for (i, group) in meshes::split(files, parsed, &opts.meshes)
+        .into_iter()
+        .enumerate()
+    {
+        let (diagnostics, objects, models) = lint_mesh(files, &group, opts, i);
+        result.diagnostics.extend(diagnostics);
+        result.objects += objects;
+        result.models.absorb(models);
+    }
+    sort_and_dedup(&mut result.diagnostics);
+    result
+}
+
+/// One mesh: the index, context detection and every selected rule over `parsed`, which no
+/// other file of the run can see. Returns the findings, the object count and the models built.
+fn lint_mesh(
+    files: &Files,
+    parsed: &[ParsedFile],
+    opts: &LintOptions,
+    mesh: usize,
+) -> (Vec<Diagnostic>, usize, ModelStats) {
+    let inputs = match parsed.len() {
+        1 => parsed
+            .iter()
+            .map(|p| format!("`{}`", files.get(p.file).name))
+            .collect(),
+        n if mesh == 0 => format!("{n} files"),
+        n => format!("{n} files (mesh {})", mesh + 1),
+    };
+    let _w = crash::working_on(format!("building the mesh model of {inputs}"));
+    let mut context = opts.context.clone();
+    let index = MeshIndex::build(parsed, &context, &opts.limits);
+    detect::context_from_inputs(&index, &mut context);
+    let ck = Checker::new(files, parsed, &index, &context);
     let mut diagnostics: Vec<Diagnostic> = rules::all()
         .par_iter()
         .filter(|rule| opts.selection.enabled(rule.meta()))
         .flat_map_iter(|rule| {
+            let meta = rule.meta();
+            let _w = crash::working_on(format!(
+                "running rule {} ({}) on {inputs}",
+                meta.code, meta.name
+            ));
             let mut out = Vec::new();
             rule.check(&ck, &mut out);
             out
         })
         .collect();
-    diagnostics.retain(|d| !suppress::is_suppressed(d, &index) && !path_ignored(d, files, opts));
+    let models = ck.stats();
+    drop(ck);
+    diagnostics.retain(|d| {
+        copies::keep(d, &index)
+            && !suppress::is_suppressed(d, &index)
+            && !path_ignored(d, files, opts)
+    });
     for d in &mut diagnostics {
+        d.notes.extend(copies::note(d, &index, files));
+        let omitted = d.related.omitted();
+        if omitted > 0 {
+            d.notes.push(format!(
+                "{omitted} more related location{} not shown (at most {MAX_RELATED} per finding)",
+                if omitted == 1 { " is" } else { "s are" }
+            ));
+        }
         if let Some(meta) = rules::find(d.code) {
             // A rule may escalate one finding (MESH101 on server-first ports); an override
             // from the config replaces whatever the rule chose.
@@ -95,12 +146,7 @@ pub fn lint(files: &Files, opts: &LintOptions) -> LintResult {
             }
         }
     }
-    sort_and_dedup(&mut diagnostics);
-    LintResult {
-        diagnostics,
-        objects: index.objects.len(),
-        blocked,
-    }
+    (diagnostics, index.objects.len(), models)
 }
 
 /// Sorts findings by position and code, and drops exact repeats (one finding reached twice,

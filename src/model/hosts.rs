@@ -131,6 +131,9 @@ pub struct HostRegistry {
     /// in their own namespace; wildcard hosts apart, matched on lookup.
     rules_exact: HashMap<String, Vec<usize>>,
     rules_wildcard: Vec<(String, usize)>,
+    /// DestinationRules by the Service name their host names (`reviews` for `reviews` and for
+    /// `reviews.ns.svc.<domain>`): where `kubectl -n` could still place them.
+    rules_by_name: HashMap<String, Vec<usize>>,
 }
 
 /// The result of looking a resolved host up from a rule's namespace.
@@ -162,7 +165,14 @@ impl HostRegistry {
             domain: cx.cluster_domain.clone(),
             ..HostRegistry::default()
         };
-        for (i, svc) in index.services.iter().enumerate() {
+        // Shadowed copies (an identity defined again later) are not separate hosts.
+        let live = |object: ObjectRef| !index.objects[object].is_shadowed();
+        for (i, svc) in index
+            .services
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| live(s.object))
+        {
             let object = &index.objects[svc.object];
             let (scope, _) = export_scope(object, None, ExportKind::Service, mc);
             let ports = svc
@@ -186,7 +196,12 @@ impl HostRegistry {
                 .push(reg.entries.len());
             reg.push(entry);
         }
-        for (i, se) in index.service_entries.iter().enumerate() {
+        for (i, se) in index
+            .service_entries
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| live(s.object))
+        {
             let object = &index.objects[se.object];
             let explicit = se.spec.export_to.as_deref();
             let (scope, _) = export_scope(object, explicit, ExportKind::Service, mc);
@@ -207,8 +222,23 @@ impl HostRegistry {
                 });
             }
         }
-        for (i, dr) in index.destination_rules.iter().enumerate() {
+        for (i, dr) in index
+            .destination_rules
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| live(d.object))
+        {
             let resolved = resolve(&dr.spec.host, index.objects[dr.object].ns(), &reg.domain);
+            let name = match classify(&dr.spec.host) {
+                HostForm::Short => Some(dr.spec.host.as_str()),
+                _ => split_service_fqdn(&dr.spec.host, &reg.domain).map(|(n, _)| n),
+            };
+            if let Some(name) = name {
+                reg.rules_by_name
+                    .entry(name.to_owned())
+                    .or_default()
+                    .push(i);
+            }
             if resolved.starts_with('*') {
                 reg.rules_wildcard.push((resolved, i));
             } else {
@@ -230,6 +260,11 @@ impl HostRegistry {
         );
         out.sort_unstable();
         out
+    }
+
+    /// DestinationRules whose host names Service `name` in some namespace (short or FQDN).
+    pub fn destination_rules_named(&self, name: &str) -> &[usize] {
+        self.rules_by_name.get(name).map_or(&[], Vec::as_slice)
     }
 
     fn push(&mut self, entry: HostEntry) {

@@ -95,26 +95,42 @@ pub struct MeshIndex<'a> {
     /// Per Service, the workloads its selector matches; per workload, the Services selecting it.
     service_workloads: Vec<Vec<usize>>,
     workload_services: Vec<Vec<usize>>,
+    /// Per object that shadows others (see [`Object::shadowed_by`]), the earlier copies.
+    copies: HashMap<ObjectRef, Vec<ObjectRef>>,
 }
 
 impl<'a> MeshIndex<'a> {
     pub fn build(files: &'a [ParsedFile], cx: &LintContext, limits: &Limits) -> MeshIndex<'a> {
         let mut index = MeshIndex::default();
+        // Objects first, each with the ordinal of its document (alias budgets are per document).
+        let mut found = Vec::new();
+        let mut documents = 0;
         for parsed in files {
             for doc in parsed.documents.iter().filter(|d| d.is_usable()) {
                 let Some(root) = doc.doc.root() else { continue };
-                let mut budget = Budget::new(limits.max_expanded_nodes);
+                documents += 1;
                 for node in object_nodes(root) {
-                    let Some(object) = read_object(parsed.file, node, doc.source.as_deref(), cx)
-                    else {
-                        continue;
-                    };
-                    index.add(object, &mut budget);
+                    if let Some(object) = read_object(parsed.file, node, doc.source.as_deref(), cx)
+                    {
+                        found.push((object, documents - 1));
+                    }
                 }
             }
         }
+        index.copies = mark_shadowed(&mut found);
+        let mut budgets: Vec<Option<Budget>> = (0..documents).map(|_| None).collect();
+        for (object, doc) in found {
+            let budget = budgets[doc].get_or_insert_with(|| Budget::new(limits.max_expanded_nodes));
+            index.add(object, budget);
+        }
         index.link_selectors();
         index
+    }
+
+    /// Earlier objects with the same identity as `object` (which `kubectl apply` of all the
+    /// inputs would replace by it), in input order.
+    pub fn copies_of(&self, object: ObjectRef) -> &[ObjectRef] {
+        self.copies.get(&object).map_or(&[], Vec::as_slice)
     }
 
     /// Matches every Service selector against the pod-template labels of the workloads in its
@@ -122,7 +138,11 @@ impl<'a> MeshIndex<'a> {
     /// for every rule instead of a scan of the namespace per Service.
     fn link_selectors(&mut self) {
         let mut by_label: HashMap<(&str, &str, &str), Vec<usize>> = HashMap::new();
+        // A shadowed copy is selected by nothing and selects only the winning workloads.
         for (wi, w) in self.workloads.iter().enumerate() {
+            if self.objects[w.object].is_shadowed() {
+                continue;
+            }
             let ns = self.objects[w.object].ns();
             for (k, v) in &w.labels {
                 by_label.entry((ns, k, v)).or_default().push(wi);
@@ -140,10 +160,13 @@ impl<'a> MeshIndex<'a> {
             let Some(shortest) = lists.and_then(|l| l.into_iter().min_by_key(|l| l.len())) else {
                 continue;
             };
+            let shadowed = self.objects[svc.object].is_shadowed();
             for &wi in shortest {
                 if self.workloads[wi].matches(&selector) {
                     service_workloads[si].push(wi);
-                    workload_services[wi].push(si);
+                    if !shadowed {
+                        workload_services[wi].push(si);
+                    }
                 }
             }
         }
@@ -157,7 +180,7 @@ impl<'a> MeshIndex<'a> {
         let node = object.node;
         let ns = object.namespace.clone();
         self.by_kind.entry(kind).or_default().push(id);
-        if let Some(ns) = &ns {
+        if let Some(ns) = ns.as_ref().filter(|_| !object.is_shadowed()) {
             self.namespaces
                 .entry(ns.clone())
                 .or_default()
@@ -181,10 +204,11 @@ impl<'a> MeshIndex<'a> {
     }
 
     fn add_service(&mut self, id: ObjectRef, node: Node<'a>, budget: &mut Budget) {
-        let spec = match mesh_lint_kube::service(node, budget) {
+        let mut spec = match mesh_lint_kube::service(node, budget) {
             Ok(spec) => spec,
             Err(err) => return self.invalid(id, "", err),
         };
+        default_target_ports(&mut spec);
         let port_nodes: Vec<Node<'a>> = node
             .at_keys("spec.ports")
             .map(|p| p.items().collect())
@@ -193,13 +217,21 @@ impl<'a> MeshIndex<'a> {
         self.check_port_numbers(id, &port_nodes);
         let ns = self.objects[id].ns().to_owned();
         let idx = self.services.len();
-        for port in spec.spec.iter().flat_map(|s| s.ports.iter().flatten()) {
+        let shadowed = self.objects[id].is_shadowed();
+        for port in spec
+            .spec
+            .iter()
+            .flat_map(|s| s.ports.iter().flatten())
+            .filter(|_| !shadowed)
+        {
             let list = self.services_by_port.entry(port.port).or_default();
             if list.last() != Some(&idx) {
                 list.push(idx);
             }
         }
-        self.services_by_ns.entry(ns).or_default().push(idx);
+        if !shadowed {
+            self.services_by_ns.entry(ns).or_default().push(idx);
+        }
         self.services.push(ServiceInfo {
             id: idx,
             object: id,
@@ -395,7 +427,28 @@ impl<'a> MeshIndex<'a> {
     pub fn find(&self, kind: &str, ns: Option<&str>, name: &str) -> Option<&Object<'a>> {
         self.by_kind(kind)
             .map(|(_, o)| o)
-            .find(|o| o.name == name && o.namespace.as_deref() == ns)
+            .find(|o| o.name == name && o.namespace.as_deref() == ns && !o.is_shadowed())
+    }
+}
+
+/// Kubernetes' defaulting (`SetDefaults_Service` in `pkg/apis/core/v1/defaults.go`): a
+/// missing, `0` or `""` targetPort is the port itself. Done once here so every rule reads the
+/// targetPort the API server would store.
+fn default_target_ports(svc: &mut Service) {
+    use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+    for port in svc
+        .spec
+        .iter_mut()
+        .flat_map(|s| s.ports.iter_mut().flatten())
+    {
+        let unset = match &port.target_port {
+            None => true,
+            Some(IntOrString::Int(n)) => *n == 0,
+            Some(IntOrString::String(s)) => s.is_empty(),
+        };
+        if unset {
+            port.target_port = Some(IntOrString::Int(port.port));
+        }
     }
 }
 
@@ -449,5 +502,34 @@ fn read_object<'a>(
         source,
         labels: string_map(metadata.and_then(|m| m.get("labels"))),
         annotations: string_map(metadata.and_then(|m| m.get("annotations"))),
+        shadowed_by: None,
     })
+}
+
+/// Marks every object that a later one with the same identity (API group, kind, namespace,
+/// name) replaces, as `kubectl apply` of the inputs in order would; returns, per winner, its
+/// earlier copies. Objects without a name (`generateName`) are never the same object.
+fn mark_shadowed(found: &mut [(Object<'_>, usize)]) -> HashMap<ObjectRef, Vec<ObjectRef>> {
+    let mut last: HashMap<(&str, &str, Option<&str>, &str), ObjectRef> = HashMap::new();
+    for (i, (o, _)) in found.iter().enumerate() {
+        if !o.name.is_empty() {
+            last.insert((o.group(), o.kind, o.namespace.as_deref(), o.name), i);
+        }
+    }
+    let mut winners = vec![None; found.len()];
+    let mut copies: HashMap<ObjectRef, Vec<ObjectRef>> = HashMap::new();
+    for (i, (o, _)) in found.iter().enumerate() {
+        if o.name.is_empty() {
+            continue;
+        }
+        let key = (o.group(), o.kind, o.namespace.as_deref(), o.name);
+        if let Some(&winner) = last.get(&key).filter(|&&w| w != i) {
+            winners[i] = Some(winner);
+            copies.entry(winner).or_default().push(i);
+        }
+    }
+    for ((o, _), winner) in found.iter_mut().zip(winners) {
+        o.shadowed_by = winner;
+    }
+    copies
 }

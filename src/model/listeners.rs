@@ -1,11 +1,12 @@
 //! The outbound listener model (istio-semantics §6): for every Service and ServiceEntry port,
 //! the protocol Istio assigns, the listener it would produce in a sidecar (`VIP:port`,
 //! per-endpoint, or wildcard `0.0.0.0:port` with or without a filter-chain match), and which
-//! namespaces' sidecars receive it (exportTo with MeshConfig defaults, Sidecar egress hosts).
-//! Built once per run; rules look listeners up by port number.
+//! proxies receive it: its exportTo scope as a value, judged against the Sidecar egress index
+//! when a rule asks ([`super::scopes`]). Built on first use; rules look listeners up by port
+//! number. Its size is one entry per port plus the exportTo lists written in the inputs.
 
 use super::protocol::{convert_protocol, ListenerClass, PortSpec, Protocol};
-use super::sidecar_scope::SidecarScopes;
+use super::scopes::Subject;
 use super::visibility::{export_scope, ExportKind, ExportScope, ExportSource};
 use super::{IstioObject, LintContext, MeshIndex, ObjectRef, ServiceInfo};
 use mesh_lint_kube::istio::ServiceEntrySpec;
@@ -63,8 +64,6 @@ pub struct PortListener {
     pub why: &'static str,
     pub scope: ExportScope,
     pub scope_source: ExportSource,
-    /// Namespaces of the inputs whose sidecars get this listener, sorted.
-    pub visible_in: Vec<String>,
 }
 
 impl PortListener {
@@ -75,17 +74,6 @@ impl PortListener {
 
     pub fn is_wildcard(&self) -> bool {
         matches!(self.bind, Bind::Wildcard(_))
-    }
-
-    pub fn is_visible_in(&self, ns: &str) -> bool {
-        self.visible_in
-            .binary_search_by(|n| n.as_str().cmp(ns))
-            .is_ok()
-    }
-
-    /// True when some namespace of the inputs sees both listeners.
-    pub fn overlaps(&self, other: &PortListener) -> bool {
-        self.visible_in.iter().any(|ns| other.is_visible_in(ns))
     }
 
     /// The `spec.ports[i]` item (kept out of the model so the index stays covariant).
@@ -122,25 +110,59 @@ impl PortListener {
 pub struct Listeners {
     pub all: Vec<PortListener>,
     by_port: HashMap<i32, Vec<usize>>,
-    by_item: HashMap<(ObjectRef, usize), usize>,
+    /// Per Service (by its index), its host `name.ns.svc.<domain>`, what Sidecar egress matches.
+    service_hosts: Vec<String>,
     /// Proxies use DNS capture with auto-allocated ServiceEntry IPs (§6.1).
     pub dns_auto_allocation: bool,
 }
 
 impl Listeners {
     pub fn build(index: &MeshIndex<'_>, cx: &LintContext) -> Listeners {
-        let scopes = SidecarScopes::new(index, cx);
         let mut out = Listeners {
             dns_auto_allocation: dns_auto_allocation(cx),
             ..Listeners::default()
         };
+        // One identity is one object: a copy that a later definition replaces has no listeners.
+        let live = |object: ObjectRef| !index.objects[object].is_shadowed();
         for (i, svc) in index.services.iter().enumerate() {
-            out.add_service(index, cx, &scopes, i, svc);
+            if live(svc.object) {
+                out.add_service(index, cx, i, svc);
+            }
         }
         for (i, se) in index.service_entries.iter().enumerate() {
-            out.add_service_entry(index, cx, &scopes, i, se);
+            if live(se.object) {
+                out.add_service_entry(index, cx, i, se);
+            }
         }
         out
+    }
+
+    /// What visibility queries need to know about `l`: scope, namespace, hosts, port.
+    pub fn subject<'q>(&'q self, index: &'q MeshIndex<'_>, l: &'q PortListener) -> Subject<'q> {
+        let hosts: &[String] = match l.source {
+            ListenerSource::Service(i) => std::slice::from_ref(&self.service_hosts[i]),
+            ListenerSource::ServiceEntry(i) => &index.service_entries[i].spec.hosts,
+        };
+        Subject {
+            scope: &l.scope,
+            owner_ns: index.objects[l.object].ns(),
+            hosts,
+            port: l.port,
+        }
+    }
+
+    /// The model's size: one entry per port, plus every namespace name its exportTo scopes
+    /// hold (written lists only; `*` and the defaults hold none). Linear in the inputs.
+    pub fn size(&self) -> usize {
+        let names: usize = self
+            .all
+            .iter()
+            .map(|l| match &l.scope {
+                ExportScope::Namespaces(set) => set.len(),
+                _ => 0,
+            })
+            .sum();
+        self.all.len() + self.service_hosts.len() + names
     }
 
     /// Listeners on `port`, in input order (Services first, then ServiceEntries).
@@ -152,17 +174,9 @@ impl Listeners {
             .map(|&i| &self.all[i])
     }
 
-    /// The listener of `spec.ports[port_index]` of `object`.
-    pub fn of_item(&self, object: ObjectRef, port_index: usize) -> Option<&PortListener> {
-        self.by_item
-            .get(&(object, port_index))
-            .map(|&i| &self.all[i])
-    }
-
     fn push(&mut self, l: PortListener) {
         let i = self.all.len();
         self.by_port.entry(l.port).or_default().push(i);
-        self.by_item.insert((l.object, l.port_index), i);
         self.all.push(l);
     }
 
@@ -170,25 +184,22 @@ impl Listeners {
         &mut self,
         index: &MeshIndex<'_>,
         cx: &LintContext,
-        scopes: &SidecarScopes,
         i: usize,
         svc: &ServiceInfo<'_>,
     ) {
         let obj = &index.objects[svc.object];
         let (scope, scope_source) = export_scope(obj, None, ExportKind::Service, &cx.mesh_config);
-        let host = format!("{}.{}.svc.{}", obj.name, obj.ns(), cx.cluster_domain);
+        self.service_hosts.push(format!(
+            "{}.{}.svc.{}",
+            obj.name,
+            obj.ns(),
+            cx.cluster_domain
+        ));
         let ports = svc.spec.spec.iter().flat_map(|s| s.ports.iter().flatten());
         for (pi, port) in ports.enumerate() {
             let protocol = convert_protocol(PortSpec::of(port), cx.istio_version);
             let class = protocol.listener_class();
             let (bind, why) = service_bind(svc, cx, protocol, class);
-            let visible_in = scopes.visible_in(
-                index,
-                &scope,
-                obj.ns(),
-                std::slice::from_ref(&host),
-                port.port,
-            );
             self.push(PortListener {
                 object: svc.object,
                 source: ListenerSource::Service(i),
@@ -200,7 +211,6 @@ impl Listeners {
                 why,
                 scope: scope.clone(),
                 scope_source,
-                visible_in,
             });
         }
     }
@@ -209,7 +219,6 @@ impl Listeners {
         &mut self,
         index: &MeshIndex<'_>,
         cx: &LintContext,
-        scopes: &SidecarScopes,
         i: usize,
         se: &IstioObject<'_, ServiceEntrySpec>,
     ) {
@@ -239,7 +248,6 @@ impl Listeners {
                 class,
             );
             let number = i32::try_from(port.number).unwrap_or(0);
-            let visible_in = scopes.visible_in(index, &scope, obj.ns(), &se.spec.hosts, number);
             self.push(PortListener {
                 object: se.object,
                 source: ListenerSource::ServiceEntry(i),
@@ -251,7 +259,6 @@ impl Listeners {
                 why,
                 scope: scope.clone(),
                 scope_source,
-                visible_in,
             });
         }
     }

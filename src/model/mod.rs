@@ -4,10 +4,13 @@ mod context;
 pub mod host_refs;
 pub mod hosts;
 mod index;
+pub mod istio_services;
 pub mod listeners;
 mod object;
 pub mod protocol;
-mod sidecar_scope;
+pub mod routing;
+pub mod scopes;
+pub mod sidecar_scope;
 pub mod visibility;
 mod workload;
 

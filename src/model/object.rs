@@ -23,6 +23,10 @@ pub struct Object<'a> {
     pub source: Option<&'a str>,
     pub labels: BTreeMap<&'a str, &'a str>,
     pub annotations: BTreeMap<&'a str, &'a str>,
+    /// A later object with the same identity (group, kind, namespace, name), which `kubectl
+    /// apply` of all the inputs would leave in place. This copy is still linted on its own, but
+    /// cross-resource lookups see only the later one.
+    pub shadowed_by: Option<ObjectRef>,
 }
 
 impl<'a> Object<'a> {
@@ -50,6 +54,11 @@ impl<'a> Object<'a> {
     /// The API group, `""` for the core group.
     pub fn group(&self) -> &'a str {
         self.api_version.rsplit_once('/').map_or("", |(g, _)| g)
+    }
+
+    /// True when a later object with the same identity replaces this one (see `shadowed_by`).
+    pub fn is_shadowed(&self) -> bool {
+        self.shadowed_by.is_some()
     }
 
     pub fn is_istio_networking(&self) -> bool {

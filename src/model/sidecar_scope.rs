@@ -1,63 +1,23 @@
-//! Which namespaces' sidecars import a resource (§5): each namespace's selector-less Sidecar
-//! egress hosts, else the root namespace's default Sidecar, else everything exported there.
+//! The Sidecar egress index (§5): which Sidecar decides what a proxy imports. A proxy takes the
+//! Sidecar of its namespace whose workloadSelector matches its labels, else its namespace's
+//! selector-less Sidecar, else the root namespace's selector-less Sidecar, else it imports
+//! everything exported to its namespace (Istio: `PushContext.getSidecarScope`).
+//!
+//! Size: one entry per Sidecar object; nothing per namespace of the mesh.
 
 use super::hosts::host_matches;
-use super::visibility::ExportScope;
 use super::{LintContext, MeshIndex};
-use mesh_lint_kube::istio;
-use std::collections::{BTreeSet, HashMap};
+use mesh_lint_kube::istio::SidecarSpec;
+use std::collections::{BTreeMap, HashMap};
 
-/// The Sidecar egress scope of each namespace (§5): the namespace's selector-less Sidecar, else
-/// the root namespace's selector-less Sidecar, else everything exported to the namespace.
-/// Sidecars with a workloadSelector scope single workloads and are not modelled per namespace.
-pub(super) struct SidecarScopes<'s> {
-    per_ns: HashMap<&'s str, &'s istio::SidecarSpec>,
-    root_default: Option<&'s istio::SidecarSpec>,
-}
+/// What one group of proxies imports: a Sidecar's egress, or everything (no Sidecar).
+#[derive(Clone, Copy, Debug)]
+pub struct Egress<'s>(pub Option<&'s SidecarSpec>);
 
-impl<'s> SidecarScopes<'s> {
-    pub(super) fn new(index: &'s MeshIndex<'_>, cx: &LintContext) -> Self {
-        let root = cx.mesh_config.root_namespace();
-        let mut per_ns: HashMap<&str, &istio::SidecarSpec> = HashMap::new();
-        for sc in index
-            .sidecars
-            .iter()
-            .filter(|s| s.spec.workload_selector.is_none())
-        {
-            // Istio keeps the oldest of several selector-less Sidecars; input order stands in.
-            per_ns
-                .entry(index.objects[sc.object].ns())
-                .or_insert(&sc.spec);
-        }
-        let root_default = per_ns.get(root).copied();
-        SidecarScopes {
-            per_ns,
-            root_default,
-        }
-    }
-
-    /// Namespaces of the inputs whose sidecars see a resource of `owner_ns` with `hosts`.
-    pub(super) fn visible_in(
-        &self,
-        index: &MeshIndex<'_>,
-        scope: &ExportScope,
-        owner_ns: &str,
-        hosts: &[String],
-        port: i32,
-    ) -> Vec<String> {
-        let set: BTreeSet<&String> = index
-            .namespaces
-            .keys()
-            .filter(|ns| scope.is_visible_in(ns))
-            .filter(|ns| self.imports(ns, owner_ns, hosts, port))
-            .collect();
-        set.into_iter().cloned().collect()
-    }
-
-    fn imports(&self, proxy_ns: &str, owner_ns: &str, hosts: &[String], port: i32) -> bool {
-        let Some(sc) = self.per_ns.get(proxy_ns).copied().or(self.root_default) else {
-            return true;
-        };
+impl Egress<'_> {
+    /// Whether proxies with this egress import a resource of `owner_ns` with `hosts` on `port`.
+    pub fn imports(self, proxy_ns: &str, owner_ns: &str, hosts: &[String], port: i32) -> bool {
+        let Some(sc) = self.0 else { return true };
         if sc.egress.is_empty() {
             return true;
         }
@@ -70,6 +30,108 @@ impl<'s> SidecarScopes<'s> {
             })
             .flat_map(|e| e.hosts.iter())
             .any(|entry| egress_entry_imports(entry, proxy_ns, owner_ns, hosts))
+    }
+
+    /// True when this egress imports everything (no Sidecar, or one without egress).
+    pub fn is_unrestricted(self) -> bool {
+        self.0.is_none_or(|sc| sc.egress.is_empty())
+    }
+}
+
+/// A Sidecar with a workloadSelector: it scopes the proxies whose labels it selects.
+#[derive(Debug)]
+pub struct WorkloadSidecar<'s> {
+    pub selector: &'s BTreeMap<String, String>,
+    pub spec: &'s SidecarSpec,
+}
+
+/// Every Sidecar of the inputs, by namespace.
+#[derive(Debug, Default)]
+pub struct SidecarIndex<'s> {
+    per_ns: HashMap<&'s str, &'s SidecarSpec>,
+    per_workload: HashMap<&'s str, Vec<WorkloadSidecar<'s>>>,
+    root_default: Option<&'s SidecarSpec>,
+    /// Namespaces with a Sidecar of their own (selector-less or with a selector), sorted.
+    explicit: Vec<&'s str>,
+}
+
+impl<'s> SidecarIndex<'s> {
+    pub fn new(index: &'s MeshIndex<'_>, cx: &LintContext) -> Self {
+        let root = cx.mesh_config.root_namespace();
+        let mut out = SidecarIndex::default();
+        for sc in &index.sidecars {
+            let ns = index.objects[sc.object].ns();
+            match &sc.spec.workload_selector {
+                // Istio keeps the oldest of several selector-less Sidecars; input order stands in.
+                None => {
+                    out.per_ns.entry(ns).or_insert(&sc.spec);
+                }
+                Some(sel) => out
+                    .per_workload
+                    .entry(ns)
+                    .or_default()
+                    .push(WorkloadSidecar {
+                        selector: &sel.labels,
+                        spec: &sc.spec,
+                    }),
+            }
+        }
+        out.root_default = out.per_ns.get(root).copied();
+        let mut explicit: Vec<&str> = out.per_ns.keys().copied().collect();
+        explicit.extend(out.per_workload.keys().copied());
+        explicit.sort_unstable();
+        explicit.dedup();
+        out.explicit = explicit;
+        out
+    }
+
+    /// The egress of proxies in `ns` that no workload Sidecar selects.
+    pub fn namespace_default(&self, ns: &str) -> Egress<'s> {
+        Egress(self.per_ns.get(ns).copied().or(self.root_default))
+    }
+
+    /// The egress of proxies in namespaces without a Sidecar of their own.
+    pub fn mesh_default(&self) -> Egress<'s> {
+        Egress(self.root_default)
+    }
+
+    /// Every distinct egress the proxies of `ns` may have: the namespace default (some proxy
+    /// is assumed to fall back to it), then each workload Sidecar of the namespace.
+    pub fn egresses(&self, ns: &str) -> impl Iterator<Item = Egress<'s>> + '_ {
+        let workload = self.per_workload.get(ns).into_iter().flatten();
+        std::iter::once(self.namespace_default(ns)).chain(workload.map(|w| Egress(Some(w.spec))))
+    }
+
+    /// The egress of a workload with pod `labels` in `ns`: the first workload Sidecar whose
+    /// selector matches, else the namespace default.
+    pub fn for_workload(&self, ns: &str, labels: &BTreeMap<String, String>) -> Egress<'s> {
+        let selected = self.per_workload.get(ns).into_iter().flatten().find(|w| {
+            !w.selector.is_empty() && w.selector.iter().all(|(k, v)| labels.get(k) == Some(v))
+        });
+        match selected {
+            Some(w) => Egress(Some(w.spec)),
+            None => self.namespace_default(ns),
+        }
+    }
+
+    /// Namespaces with a Sidecar of their own, sorted: the only ones whose proxies can import
+    /// differently from the mesh default.
+    pub fn explicit_namespaces(&self) -> &[&'s str] {
+        &self.explicit
+    }
+
+    pub fn has_own(&self, ns: &str) -> bool {
+        self.explicit.binary_search(&ns).is_ok()
+    }
+
+    /// Egress host entries held (the index's size besides one entry per Sidecar).
+    pub fn host_entries(&self) -> usize {
+        let ns = self.per_ns.values().copied();
+        let wl = self.per_workload.values().flatten().map(|w| w.spec);
+        ns.chain(wl)
+            .flat_map(|sc| sc.egress.iter())
+            .map(|e| e.hosts.len())
+            .sum()
     }
 }
 

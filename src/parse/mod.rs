@@ -2,6 +2,7 @@
 //! its Helm template path and whether invalid UTF-8 damaged it.
 
 mod helm;
+pub mod lenient;
 pub mod load;
 
 use crate::source::{FileId, SourceFile};
@@ -19,6 +20,9 @@ pub struct ParsedDocument {
     pub invalid_utf8_at: Option<u32>,
     /// Where alias expansion exceeds the node budget (an alias bomb); reported, not linted.
     pub alias_overflow: Option<mesh_lint_yaml::Span>,
+    /// Quoted scalars that only go-yaml's leniency reads (see [`lenient`]): the document failed
+    /// strict parsing and was read as kubectl reads it (MESH003).
+    pub lenient: Vec<lenient::LenientScalar>,
 }
 
 impl ParsedDocument {
@@ -49,9 +53,9 @@ pub fn parse_file(id: FileId, file: &SourceFile, limits: &Limits) -> ParsedFile 
         };
     }
     let sources = helm::source_comments(&file.text);
-    let documents = parse_chunked(&file.text, limits, CHUNK)
+    let documents = with_leniency(&file.text, parse_chunked(&file.text, limits, CHUNK), limits)
         .into_iter()
-        .map(|doc| {
+        .map(|(doc, lenient)| {
             let anchor = doc.root().map_or(doc.span.start, |r| r.span().start);
             let source =
                 helm::source_before(&sources, anchor.max(doc.span.start)).map(str::to_owned);
@@ -62,6 +66,7 @@ pub fn parse_file(id: FileId, file: &SourceFile, limits: &Limits) -> ParsedFile 
                 source,
                 invalid_utf8_at,
                 alias_overflow,
+                lenient,
             }
         })
         .collect();
@@ -69,6 +74,66 @@ pub fn parse_file(id: FileId, file: &SourceFile, limits: &Limits) -> ParsedFile 
         file: id,
         documents,
     }
+}
+
+/// Each document with the quoted scalars read leniently in it: a document that fails strict
+/// parsing is parsed again from a copy of its text in which [`lenient::normalise`] rewrote
+/// the scalars go-yaml accepts; if that copy parses, its documents replace the failure.
+fn with_leniency(
+    text: &str,
+    docs: Vec<Document>,
+    limits: &Limits,
+) -> Vec<(Document, Vec<lenient::LenientScalar>)> {
+    if docs.iter().all(|d| d.error.is_none()) {
+        return docs.into_iter().map(|d| (d, Vec::new())).collect();
+    }
+    let starts: Vec<u32> = docs.iter().map(|d| d.span.start).collect();
+    let mut out = Vec::with_capacity(docs.len());
+    for (i, doc) in docs.into_iter().enumerate() {
+        let syntax = doc
+            .error
+            .as_ref()
+            .is_some_and(|e| e.kind == mesh_lint_yaml::ParseErrorKind::Syntax);
+        if !syntax {
+            out.push((doc, Vec::new()));
+            continue;
+        }
+        let start = doc.span.start as usize;
+        let end = starts.get(i + 1).map_or(text.len(), |&s| s as usize);
+        match reparse(text, start, end.max(start), limits) {
+            Some(docs) => out.extend(docs),
+            None => out.push((doc, Vec::new())),
+        }
+    }
+    out
+}
+
+fn reparse(
+    text: &str,
+    start: usize,
+    end: usize,
+    limits: &Limits,
+) -> Option<Vec<(Document, Vec<lenient::LenientScalar>)>> {
+    let (patched, scalars) = lenient::normalise(text, start, end)?;
+    let mut docs = parse_stream(&patched, limits);
+    if docs.is_empty() || docs.iter().any(|d| d.error.is_some()) {
+        return None;
+    }
+    for d in &mut docs {
+        d.shift(start as u32);
+    }
+    Some(
+        docs.into_iter()
+            .map(|d| {
+                let mine = scalars
+                    .iter()
+                    .filter(|s| d.span.start <= s.start && s.start <= d.span.end)
+                    .cloned()
+                    .collect();
+                (d, mine)
+            })
+            .collect(),
+    )
 }
 
 /// Texts larger than this are split into chunks of about this size at document boundaries and
@@ -229,6 +294,44 @@ mod tests {
                 assert_eq!(a.span, b.span, "chunk {chunk}");
             }
         }
+    }
+
+    /// kubectl's go-yaml reads a quoted scalar whose continuation lines are indented no deeper
+    /// than its key; the document is read with the same value and the other documents as they
+    /// were.
+    #[test]
+    fn underindented_quoted_scalars_are_read_as_kubectl_reads_them() {
+        let text = "a: 1\n---\nmetadata:\n  annotations:\n    description: \"Splits traffic\n  between   \n\n  versions\"\n    other: 'it''s\n  ok'\n---\nb: [\n";
+        let file = SourceFile::from_bytes("t.yaml".into(), None, text.as_bytes().to_vec());
+        let parsed = parse_file(crate::source::FileId(0), &file, &Limits::default());
+        assert_eq!(parsed.documents.len(), 3);
+        let doc = &parsed.documents[1];
+        assert!(doc.is_usable());
+        let root = doc.doc.root().unwrap();
+        let value = |path: &str| {
+            root.at_keys(path)
+                .and_then(|n| n.as_str())
+                .map(str::to_owned)
+        };
+        assert_eq!(
+            value("metadata.annotations.description").as_deref(),
+            Some("Splits traffic between\nversions")
+        );
+        assert_eq!(
+            value("metadata.annotations.other").as_deref(),
+            Some("it's ok")
+        );
+        assert_eq!(doc.lenient.len(), 2);
+        // Offsets are those of the file: the key after the scalar is where it is in `text`.
+        let other = root
+            .at_keys("metadata.annotations")
+            .unwrap()
+            .get_entry("other")
+            .unwrap()
+            .0;
+        assert_eq!(other.span().start as usize, text.find("other").unwrap());
+        // A document broken in another way stays broken.
+        assert!(parsed.documents[0].is_usable() && !parsed.documents[2].is_usable());
     }
 
     #[test]

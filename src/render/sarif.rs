@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::io::{self, Write};
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
-const INFORMATION_URI: &str = "https://mesh-lint.io/";
+const INFORMATION_URI: &str = "https://github.com/mesh-lint/mesh-lint";
 /// GitHub truncates rule descriptions longer than this.
 const DESCRIPTION_LIMIT: usize = 1024;
 /// Our key in `partialFingerprints`; bump the version if the hashed inputs change.
@@ -117,7 +117,9 @@ fn result(
         "locations": [{ "physicalLocation": physical_location(file, d.primary.span) }],
         "partialFingerprints": { FINGERPRINT_KEY: fingerprints.next(d, file) },
     });
-    let obj = result.as_object_mut().expect("a result is an object");
+    let Value::Object(obj) = &mut result else {
+        return result;
+    };
     if let Some(&i) = rule_index.get(d.code) {
         obj.insert("ruleIndex".into(), json!(i));
     }

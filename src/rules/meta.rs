@@ -31,14 +31,21 @@ pub struct RuleMeta {
 }
 
 impl RuleMeta {
+    /// The rule's page in the repository, generated from `docs` (`docs/rules/`); `mesh-lint
+    /// explain` prints the same text offline.
     pub fn url(&self) -> String {
-        format!("{}{}", DOCS_BASE, self.name)
+        format!("{DOCS_BASE}{}", self.page_file())
+    }
+
+    /// The page's file name under `docs/rules/`: `MESH101-port-name-without-protocol.md`, the
+    /// same `<code>-<name>` as the rule's fixture folder.
+    pub fn page_file(&self) -> String {
+        format!("{}-{}.md", self.code, self.name)
     }
 }
 
-/// Rule documentation lives at `mesh-lint.io`, the domain of our `mesh-lint.io/ignore`
-/// annotation; `mesh-lint explain` prints the same text offline.
-pub const DOCS_BASE: &str = "https://mesh-lint.io/rules/";
+/// Where the rule pages are published: the `docs/rules/` folder of the default branch.
+pub const DOCS_BASE: &str = "https://github.com/mesh-lint/mesh-lint/blob/main/docs/rules/";
 
 impl RuleMeta {
     /// The documentation with the one space that `///` leaves at the start of each line removed.

@@ -4,6 +4,7 @@ use super::{hosts, input, ports, Rule, RuleMeta};
 static RULES: &[&dyn Rule] = &[
     &input::invalid_yaml::InvalidYaml,
     &input::invalid_object::InvalidObject,
+    &input::underindented_quoted_scalar::UnderindentedQuotedScalar,
     &ports::port_name_without_protocol::PortNameWithoutProtocol,
     &ports::conflicting_port_protocols::ConflictingPortProtocols,
     &ports::catch_all_tcp_listener::CatchAllTcpListener,

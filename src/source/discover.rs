@@ -9,6 +9,7 @@
 mod display;
 mod exclude;
 mod read;
+mod templates;
 mod walk;
 
 use super::{Files, SourceFile};
@@ -35,7 +36,14 @@ pub struct WalkOptions {
     /// directory (and file names), so they hold from any working directory and for absolute
     /// paths.
     pub config_excludes: Option<(PathBuf, Vec<String>)>,
+    /// Bytes of input held at once, all files together; `None` is [`MAX_TOTAL_INPUT`].
+    pub max_total_input: Option<u64>,
 }
+
+/// All inputs of a run together may hold this many bytes. Memory peaks at roughly ten times the
+/// input (trees, index, findings), so this keeps a run within a few GiB on any input; inputs
+/// past it are reported (MESH001) instead of being read, never left to the OOM killer.
+pub const MAX_TOTAL_INPUT: u64 = 512 * 1024 * 1024;
 
 /// Something that went wrong with an input that is not a file we can point into (a symlink
 /// loop, an unreadable directory). Printed as a warning; linting goes on.
@@ -49,6 +57,9 @@ pub struct InputProblem {
 pub struct Discovery {
     pub files: Files,
     pub problems: Vec<InputProblem>,
+    /// Inputs left out on purpose (Helm chart templates, other Go templates), each with how to
+    /// lint it; printed as notes.
+    pub skipped: Vec<String>,
 }
 
 /// Reads every input named by `paths`: files as given (any extension), directories walked
@@ -77,6 +88,7 @@ pub fn discover(
 
     let mut inputs = Inputs::default();
     let mut problems = Vec::new();
+    let mut charts = Vec::new();
     for arg in paths {
         if arg == "-" {
             inputs.push_stdin();
@@ -92,6 +104,12 @@ pub fn discover(
             continue;
         }
         if !metadata.is_dir() {
+            if let Some(chart) = crate::source::templates::chart_of_file(path) {
+                if !charts.contains(&chart) {
+                    charts.push(chart);
+                }
+                continue;
+            }
             // A named file that cannot even be opened is a usage error (exit 2, cli.md); one
             // found by walking a directory is reported and the walk goes on.
             if let Err(err) = std::fs::File::open(path) {
@@ -101,15 +119,38 @@ pub fn discover(
             inputs.push_disk(name, path.to_path_buf());
             continue;
         }
-        for found in walk::walk(path, &excludes, &mut problems) {
+        for found in walk::walk(path, &excludes, &mut problems, &mut charts) {
             inputs.push_disk(display_path(&found), found);
         }
     }
 
+    let mut skipped: Vec<String> = charts.iter().map(|c| chart_note(c)).collect();
+    let mut files = Files::default();
+    for file in inputs.read(stdin, opts.max_total_input.unwrap_or(MAX_TOTAL_INPUT)) {
+        match templates::skip_reason(&file) {
+            Some(reason) => skipped.push(reason),
+            None => {
+                files.add(file);
+            }
+        }
+    }
     Ok(Discovery {
-        files: inputs.read(stdin),
+        files,
         problems,
+        skipped,
     })
+}
+
+fn chart_note(chart: &Path) -> String {
+    let name = display_path(chart);
+    let name = if name.is_empty() {
+        ".".to_owned()
+    } else {
+        name
+    };
+    format!(
+        "skipped the templates of Helm chart `{name}` (Go templates are not YAML until rendered); lint them with `helm template {name} | mesh-lint -`"
+    )
 }
 
 enum Input {
@@ -142,24 +183,61 @@ impl Inputs {
     }
 
     /// Reads stdin first (it is not `Send`), the files in parallel, and keeps the order.
-    fn read(self, stdin: &mut dyn Read) -> Files {
+    ///
+    /// At most `budget` bytes are held, decided in input order so the result does not depend on
+    /// timing: a file whose size (from its metadata) does not fit in what is left is not read,
+    /// and one that turns out bigger than announced (a pipe, stdin, a growing file) is dropped
+    /// after reading. Either way it becomes an unreadable file naming the budget; later files
+    /// that still fit are read.
+    fn read(self, stdin: &mut dyn Read, budget: u64) -> Vec<SourceFile> {
         let mut stdin_file = self.seen.contains(&None).then(|| read::read_stdin(stdin));
-        let disk: Vec<Option<SourceFile>> = self
+        let mut announced = stdin_file.as_ref().map_or(0, |f| f.text.len() as u64);
+        let planned: Vec<(Input, bool)> = self
             .list
-            .into_par_iter()
-            .map(|input| match input {
-                Input::Stdin => None,
-                Input::Disk { name, path } => Some(read::read_path(name, path)),
+            .into_iter()
+            .map(|input| {
+                let size = match &input {
+                    Input::Stdin => 0,
+                    Input::Disk { path, .. } => std::fs::metadata(path).map_or(0, |m| m.len()),
+                };
+                let fits = announced.saturating_add(size) <= budget;
+                if fits {
+                    announced += size;
+                }
+                (input, fits)
             })
             .collect();
-        let mut files = Files::default();
+        let disk: Vec<Option<SourceFile>> = planned
+            .into_par_iter()
+            .map(|(input, fits)| match input {
+                Input::Stdin => None,
+                Input::Disk { name, path } if fits => Some(read::read_path(name, path)),
+                Input::Disk { name, path } => Some(over_budget(name, Some(path), budget)),
+            })
+            .collect();
+        let mut files = Vec::new();
+        let mut held: u64 = 0;
         for file in disk {
-            if let Some(file) = file.or_else(|| stdin_file.take()) {
-                files.add(file);
+            let Some(file) = file.or_else(|| stdin_file.take()) else {
+                continue;
+            };
+            let size = file.text.len() as u64;
+            if held.saturating_add(size) > budget {
+                files.push(over_budget(file.name, file.path, budget));
+                continue;
             }
+            held += size;
+            files.push(file);
         }
         files
     }
+}
+
+fn over_budget(name: String, path: Option<PathBuf>, budget: u64) -> SourceFile {
+    let reason = format!(
+        "not read: the inputs of this run exceed {budget} bytes held at once; lint the manifests in several runs or `--exclude` what is not a manifest"
+    );
+    SourceFile::unreadable(name, path, reason)
 }
 
 #[cfg(test)]

@@ -1,3 +1,4 @@
+use super::Encoding;
 use mesh_lint_yaml::LineIndex;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -22,6 +23,9 @@ pub struct SourceFile {
     pub invalid_utf8: Vec<u32>,
     /// Why the file could not be read as text (binary content, read error); `text` is empty then.
     pub unreadable: Option<String>,
+    /// The encoding on disk; for UTF-16/UTF-32 `text` is the decoded text (without its BOM)
+    /// and offsets are offsets into it.
+    pub encoding: Encoding,
 }
 
 impl SourceFile {
@@ -39,7 +43,29 @@ impl SourceFile {
             line_index,
             invalid_utf8,
             unreadable: None,
+            encoding: Encoding::Utf8,
         }
+    }
+
+    /// Builds a file from bytes in any encoding [`Encoding::sniff`] recognises; a UTF-16/UTF-32
+    /// file that does not decode is unreadable.
+    pub fn decode(name: String, path: Option<PathBuf>, bytes: Vec<u8>) -> SourceFile {
+        let encoding = Encoding::sniff(&bytes);
+        if encoding == Encoding::Utf8 {
+            return SourceFile::from_bytes(name, path, bytes);
+        }
+        match encoding.decode(&bytes) {
+            Ok(text) => SourceFile {
+                encoding,
+                ..SourceFile::from_bytes(name, path, text.into_bytes())
+            },
+            Err(reason) => SourceFile::unreadable(name, path, reason),
+        }
+    }
+
+    /// `text` as bytes for this file's encoding (what `--fix` writes).
+    pub fn encode(&self, text: &str) -> Vec<u8> {
+        self.encoding.encode(text)
     }
 
     /// A file that exists but cannot be linted as text; reported as MESH001 at its start.
@@ -51,6 +77,7 @@ impl SourceFile {
             line_index: LineIndex::new(""),
             invalid_utf8: Vec::new(),
             unreadable: Some(reason),
+            encoding: Encoding::Utf8,
         }
     }
 

@@ -9,6 +9,14 @@
 //! - [`Node::deserialize`] feeds any serde type from the tree under an expansion budget and
 //!   reports type errors with the span and path of the offending node.
 //! - [`LineIndex`] turns byte offsets into 1-based line and column (Unicode scalar values).
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        reason = "panic hygiene (issue 12): library code must not unwrap or expect, since a panic on input-derived data crashes a user's CI. Handle the None/Err (report a diagnostic, skip the object, fall back to a default); where a panic is provably impossible, put `#[allow(clippy::unwrap_used, reason = \"why it cannot fail\")]` on the smallest item"
+    )
+)]
 
 mod build;
 mod de;

@@ -45,6 +45,16 @@ pub(crate) fn parse_bool(text: &str) -> Option<bool> {
     }
 }
 
+/// The YAML 1.1 booleans beyond the core schema's, as go-yaml v2 (which kubectl uses to read
+/// manifests) resolves them. Only for fields typed boolean: elsewhere they stay strings.
+pub(crate) fn yaml11_bool(text: &str) -> Option<bool> {
+    match text {
+        "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" => Some(true),
+        "n" | "N" | "no" | "No" | "NO" | "off" | "Off" | "OFF" => Some(false),
+        _ => None,
+    }
+}
+
 /// Decimal, `0x` hex or `0o` octal, with an optional sign. `None` when not an integer or when it
 /// does not fit 128 bits.
 pub(crate) fn parse_int(text: &str) -> Option<i128> {

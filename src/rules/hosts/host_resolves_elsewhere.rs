@@ -1,6 +1,4 @@
-use super::{
-    assumed_namespace_note, entry_label, registry, replace_host, rule_ns, SHORT_HOST_NOTE,
-};
+use super::{entry_label, registry, replace_host, rule_ns, SHORT_HOST_NOTE};
 use crate::diagnostic::{Applicability, Diagnostic, Fix};
 use crate::model::host_refs::HostRef;
 use crate::model::hosts::{classify, resolve, service_fqdn, HostForm};
@@ -13,6 +11,10 @@ declare_rule! {
     /// does not exist, while a Service of that name exists in another namespace. Each field is
     /// reported on its own, so a VirtualService in `frontend` with `hosts: [reviews]` routing
     /// to `reviews` gets two findings.
+    ///
+    /// Objects without `metadata.namespace` are placed by `kubectl apply -n`: a rule without
+    /// one, or a Service of that name without one, could end up in the same namespace, so
+    /// neither is reported (and no fix writes the `-n` default into a file).
     ///
     /// ## Why is this bad?
     /// Istio expands a dot-free host with the namespace of the rule, not of the Service. A
@@ -96,6 +98,13 @@ fn check(ck: &Checker<'_, '_>, r: &HostRef<'_>) -> Option<Diagnostic> {
     if candidates.is_empty() {
         return None;
     }
+    // Unplaced objects (no `metadata.namespace`) are applied with `kubectl -n`: an unplaced
+    // Service may land in the rule's namespace, an unplaced rule in the Service's. Neither is
+    // an error, and a fix would bake in the `-n` default (MESH301 still notes the short host).
+    let placed = |object: usize| ck.index.objects[object].namespace_explicit;
+    if !placed(r.object) || candidates.iter().any(|c| !placed(c.object)) {
+        return None;
+    }
     let mut d = ck.diagnostic(
         &META,
         r.object,
@@ -117,7 +126,6 @@ fn check(ck: &Checker<'_, '_>, r: &HostRef<'_>) -> Option<Diagnostic> {
             .collect::<Vec<_>>()
             .join(", ")
     ));
-    d.notes.extend(assumed_namespace_note(ck, r));
     for c in &candidates {
         d.related.push(entry_label(
             ck,

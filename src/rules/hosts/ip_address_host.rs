@@ -61,7 +61,7 @@ impl Rule for IpAddressHost {
     }
 
     fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
-        for r in ck.host_refs {
+        for r in ck.host_refs() {
             if classify(r.host) == HostForm::Ip {
                 out.push(report(ck, r));
             }

@@ -26,11 +26,11 @@ fn check_each_ref(
     out: &mut Vec<crate::diagnostic::Diagnostic>,
     check: fn(&Checker<'_, '_>, &HostRef<'_>) -> Option<crate::diagnostic::Diagnostic>,
 ) {
-    out.extend(ck.host_refs.iter().filter_map(|r| check(ck, r)));
+    out.extend(ck.host_refs().iter().filter_map(|r| check(ck, r)));
 }
 
 fn registry<'c>(ck: &'c Checker<'_, '_>) -> &'c HostRegistry {
-    ck.hosts
+    ck.hosts()
 }
 
 /// An edit replacing a host scalar's value, keeping its quoting: only the bytes between the

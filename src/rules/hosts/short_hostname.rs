@@ -4,6 +4,7 @@ use super::{
 use crate::diagnostic::{Applicability, Diagnostic, Fix};
 use crate::model::host_refs::HostRef;
 use crate::model::hosts::{classify, resolve, HostForm};
+use crate::model::Origin;
 use crate::rules::{Checker, Rule, RuleMeta};
 
 declare_rule! {
@@ -41,7 +42,8 @@ declare_rule! {
     /// The fix writes `name.<rule-namespace>.svc.<cluster-domain>`, exactly what Istio reads
     /// today. It is **safe** when the rule's `metadata.namespace` is written in the file. When
     /// the namespace came from `-n` (Helm output without namespaces), baking it in would tie
-    /// the file to one namespace, so the fix is **display** only. The cluster domain is
+    /// the file to one namespace, so the fix is **display** only; without `-n` the `default`
+    /// namespace is only a guess, so no edit is offered, just the pattern. The cluster domain is
     /// `--cluster-domain`, the config file's, or detected from istiod's `--domain` argument or
     /// an IstioOperator's `values.global.proxy.clusterDomain` in the inputs.
     ///
@@ -99,6 +101,15 @@ fn check(ck: &Checker<'_, '_>, r: &HostRef<'_>) -> Option<Diagnostic> {
     } else {
         Applicability::Display
     };
+    // Without `metadata.namespace` and without `-n`, `default` is a guess: the namespace the
+    // file is applied to decides, so no edit writes the guess into the file.
+    if !object.namespace_explicit && ck.cx.default_namespace_origin == Origin::Default {
+        d.help = Some(format!(
+            "write the fully qualified name for the namespace it is applied to: `{}.<namespace>.svc.{}` (or lint with `-n <namespace>`)",
+            r.host, ck.cx.cluster_domain
+        ));
+        return Some(d);
+    }
     d.help = Some(format!("write the fully qualified name `{fqdn}`"));
     d.fix = replace_host(ck, r, &fqdn)
         .map(|e| Fix::new(format!("use `{fqdn}`"), applicability, vec![e]));

@@ -2,6 +2,7 @@ use super::{entry_label, entry_name, registry, rule_ns};
 use crate::diagnostic::Diagnostic;
 use crate::model::host_refs::{HostField, HostRef};
 use crate::model::hosts::{classify, resolve, split_service_fqdn, HostForm};
+use crate::model::istio_services::installed_group;
 use crate::rules::{Checker, Rule, RuleMeta};
 
 declare_rule! {
@@ -16,7 +17,11 @@ declare_rule! {
     ///   rule's namespace.
     ///
     /// Hosts in namespaces the inputs do not cover are not reported, so linting part of a
-    /// repository does not drown in noise; nor hosts naming a Service that the inputs define
+    /// repository does not drown in noise; nor the Services an Istio installation and its
+    /// addons create in the root namespace (`istiod`, `istio-ingressgateway`,
+    /// `istio-egressgateway`, `grafana`, `prometheus`, `kiali`, `tracing`, `zipkin`,
+    /// `jaeger-collector`, `loki`… for the Istio version in use), unless the inputs define
+    /// that piece of the installation (a Service of the same addon or gateway) themselves; nor hosts naming a Service that the inputs define
     /// without `metadata.namespace` (kustomize bases, Helm output), whose namespace is only
     /// decided when it is applied. Short hosts whose Service lives in another
     /// namespace are MESH303, dotted partial names MESH302.
@@ -102,11 +107,18 @@ fn check(ck: &Checker<'_, '_>, r: &HostRef<'_>) -> Option<Diagnostic> {
     }
     // A Service of that name without `metadata.namespace` (kustomize bases, Helm output) gets
     // its namespace when applied: it may well be the one this host names.
+    // A wildcard (`*.tutorial.svc.cluster.local`) covers any such Service.
     let unplaced = |name: &str| {
-        reg.services_named(name)
-            .any(|e| !ck.index.objects[e.object].namespace_explicit)
+        let unplaced_object = |o: usize| !ck.index.objects[o].namespace_explicit;
+        if name.starts_with('*') {
+            return ck.index.services.iter().any(|s| unplaced_object(s.object));
+        }
+        reg.services_named(name).any(|e| unplaced_object(e.object))
     };
     if cluster.is_some_and(|(name, _)| unplaced(name)) {
+        return None;
+    }
+    if cluster.is_some_and(|(name, t)| installed_by_istio(ck, name, t)) {
         return None;
     }
     let target_ns_known = cluster.is_some_and(|(_, t)| namespace_covered(ck, r, t));
@@ -165,6 +177,22 @@ fn namespace_covered(ck: &Checker<'_, '_>, r: &HostRef<'_>, ns: &str) -> bool {
     ck.index
         .services_in(ns)
         .any(|s| ck.index.objects[s.object].namespace_explicit)
+}
+
+/// A Service the Istio installation or its addons create in their own namespace (`grafana`,
+/// `tracing`, `istio-ingressgateway`, `istiod`…), which repositories route to but do not hold;
+/// known unless the inputs define that piece of the installation (a Service of the same addon
+/// or gateway) in that namespace themselves.
+fn installed_by_istio(ck: &Checker<'_, '_>, name: &str, ns: &str) -> bool {
+    let install_ns = ns == ck.cx.mesh_config.root_namespace() || ns == "istio-system";
+    let version = ck.cx.istio_version;
+    let Some(group) = installed_group(name, version).filter(|_| install_ns) else {
+        return false;
+    };
+    !ck.index.services_in(ns).any(|s| {
+        let object = &ck.index.objects[s.object];
+        object.namespace_explicit && installed_group(object.name, version) == Some(group)
+    })
 }
 
 fn scope_words(scope: &crate::model::visibility::ExportScope) -> String {

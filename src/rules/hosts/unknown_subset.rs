@@ -1,7 +1,7 @@
 use super::rule_ns;
 use crate::diagnostic::Diagnostic;
 use crate::model::host_refs::HostRef;
-use crate::model::hosts::{classify, resolve, HostForm};
+use crate::model::hosts::{classify, resolve, split_service_fqdn, HostForm};
 use crate::rules::{Checker, Rule, RuleMeta};
 
 declare_rule! {
@@ -17,6 +17,12 @@ declare_rule! {
     /// with 503 `NR`/`UH`. This is often a short host in the DestinationRule resolving to
     /// another namespace than the VirtualService's (see MESH301/MESH303), or a typo in the
     /// subset name.
+    ///
+    /// Objects without `metadata.namespace` are placed by `kubectl apply -n`: a subset that a
+    /// DestinationRule would define once so placed (its short host then resolves beside the
+    /// route, or the unplaced route lands beside it) is not reported. Nor is a subset that an
+    /// earlier copy of the matching DestinationRule defines (alternative files of one
+    /// DestinationRule, of which one is applied).
     ///
     /// ## Example
     /// ```yaml
@@ -80,7 +86,7 @@ fn check(ck: &Checker<'_, '_>, r: &HostRef<'_>) -> Option<Diagnostic> {
     let domain = &ck.cx.cluster_domain;
     let resolved = resolve(r.host, rule_ns(ck, r), domain);
     let rules: Vec<_> = ck
-        .hosts
+        .hosts()
         .destination_rules_for(&resolved)
         .into_iter()
         .map(|i| &ck.index.destination_rules[i])
@@ -89,6 +95,9 @@ fn check(ck: &Checker<'_, '_>, r: &HostRef<'_>) -> Option<Diagnostic> {
         .iter()
         .any(|dr| dr.spec.subsets.iter().any(|s| s.name == subset))
     {
+        return None;
+    }
+    if placement_could_define(ck, r, subset) || a_copy_defines(ck, &rules, subset) {
         return None;
     }
     let mut d = ck.diagnostic(
@@ -126,4 +135,54 @@ fn check(ck: &Checker<'_, '_>, r: &HostRef<'_>) -> Option<Diagnostic> {
         "add subset `{subset}` to the DestinationRule for `{resolved}`, or route to a subset it defines"
     ));
     Some(d)
+}
+
+/// Whether `kubectl apply -n` could make a DestinationRule defining `subset` meet this route:
+/// one without `metadata.namespace` whose short host resolves wherever it is applied, or any
+/// one for the same Service name when the route is itself unplaced and its host short. Such a
+/// route is not an error: the namespace it is applied to decides.
+fn placement_could_define(ck: &Checker<'_, '_>, r: &HostRef<'_>, subset: &str) -> bool {
+    let domain = &ck.cx.cluster_domain;
+    let short = classify(r.host) == HostForm::Short;
+    let name = if short {
+        r.host
+    } else {
+        match split_service_fqdn(r.host, domain) {
+            Some((name, _)) => name,
+            None => return false,
+        }
+    };
+    let route_unplaced = !ck.index.objects[r.object].namespace_explicit;
+    ck.hosts()
+        .destination_rules_named(name)
+        .iter()
+        .map(|&i| &ck.index.destination_rules[i])
+        .filter(|dr| dr.spec.subsets.iter().any(|s| s.name == subset))
+        .any(|dr| {
+            let dr_unplaced = !ck.index.objects[dr.object].namespace_explicit;
+            let dr_short = classify(&dr.spec.host) == HostForm::Short;
+            (dr_unplaced && dr_short) || (route_unplaced && short)
+        })
+}
+
+/// Whether an earlier copy of one of the matching DestinationRules defines `subset`.
+/// Repositories hold alternatives of one DestinationRule (Istio's bookinfo has
+/// `destination-rule-all.yaml` and `fault-injection-details-v1.yaml`, both `details`) of which
+/// one is applied; `kubectl apply` of all of them would keep the last, but a route to a subset
+/// another alternative defines is not worth an error.
+fn a_copy_defines(
+    ck: &Checker<'_, '_>,
+    rules: &[&crate::model::IstioObject<'_, mesh_lint_kube::istio::DestinationRuleSpec>],
+    subset: &str,
+) -> bool {
+    rules
+        .iter()
+        .flat_map(|dr| ck.index.copies_of(dr.object))
+        .any(|&copy| {
+            ck.index
+                .destination_rules
+                .iter()
+                .filter(|d| d.object == copy)
+                .any(|d| d.spec.subsets.iter().any(|s| s.name == subset))
+        })
 }

@@ -59,7 +59,8 @@ impl Rule for InvalidYaml {
     }
 
     fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
-        for (id, file) in ck.files.iter() {
+        for id in ck.parsed.iter().map(|p| p.file) {
+            let file = ck.files.get(id);
             if let Some(reason) = &file.unreadable {
                 out.push(
                     finding(
@@ -67,8 +68,8 @@ impl Rule for InvalidYaml {
                         Span::new(0, 0),
                         format!("cannot lint `{}`: {reason}", file.name),
                     )
-                    .with_note("mesh-lint reads manifests as UTF-8 YAML; this file is not text")
-                    .with_help("exclude it with `--exclude` or remove it from the manifest set"),
+                    .with_note("mesh-lint lints UTF-8 YAML text within its size budgets; nothing in this file was checked")
+                    .with_help("exclude it with `--exclude`, remove it from the manifest set, or lint it in a run of its own"),
                 );
             }
         }

@@ -2,3 +2,4 @@
 
 pub mod invalid_object;
 pub mod invalid_yaml;
+pub mod underindented_quoted_scalar;

@@ -2,8 +2,12 @@ use super::export_to::export_to_own_namespace;
 use crate::diagnostic::{Applicability, Diagnostic, Fix, Severity};
 use crate::model::listeners::{ListenerSource, PortListener};
 use crate::model::protocol::ListenerClass;
+use crate::model::scopes::thousands;
 use crate::model::visibility::{ExportScope, ExportSource};
 use crate::rules::{Checker, Rule, RuleMeta};
+
+/// Namespaces named in a note before "and N more".
+const NAMES_IN_NOTES: usize = 10;
 
 declare_rule! {
     /// ## What it does
@@ -103,7 +107,7 @@ impl Rule for CatchAllTcpListener {
     }
 
     fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
-        let listeners = ck.listeners;
+        let listeners = ck.listeners();
         for l in listeners.all.iter().filter(|l| l.is_catch_all()) {
             let victims: Vec<&PortListener> = listeners
                 .on_port(l.port)
@@ -127,7 +131,11 @@ fn is_victim(ck: &Checker<'_, '_>, catch_all: &PortListener, v: &PortListener) -
         && matches!(v.class, ListenerClass::Tcp | ListenerClass::Sniffed)
         && !svc.is_headless()
         && svc.service_type() != "ExternalName"
-        && catch_all.is_visible_in(ck.index.objects[v.object].ns())
+        && sees(ck, catch_all, ck.index.objects[v.object].ns())
+}
+
+fn sees(ck: &Checker<'_, '_>, l: &PortListener, ns: &str) -> bool {
+    ck.scopes().sees(ns, &ck.listeners().subject(ck.index, l))
 }
 
 fn report(ck: &Checker<'_, '_>, l: &PortListener, victims: &[&PortListener]) -> Option<Diagnostic> {
@@ -140,10 +148,10 @@ fn report(ck: &Checker<'_, '_>, l: &PortListener, victims: &[&PortListener]) -> 
         // one missing from the inputs may be.
         ExportScope::Namespaces(set) => set
             .iter()
-            .any(|n| n != own && (l.is_visible_in(n) || !ck.index.namespaces.contains_key(n))),
+            .any(|n| n != own && (sees(ck, l, n) || !ck.index.namespaces.contains_key(n))),
     };
     // Own-namespace sidecars have the listener too: only a resource no sidecar sees is silent.
-    if victims.is_empty() && !reaches_beyond_own && !l.is_visible_in(own) {
+    if victims.is_empty() && !reaches_beyond_own && !sees(ck, l, own) {
         return None;
     }
     let node = l.label_node(ck.index)?;
@@ -172,7 +180,7 @@ fn report(ck: &Checker<'_, '_>, l: &PortListener, victims: &[&PortListener]) -> 
         l.port,
         target(ck, l),
     ));
-    d.notes.push(scope_note(l));
+    d.notes.push(scope_note(ck, l));
     if victims.is_empty() {
         d.severity = Severity::Warning;
         d.notes.push(format!(
@@ -205,7 +213,8 @@ fn push_victims(
     victims: &[&PortListener],
 ) {
     let mut names = Vec::new();
-    for v in victims {
+    // A catch-all seen mesh-wide can have thousands of victims: name a few, count the rest.
+    for v in victims.iter().take(NAMES_IN_NOTES) {
         let vobj = &ck.index.objects[v.object];
         names.push(format!("`{}`", vobj.qualified_name()));
         if let Some(node) = v.label_node(ck.index) {
@@ -222,10 +231,18 @@ fn push_victims(
     }
     d.notes.push(format!(
         "traffic to the pods of {} on port {} by pod IP (smart clients such as Hazelcast or Kafka do this) matches no `VIP:{}` listener and lands on the catch-all; only headless Services get per-endpoint listeners that win",
-        names.join(", "),
+        names.join(", ") + &more(victims.len().saturating_sub(NAMES_IN_NOTES)),
         l.port,
         l.port,
     ));
+}
+
+/// " and 7,998 more" (Services named in a note, after the first few).
+fn more(rest: usize) -> String {
+    if rest == 0 {
+        return String::new();
+    }
+    format!(" and {} more", thousands(rest))
 }
 
 fn class_word(l: &PortListener) -> &'static str {
@@ -252,7 +269,7 @@ fn target(ck: &Checker<'_, '_>, l: &PortListener) -> String {
     }
 }
 
-fn scope_note(l: &PortListener) -> String {
+fn scope_note(ck: &Checker<'_, '_>, l: &PortListener) -> String {
     let scope = match &l.scope {
         ExportScope::All => "all namespaces".to_owned(),
         ExportScope::None => "no namespace".to_owned(),
@@ -267,12 +284,11 @@ fn scope_note(l: &PortListener) -> String {
             "no exportTo, so the MeshConfig `defaultServiceExportTo` (`*` unless set)"
         }
     };
-    let seen: Vec<String> = l.visible_in.iter().map(|n| format!("`{n}`")).collect();
-    let seen = if seen.is_empty() {
-        "none of the namespaces in the inputs".to_owned()
-    } else {
-        seen.join(", ")
-    };
+    let subject = vec![ck.listeners().subject(ck.index, l)];
+    let mut seen = ck.scopes().seen_by(subject).describe(NAMES_IN_NOTES);
+    if seen.is_empty() {
+        seen = "none of the namespaces in the inputs".to_owned();
+    }
     format!("exported to {scope} ({source}); sidecars that get the listener, after Sidecar egress hosts: {seen}")
 }
 

@@ -1,5 +1,6 @@
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::listeners::{Bind, PortListener, WildcardMatch};
+use crate::model::scopes::{Seen, Subject};
 use crate::rules::{Checker, Rule, RuleMeta};
 use std::collections::BTreeSet;
 
@@ -68,7 +69,7 @@ impl Rule for ListenerConflict {
     }
 
     fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
-        let listeners = ck.listeners;
+        let listeners = ck.listeners();
         let mut seen_ports = BTreeSet::new();
         for l in listeners.all.iter().filter(|l| l.is_catch_all()) {
             if !seen_ports.insert(l.port) {
@@ -76,7 +77,7 @@ impl Rule for ListenerConflict {
             }
             let on_port: Vec<&PortListener> = listeners
                 .on_port(l.port)
-                .filter(|o| o.is_wildcard() && !o.visible_in.is_empty())
+                .filter(|o| o.is_wildcard() && seen_by(ck, &[o]).any())
                 .collect();
             check_port(ck, &on_port, out);
         }
@@ -96,24 +97,37 @@ fn check_port(ck: &Checker<'_, '_>, on_port: &[&PortListener], out: &mut Vec<Dia
         .collect();
     for (i, l) in catch_alls.iter().enumerate() {
         // The first of two catch-alls in input order carries no finding; the later one does.
-        if let Some(first) = catch_alls[..i].iter().find(|f| f.overlaps(l)) {
+        if let Some(first) = catch_alls[..i].iter().find(|f| overlaps(ck, f, l)) {
             out.extend(tcp_over_tcp(ck, l, first));
         }
-        let merged: Vec<&PortListener> = http.iter().copied().filter(|h| h.overlaps(l)).collect();
+        let merged: Vec<&PortListener> = http
+            .iter()
+            .copied()
+            .filter(|h| overlaps(ck, h, l))
+            .collect();
         if !merged.is_empty() {
             out.extend(tcp_and_http(ck, l, &merged));
         }
     }
 }
 
-fn common(a: &PortListener, b: &PortListener) -> String {
-    let list: Vec<String> = a
-        .visible_in
-        .iter()
-        .filter(|n| b.is_visible_in(n))
-        .map(|n| format!("`{n}`"))
-        .collect();
-    list.join(", ")
+/// Namespaces named in a note before "and N more".
+const NAMES_IN_NOTES: usize = 10;
+
+/// The namespaces where one proxy sees every listener, as a lazy answer.
+fn seen_by<'q>(ck: &'q Checker<'_, '_>, ls: &[&'q PortListener]) -> Seen<'q> {
+    let listeners = ck.listeners();
+    let subjects: Vec<Subject<'q>> = ls.iter().map(|l| listeners.subject(ck.index, l)).collect();
+    ck.scopes().seen_by(subjects)
+}
+
+/// True when some namespace of the inputs sees both listeners.
+fn overlaps(ck: &Checker<'_, '_>, a: &PortListener, b: &PortListener) -> bool {
+    seen_by(ck, &[a, b]).any()
+}
+
+fn common(ck: &Checker<'_, '_>, a: &PortListener, b: &PortListener) -> String {
+    seen_by(ck, &[a, b]).describe(NAMES_IN_NOTES)
 }
 
 fn tcp_over_tcp(
@@ -147,7 +161,7 @@ fn tcp_over_tcp(
     }
     d.notes.push(format!(
         "sidecars in {} get both; two TCP chains without a match conflict, and Istio keeps the service it processes first (creation-time order) and drops the other, so which destination wins is not visible in the manifests",
-        common(l, first)
+        common(ck, l, first)
     ));
     d.help = Some("give the ServiceEntries `addresses`, use different ports, scope them with `exportTo`, or remove the ExternalName port".into());
     Some(d)
@@ -186,7 +200,7 @@ fn tcp_and_http(
     }
     d.notes.push(format!(
         "HTTP ports always bind `0.0.0.0:<port>`; with a TCP chain on the same key the listener becomes a sniffing one: HTTP is recognised by protocol detection, everything else goes to the TCP catch-all. Seen together in {}",
-        common(l, http[0])
+        common(ck, l, http[0])
     ));
     d.help = Some("use different port numbers for the TCP destination and the HTTP Services, or give the ServiceEntry `addresses`".into());
     Some(d)

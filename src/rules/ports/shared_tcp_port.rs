@@ -58,7 +58,7 @@ impl Rule for SharedTcpPort {
     }
 
     fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
-        let listeners = ck.listeners;
+        let listeners = ck.listeners();
         for l in listeners.all.iter().filter(|l| counts(l)) {
             let first = listeners.on_port(l.port).find(|f| counts(f));
             let Some(first) = first.filter(|f| f.object != l.object) else {

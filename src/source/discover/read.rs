@@ -56,6 +56,10 @@ fn classify(
         }
         Err(err) => return SourceFile::unreadable(name, path, format!("cannot read: {err}")),
     };
+    // UTF-16 and UTF-32 hold NUL bytes; with a byte-order mark they are text all the same.
+    if crate::source::Encoding::sniff(&bytes) != crate::source::Encoding::Utf8 {
+        return SourceFile::decode(name, path, bytes);
+    }
     let sniff = &bytes[..bytes.len().min(BINARY_SNIFF_LEN)];
     if let Some(offset) = sniff.iter().position(|&b| b == 0) {
         return SourceFile::unreadable(

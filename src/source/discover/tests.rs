@@ -398,3 +398,54 @@ fn an_unreadable_directory_is_a_problem() {
         assert_eq!(discovery.problems, vec![]);
     }
 }
+
+#[test]
+fn inputs_past_the_total_budget_are_reported_not_read() {
+    let tree = Tree::new(&[
+        ("a.yaml", "a: 1\n"),        // 5 bytes
+        ("b.yaml", "b: 12345678\n"), // 12 bytes: does not fit after a and stdin
+        ("c.yaml", "c: 3\n"),        // 5 bytes: still fits
+    ]);
+    let paths = ["-".to_string(), tree.path(".")];
+    let opts = WalkOptions {
+        max_total_input: Some(16),
+        ..WalkOptions::default()
+    };
+    let mut stdin = Cursor::new(b"s: 1\n".to_vec()); // 5 bytes
+    let discovery = discover(&paths, &opts, &mut stdin).unwrap();
+    let files: Vec<(String, Option<String>, String)> = discovery
+        .files
+        .iter()
+        .map(|(_, f)| (f.name.clone(), f.unreadable.clone(), f.text.to_string()))
+        .collect();
+    assert_eq!(files.len(), 4);
+    assert_eq!(files[0], ("-".into(), None, "s: 1\n".into()));
+    assert_eq!(files[1].2, "a: 1\n");
+    let reason = files[2].1.as_deref().unwrap();
+    assert!(
+        reason.starts_with("not read: the inputs of this run exceed 16 bytes"),
+        "{reason}"
+    );
+    assert_eq!(files[2].2, "", "an over-budget file is not held");
+    assert_eq!(
+        (files[3].1.as_deref(), files[3].2.as_str()),
+        (None, "c: 3\n")
+    );
+}
+
+#[test]
+fn stdin_larger_than_the_budget_is_dropped_after_reading() {
+    let opts = WalkOptions {
+        max_total_input: Some(4),
+        ..WalkOptions::default()
+    };
+    let mut stdin = Cursor::new(b"kind: Service\n".to_vec());
+    let discovery = discover(&["-".to_string()], &opts, &mut stdin).unwrap();
+    let (_, file) = discovery.files.iter().next().unwrap();
+    assert_eq!(&*file.text, "");
+    assert!(file
+        .unreadable
+        .as_deref()
+        .unwrap()
+        .contains("exceed 4 bytes"));
+}

@@ -3,8 +3,10 @@
 use super::display::display_path;
 use super::exclude::Excludes;
 use super::InputProblem;
+use crate::source::templates::chart_of_templates_dir;
 use ignore::{DirEntry, WalkBuilder};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 const MANIFEST_EXTENSIONS: [&str; 3] = ["yaml", "yml", "json"];
 
@@ -14,10 +16,14 @@ const MANIFEST_EXTENSIONS: [&str; 3] = ["yaml", "yml", "json"];
 /// Filtering is ripgrep's default: `.gitignore` (also outside a git repository), `.ignore`,
 /// git's exclude files, hidden files and directories skipped. Symlinks are followed so
 /// symlinked directories are linted; the walker detects loops.
+///
+/// The `templates/` directory of a Helm chart (a `Chart.yaml` beside it) is not descended
+/// into: its chart directory goes to `charts`, to be linted rendered.
 pub(super) fn walk(
     root: &Path,
     excludes: &Excludes,
     problems: &mut Vec<InputProblem>,
+    charts: &mut Vec<PathBuf>,
 ) -> Vec<PathBuf> {
     let mut builder = WalkBuilder::new(root);
     builder
@@ -25,10 +31,29 @@ pub(super) fn walk(
         .require_git(false)
         .follow_links(true)
         .threads(1);
-    if !excludes.is_empty() {
+    let skipped = Arc::new(Mutex::new(Vec::new()));
+    {
         let excludes = excludes.clone();
         let root = root.to_path_buf();
-        builder.filter_entry(move |entry| !is_excluded(entry, &root, &excludes));
+        let skipped = Arc::clone(&skipped);
+        builder.filter_entry(move |entry| {
+            if !excludes.is_empty() && is_excluded(entry, &root, &excludes) {
+                return false;
+            }
+            let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+            match is_dir
+                .then(|| chart_of_templates_dir(entry.path()))
+                .flatten()
+            {
+                Some(chart) => {
+                    if let Ok(mut list) = skipped.lock() {
+                        list.push(chart);
+                    }
+                    false
+                }
+                None => true,
+            }
+        });
     }
 
     let mut found = Vec::new();
@@ -48,6 +73,10 @@ pub(super) fn walk(
         }
     }
     found.sort();
+    if let Ok(mut list) = skipped.lock() {
+        list.sort();
+        charts.append(&mut list);
+    }
     found
 }
 

@@ -211,6 +211,12 @@ impl<'de> serde::Deserializer<'de> for De<'_, '_> {
     fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         self.run(|node, _| match resolved(node) {
             Some(Resolved::Bool(b)) => visitor.visit_bool(b),
+            // Where a boolean is expected, the YAML 1.1 words kubectl's go-yaml v2 reads
+            // (`yes`, `on`, `y`…) are booleans too.
+            Some(Resolved::Str(text)) => match schema::yaml11_bool(text) {
+                Some(b) => visitor.visit_bool(b),
+                None => mismatch(node, &visitor),
+            },
             _ => mismatch(node, &visitor),
         })
     }
@@ -309,14 +315,14 @@ impl<'de> serde::Deserializer<'de> for De<'_, '_> {
                 value: None,
                 ctx,
             }),
-            Kind::Mapping if node.len() == 1 => {
-                let (variant, value) = node.entries().next().expect("one entry");
-                visitor.visit_enum(EnumAcc {
+            Kind::Mapping if node.len() == 1 => match node.entries().next() {
+                Some((variant, value)) => visitor.visit_enum(EnumAcc {
                     variant,
                     value: Some(value),
                     ctx,
-                })
-            }
+                }),
+                None => mismatch(node, &visitor),
+            },
             _ => mismatch(node, &visitor),
         })
     }

@@ -207,3 +207,13 @@ fn budget_counts_every_visit() {
     assert!(root(&docs[0]).deserialize::<Vec<i32>>(&mut budget).is_ok());
     assert_eq!(budget.remaining, 0);
 }
+
+#[test]
+fn boolean_fields_take_the_yaml_1_1_words_kubectl_reads() {
+    let vals: Vec<bool> = de("[yes, On, Y, no, OFF, n, true]").unwrap();
+    assert_eq!(vals, [true, true, true, false, false, false, true]);
+    // Quoted, they are strings, as in go-yaml; and string fields keep the word.
+    assert!(de::<bool>("'yes'").is_err());
+    let words: Vec<String> = de("[yes, off]").unwrap();
+    assert_eq!(words, ["yes", "off"]);
+}

@@ -1,0 +1,49 @@
+//! Notes for findings on an object defined more than once in the inputs (per-environment
+//! folders, overlays, alternative files): which copy the cross-resource rules used and where
+//! the others are.
+
+use crate::diagnostic::Diagnostic;
+use crate::model::MeshIndex;
+use crate::source::Files;
+
+/// Rules whose findings depend only on the object itself: they are reported on every copy,
+/// since each file needs the fix. Every other rule relates objects to each other, and an
+/// object that a later copy replaces takes no part in that: it would not exist after `kubectl
+/// apply` of all the inputs.
+const PER_OBJECT: [&str; 7] = [
+    "MESH001", "MESH002", "MESH101", "MESH102", "MESH301", "MESH302", "MESH305",
+];
+
+/// Whether to keep a finding: any finding on an object no later copy replaces, and the
+/// per-object findings on a replaced copy.
+pub fn keep(d: &Diagnostic, index: &MeshIndex<'_>) -> bool {
+    let shadowed = d
+        .subject
+        .and_then(|s| index.objects.get(s))
+        .is_some_and(|o| o.is_shadowed());
+    !shadowed || PER_OBJECT.contains(&d.code)
+}
+
+/// A note when the finding's object shares its identity with other objects of the inputs.
+pub fn note(d: &Diagnostic, index: &MeshIndex<'_>, files: &Files) -> Option<String> {
+    let subject = d.subject?;
+    let object = index.objects.get(subject)?;
+    let name = |o: usize| files.get(index.objects[o].file).name.as_str();
+    let what = format!("{} `{}`", object.kind, object.qualified_name());
+    if let Some(winner) = object.shadowed_by {
+        return Some(format!(
+            "{what} is defined again later, in {}: `kubectl apply` of all these files leaves that one in place, so other resources are checked against it; this copy is linted only for what it holds itself (use `meshes:` in .mesh-lint.yaml when the copies belong to different environments)",
+            name(winner)
+        ));
+    }
+    let copies = index.copies_of(subject);
+    if copies.is_empty() {
+        return None;
+    }
+    let mut names: Vec<&str> = copies.iter().map(|&o| name(o)).collect();
+    names.dedup();
+    Some(format!(
+        "{what} is also defined earlier, in {}: as `kubectl apply` of all these files would leave it, this later definition is the one other resources are checked against (use `meshes:` in .mesh-lint.yaml when the copies belong to different environments)",
+        names.join(", ")
+    ))
+}

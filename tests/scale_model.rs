@@ -1,0 +1,119 @@
+//! The mesh model's design, guarded without timing: a many-namespace mesh is linted in-process
+//! and the sizes the models expose must be linear in the ports, never namespaces × ports; a
+//! run whose selected rules need no model builds none.
+
+use mesh_lint::lint::{lint, LintOptions};
+use mesh_lint::rules::{metas, ModelStats, RuleSelection, Selector};
+use mesh_lint::source::{Files, SourceFile};
+
+/// Ports per namespace in [`mesh`]: two on each of two Services.
+const PORTS_PER_NS: usize = 4;
+
+/// One file per namespace: a Namespace, two Services of two ports each (every Service exported
+/// everywhere, Istio's default); a ServiceEntry without addresses (a catch-all on 5701, seen by
+/// every namespace) in every 100th namespace and a Sidecar in every 10th.
+fn mesh(namespaces: usize) -> (Files, usize) {
+    let mut files = Files::default();
+    let mut ports = 0;
+    for i in 0..namespaces {
+        let ns = format!("team-{i:05}");
+        let mut text = format!("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {ns}\n");
+        for svc in ["api", "cache"] {
+            text.push_str(&format!(
+                "---\napiVersion: v1\nkind: Service\nmetadata:\n  name: {svc}\n  namespace: {ns}\nspec:\n  selector:\n    app: {svc}\n  ports:\n    - name: http\n      port: 80\n    - name: tcp-cluster\n      port: 5701\n"
+            ));
+            ports += 2;
+        }
+        if i % 100 == 0 {
+            text.push_str(&format!(
+                "---\napiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: ext\n  namespace: {ns}\nspec:\n  hosts: [ext-{i}.example.com]\n  resolution: DNS\n  ports:\n    - number: 5701\n      name: tcp\n      protocol: TCP\n"
+            ));
+            ports += 1;
+        }
+        if i % 10 == 0 {
+            text.push_str(&format!(
+                "---\napiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata:\n  name: default\n  namespace: {ns}\nspec:\n  egress:\n    - hosts: [\"./*\", \"istio-system/*\"]\n"
+            ));
+        }
+        files.add(SourceFile::from_bytes(
+            format!("{ns}.yaml"),
+            None,
+            text.into_bytes(),
+        ));
+    }
+    (files, ports)
+}
+
+fn select(code: &str) -> RuleSelection {
+    let rules = metas();
+    RuleSelection {
+        select: Some(vec![Selector::parse(code, &rules).unwrap()]),
+        ..RuleSelection::default()
+    }
+}
+
+#[test]
+fn listener_model_is_linear_in_ports() {
+    let mut per_port = Vec::new();
+    for namespaces in [300, 3000] {
+        let (files, ports) = mesh(namespaces);
+        let result = lint(&files, &LintOptions::default());
+        let size = result
+            .models
+            .listeners
+            .expect("the port rules build listeners");
+        assert!(ports >= namespaces * PORTS_PER_NS);
+        // One entry per port plus one host per Service: no list of namespaces anywhere.
+        assert!(
+            size <= 2 * ports,
+            "{namespaces} namespaces: listener model holds {size} entries for {ports} ports"
+        );
+        // The Sidecar index holds what the Sidecars say, not what every namespace sees.
+        let sidecar_hosts = result.models.scopes.expect("catch-alls ask for scopes");
+        assert_eq!(sidecar_hosts, 2 * namespaces.div_ceil(10));
+        per_port.push(size as f64 / ports as f64);
+        // The catch-alls are seen everywhere: each reports its victims; the notes name a few
+        // namespaces and count the rest instead of listing thousands.
+        let mesh103: Vec<_> = result
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == "MESH103")
+            .collect();
+        assert_eq!(mesh103.len(), namespaces.div_ceil(100));
+        let longest = mesh103
+            .iter()
+            .flat_map(|d| d.notes.iter())
+            .map(String::len)
+            .max()
+            .unwrap_or(0);
+        assert!(longest < 1000, "a note of {longest} bytes");
+        assert!(mesh103
+            .iter()
+            .flat_map(|d| d.notes.iter())
+            .any(|n| n.contains(" more")));
+    }
+    // The same cost per port at 300 and at 3,000 namespaces.
+    assert!(
+        (per_port[0] - per_port[1]).abs() < 0.05,
+        "entries per port: {per_port:?}"
+    );
+}
+
+#[test]
+fn rules_that_need_no_model_build_none() {
+    let (files, _) = mesh(50);
+    for code in ["MESH001", "MESH002", "MESH101", "MESH102"] {
+        let opts = LintOptions {
+            selection: select(code),
+            ..LintOptions::default()
+        };
+        let result = lint(&files, &opts);
+        assert_eq!(result.models, ModelStats::default(), "{code} built a model");
+    }
+    let opts = LintOptions {
+        selection: select("MESH301"),
+        ..LintOptions::default()
+    };
+    let models = lint(&files, &opts).models;
+    assert!(models.host_refs.is_some() && models.listeners.is_none());
+}
