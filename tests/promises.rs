@@ -9,6 +9,9 @@ use std::fs;
 use std::path::Path;
 use tempfile::TempDir;
 
+/// A DestinationRule with a short host: MESH301 with a safe fix.
+const DR_SHORT_HOST: &str = "apiVersion: v1\nkind: Service\nmetadata:\n  name: reviews\n  namespace: shop\nspec:\n  ports:\n    - name: http\n      port: 9080\n---\napiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata:\n  name: reviews\n  namespace: shop\nspec:\n  host: reviews\n";
+
 const BROKEN: &str =
     "apiVersion: v1\nkind: Service\nmetadata:\n  name: reviews\n    namespace: x\n";
 
@@ -360,11 +363,25 @@ fn out_of_range_ports_are_invalid_objects_not_port_zero() {
 fn fix_never_rewrites_a_file_holding_invalid_utf8() {
     let dir = TempDir::new().unwrap();
     let mut bytes = b"# caf\xe9 (Latin-1, outside any document)\n".to_vec();
-    bytes.extend_from_slice(
-        b"apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: v\n  namespace: shop\nspec:\n  hosts: [reviews]\n",
-    );
+    bytes.extend_from_slice(DR_SHORT_HOST.as_bytes());
     fs::write(dir.path().join("a.yaml"), &bytes).unwrap();
-    let (code, _, stderr) = run_in(dir.path(), &["--fix", "a.yaml"]);
-    assert_eq!(code, 1, "{stderr}");
+    let (code, report) = json_in(dir.path(), &["a.yaml"]);
+    assert_eq!(codes(&report), ["MESH001", "MESH301"], "{report}");
+    let (code2, _, stderr) = run_in(dir.path(), &["--fix", "a.yaml"]);
+    assert_eq!((code, code2), (1, 1), "{stderr}");
     assert_eq!(fs::read(dir.path().join("a.yaml")).unwrap(), bytes);
+}
+
+#[test]
+fn fix_writes_a_file_named_without_a_directory() {
+    let dir = TempDir::new().unwrap();
+    let text = DR_SHORT_HOST;
+    fs::write(dir.path().join("a.yaml"), text).unwrap();
+    let (code, _, stderr) = run_in(dir.path(), &["--fix", "a.yaml"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("fixed 1 finding"), "{stderr}");
+    assert_eq!(
+        fs::read_to_string(dir.path().join("a.yaml")).unwrap(),
+        text.replace("host: reviews", "host: reviews.shop.svc.cluster.local")
+    );
 }
