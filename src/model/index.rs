@@ -74,8 +74,6 @@ pub struct IstioObject<'a, T> {
 pub struct NamespaceInfo {
     pub object: Option<ObjectRef>,
     pub labels: BTreeMap<String, String>,
-    /// Objects in it, in input order.
-    pub members: Vec<ObjectRef>,
 }
 
 #[derive(Debug, Default)]
@@ -91,7 +89,6 @@ pub struct MeshIndex<'a> {
     pub sidecars: Vec<IstioObject<'a, istio::SidecarSpec>>,
     by_kind: HashMap<&'a str, Vec<ObjectRef>>,
     services_by_ns: HashMap<String, Vec<usize>>,
-    services_by_port: HashMap<i32, Vec<usize>>,
     /// Per Service, the workloads its selector matches; per workload, the Services selecting it.
     service_workloads: Vec<Vec<usize>>,
     workload_services: Vec<Vec<usize>>,
@@ -181,11 +178,7 @@ impl<'a> MeshIndex<'a> {
         let ns = object.namespace.clone();
         self.by_kind.entry(kind).or_default().push(id);
         if let Some(ns) = ns.as_ref().filter(|_| !object.is_shadowed()) {
-            self.namespaces
-                .entry(ns.clone())
-                .or_default()
-                .members
-                .push(id);
+            self.namespaces.entry(ns.clone()).or_default();
         }
         let core = object.group().is_empty();
         let apps_like = matches!(object.group(), "" | "apps" | "batch" | "argoproj.io");
@@ -218,17 +211,6 @@ impl<'a> MeshIndex<'a> {
         let ns = self.objects[id].ns().to_owned();
         let idx = self.services.len();
         let shadowed = self.objects[id].is_shadowed();
-        for port in spec
-            .spec
-            .iter()
-            .flat_map(|s| s.ports.iter().flatten())
-            .filter(|_| !shadowed)
-        {
-            let list = self.services_by_port.entry(port.port).or_default();
-            if list.last() != Some(&idx) {
-                list.push(idx);
-            }
-        }
         if !shadowed {
             self.services_by_ns.entry(ns).or_default().push(idx);
         }
@@ -395,14 +377,6 @@ impl<'a> MeshIndex<'a> {
             .map(|&i| &self.services[i])
     }
 
-    pub fn services_on_port(&self, port: i32) -> impl Iterator<Item = &ServiceInfo<'a>> {
-        self.services_by_port
-            .get(&port)
-            .into_iter()
-            .flatten()
-            .map(|&i| &self.services[i])
-    }
-
     /// Workloads in the Service's namespace whose pod-template labels its selector matches.
     pub fn selected_workloads<'s>(
         &'s self,
@@ -421,13 +395,6 @@ impl<'a> MeshIndex<'a> {
         self.workload_services[w.id]
             .iter()
             .map(|&s| &self.services[s])
-    }
-
-    /// Looks an object up by kind, namespace and name.
-    pub fn find(&self, kind: &str, ns: Option<&str>, name: &str) -> Option<&Object<'a>> {
-        self.by_kind(kind)
-            .map(|(_, o)| o)
-            .find(|o| o.name == name && o.namespace.as_deref() == ns && !o.is_shadowed())
     }
 }
 
