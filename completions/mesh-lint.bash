@@ -35,7 +35,7 @@ _mesh__lint() {
 
     case "${cmd}" in
         mesh__lint)
-            opts="-o -n -h -V --format --namespace --istio-version --mesh-config --cluster-domain --config --select --ignore --fail-on --fix --unsafe-fixes --diff --exclude --mesh --color --statistics --help --version check explain rules completions"
+            opts="-o -n -h -V --format --namespace --istio-version --mesh-config --native-sidecars --cluster-domain --config --select --ignore --fail-on --fix --unsafe-fixes --diff --exclude --mesh --color --statistics --help --version check explain rules completions"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -62,6 +62,10 @@ _mesh__lint() {
                     return 0
                     ;;
                 --mesh-config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --native-sidecars)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -105,7 +109,7 @@ _mesh__lint() {
             return 0
             ;;
         mesh__subcmd__lint__subcmd__check)
-            opts="-o -n -h --format --namespace --istio-version --mesh-config --cluster-domain --config --select --ignore --fail-on --fix --unsafe-fixes --diff --exclude --mesh --color --statistics --help"
+            opts="-o -n -h --format --namespace --istio-version --mesh-config --native-sidecars --cluster-domain --config --select --ignore --fail-on --fix --unsafe-fixes --diff --exclude --mesh --color --statistics --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -132,6 +136,10 @@ _mesh__lint() {
                     return 0
                     ;;
                 --mesh-config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --native-sidecars)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

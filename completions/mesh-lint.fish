@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_mesh_lint_global_optspecs
-    string join \n o/format= n/namespace= istio-version= mesh-config= cluster-domain= config= select= ignore= fail-on= fix unsafe-fixes diff exclude= mesh= color= statistics h/help V/version
+    string join \n o/format= n/namespace= istio-version= mesh-config= native-sidecars= cluster-domain= config= select= ignore= fail-on= fix unsafe-fixes diff exclude= mesh= color= statistics h/help V/version
 end
 
 function __fish_mesh_lint_needs_command
@@ -32,6 +32,7 @@ github\t''"
 complete -c mesh-lint -n "__fish_mesh_lint_needs_command" -s n -l namespace -d 'Namespace for objects without metadata.namespace [default: default]' -r
 complete -c mesh-lint -n "__fish_mesh_lint_needs_command" -l istio-version -d 'Istio minor version whose behaviour to assume, e.g. 1.22 [default: newest stable known]' -r
 complete -c mesh-lint -n "__fish_mesh_lint_needs_command" -l mesh-config -d 'MeshConfig YAML (what the `istio` ConfigMap\'s `mesh` key holds)' -r -F
+complete -c mesh-lint -n "__fish_mesh_lint_needs_command" -l native-sidecars -d 'istiod\'s ENABLE_NATIVE_SIDECARS: true, false or auto [default: Istio\'s for the version]' -r
 complete -c mesh-lint -n "__fish_mesh_lint_needs_command" -l cluster-domain -d 'Cluster DNS domain [default: cluster.local]' -r
 complete -c mesh-lint -n "__fish_mesh_lint_needs_command" -l config -d 'Config file [default: nearest .mesh-lint.yaml upwards]' -r -F
 complete -c mesh-lint -n "__fish_mesh_lint_needs_command" -l select -d 'Rules to run: codes, prefixes (MESH1) or names, comma-separated' -r
@@ -63,6 +64,7 @@ github\t''"
 complete -c mesh-lint -n "__fish_mesh_lint_using_subcommand check" -s n -l namespace -d 'Namespace for objects without metadata.namespace [default: default]' -r
 complete -c mesh-lint -n "__fish_mesh_lint_using_subcommand check" -l istio-version -d 'Istio minor version whose behaviour to assume, e.g. 1.22 [default: newest stable known]' -r
 complete -c mesh-lint -n "__fish_mesh_lint_using_subcommand check" -l mesh-config -d 'MeshConfig YAML (what the `istio` ConfigMap\'s `mesh` key holds)' -r -F
+complete -c mesh-lint -n "__fish_mesh_lint_using_subcommand check" -l native-sidecars -d 'istiod\'s ENABLE_NATIVE_SIDECARS: true, false or auto [default: Istio\'s for the version]' -r
 complete -c mesh-lint -n "__fish_mesh_lint_using_subcommand check" -l cluster-domain -d 'Cluster DNS domain [default: cluster.local]' -r
 complete -c mesh-lint -n "__fish_mesh_lint_using_subcommand check" -l config -d 'Config file [default: nearest .mesh-lint.yaml upwards]' -r -F
 complete -c mesh-lint -n "__fish_mesh_lint_using_subcommand check" -l select -d 'Rules to run: codes, prefixes (MESH1) or names, comma-separated' -r

@@ -156,13 +156,15 @@ bump() {
   local new=${1:?usage: release.sh bump X.Y.Z}
   [[ $new =~ ^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$ ]] || die "not a semver version: $new"
   [ -z "$(git status --porcelain)" ] || die "the work tree has uncommitted changes"
+  local old; old=$(version)
   # Only the [package] version (the first one), not dependencies' or the workspace's.
   awk -v new="$new" '!done && /^version = "/ { print "version = \"" new "\""; done = 1; next } { print }' \
     Cargo.toml >Cargo.toml.tmp && mv Cargo.toml.tmp Cargo.toml
   cargo update --workspace --offline >/dev/null 2>&1 || cargo update --workspace >/dev/null
   UPDATE_GENERATED=1 cargo test --locked --test generated >/dev/null
   write_manifest ""
-  sed -i.bak "s/rev: v[0-9][0-9.]*[0-9A-Za-z.-]*/rev: v$new/" README.md && rm README.md.bak
+  # The README's examples name the release: pre-commit `rev:`, `uses: ...@`, archive names.
+  sed -i.bak "s/v${old//./\\.}/v$new/g" README.md && rm README.md.bak
   cargo test --workspace --locked
   git add -A
   git commit -m "Release v$new"

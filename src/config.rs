@@ -2,6 +2,7 @@
 //! Unknown keys are an error naming the key and its position, so a typo never silently
 //! disables a setting.
 
+use crate::model::injection::{Assumption, InjectionSettings};
 use crate::parse::load::{self, LoadError};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -40,18 +41,48 @@ pub struct ConfigFile {
     pub fail_on: Option<String>,
     /// istiod's `ENABLE_EXTERNAL_NAME_ALIAS` (Istio 1.20–1.23).
     pub external_name_alias: Option<bool>,
+    /// istiod's `ENABLE_NATIVE_SIDECARS`: `true`, `false` or `auto` (booleans unquoted too).
+    pub native_sidecars: Option<StringOrBool>,
     /// Injection assumptions for namespaces whose labels are not in the inputs.
     pub injection: Option<InjectionConfig>,
 }
 
+/// What to assume about namespaces whose Namespace object (and so its labels) is not among
+/// the inputs. Namespace objects in the inputs always win.
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct InjectionConfig {
-    /// `sidecar` (the default assumption), `ambient` or `none`.
-    pub default: Option<String>,
+    /// `sidecar` (the built-in assumption), `ambient` or `none`.
+    pub default: Option<Assumption>,
     /// Per-namespace assumption, same values.
     #[serde(default)]
-    pub namespaces: BTreeMap<String, String>,
+    pub namespaces: BTreeMap<String, Assumption>,
+}
+
+impl InjectionConfig {
+    pub fn settings(&self) -> InjectionSettings {
+        InjectionSettings {
+            default: self.default,
+            namespaces: self.namespaces.clone(),
+        }
+    }
+}
+
+/// A value written either as a string or as a YAML boolean.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum StringOrBool {
+    Bool(bool),
+    String(String),
+}
+
+impl StringOrBool {
+    pub fn as_string(&self) -> String {
+        match self {
+            StringOrBool::Bool(b) => b.to_string(),
+            StringOrBool::String(s) => s.clone(),
+        }
+    }
 }
 
 /// A loaded config file and where it lives: `path` as named (for messages), `dir` absolute
@@ -127,14 +158,23 @@ mod tests {
         );
         assert_eq!(cfg.istio_version.as_deref(), Some("1.22"));
         assert_eq!(cfg.meshes, ["envs/*"]);
+        let injection = cfg.injection.unwrap();
+        assert_eq!(injection.default, Some(Assumption::Sidecar));
         assert_eq!(
-            cfg.injection
-                .unwrap()
-                .namespaces
-                .get("legacy")
-                .map(String::as_str),
-            Some("none")
+            injection.namespaces.get("legacy").copied(),
+            Some(Assumption::None)
         );
+    }
+
+    #[test]
+    fn injection_values_are_validated_at_their_position() {
+        let text = "injection:\n  namespaces:\n    legacy: disabled\n";
+        let err = parse(text).unwrap_err();
+        assert!(err.message.contains("disabled"), "{err:?}");
+        assert!(err.message.contains("sidecar"), "{err:?}");
+        assert_eq!(err.offset as usize, text.find("disabled").unwrap());
+        let err = parse("injection:\n  default: Sidecar\n").unwrap_err();
+        assert!(err.message.contains("`injection.default`"), "{err:?}");
     }
 
     #[test]

@@ -94,6 +94,10 @@ pub struct CheckArgs {
     #[arg(long, value_name = "FILE")]
     pub mesh_config: Option<PathBuf>,
 
+    /// istiod's ENABLE_NATIVE_SIDECARS: true, false or auto [default: Istio's for the version]
+    #[arg(long, value_name = "MODE")]
+    pub native_sidecars: Option<String>,
+
     /// Cluster DNS domain [default: cluster.local]
     #[arg(long, value_name = "D")]
     pub cluster_domain: Option<String>,

@@ -74,7 +74,9 @@ pub fn complete(words: &[String]) -> Completions {
         Some((last, rest)) => (last.as_str(), rest),
         None => ("", words),
     };
-    let root = Cli::command();
+    let mut root = Cli::command();
+    // Built, so that the generated `--help` and `--version` are among the arguments.
+    root.build();
     let state = scan(&root, before);
     if let Some(arg) = state.pending {
         return values_of(arg, "", current);
@@ -345,6 +347,16 @@ mod tests {
         assert!(!values(&c).contains(&"--select"), "{c:?}");
         let c = complete(&words(&["-"]));
         assert!(values(&c).contains(&"-o") && values(&c).contains(&"-n"));
+    }
+
+    #[test]
+    fn a_subcommand_after_flags_is_still_the_command_in_use() {
+        // `mesh-lint -o json rules` runs `rules` (flags move to the subcommand).
+        let c = complete(&words(&["-o", "json", "rules", "--"]));
+        assert!(values(&c).contains(&"--help"), "{c:?}");
+        assert!(!values(&c).contains(&"--select"), "{c:?}");
+        let c = complete(&words(&["-o", "json", "ex"]));
+        assert_eq!(values(&c), ["explain"]);
     }
 
     #[test]

@@ -6,7 +6,7 @@ use super::dns;
 use crate::config;
 use crate::diagnostic::Severity;
 use crate::lint::{LintOptions, MeshGlob};
-use crate::model::{IstioVersion, Origin};
+use crate::model::{IstioVersion, NativeSidecars, Origin};
 use crate::parse::load::{self, LoadError};
 use crate::rules::{self, RuleSelection, Selector};
 use crate::source::WalkOptions;
@@ -133,6 +133,20 @@ pub fn resolve(args: &CheckArgs) -> Result<Settings, String> {
         cx.default_namespace_origin = Origin::Config;
     }
     cx.external_name_alias = file.external_name_alias;
+    let native = |raw: &str, what: &str| {
+        NativeSidecars::parse(raw)
+            .ok_or_else(|| format!("{what} `{raw}` is not true, false or auto"))
+    };
+    if let Some(v) = &args.native_sidecars {
+        cx.native_sidecars = Some(native(v, "--native-sidecars")?);
+        cx.native_sidecars_origin = Origin::Flag;
+    } else if let Some(v) = &file.native_sidecars {
+        cx.native_sidecars = Some(native(&v.as_string(), "config: native-sidecars")?);
+        cx.native_sidecars_origin = Origin::Config;
+    }
+    if let Some(injection) = &file.injection {
+        cx.injection = injection.settings();
+    }
 
     let fail_on = match (args.fail_on, file.fail_on.as_deref()) {
         (Some(f), _) => f,

@@ -3,7 +3,8 @@
 //! `spec.meshConfig`). Explicit flags win over the inputs; the inputs win over the config file
 //! and the defaults.
 
-use crate::model::{IstioVersion, LintContext, MeshConfig, MeshIndex, Origin};
+use crate::model::injection::InjectorSettings;
+use crate::model::{IstioVersion, LintContext, MeshConfig, MeshIndex, NativeSidecars, Origin};
 use mesh_lint_yaml::{parse_stream, Budget, Limits, Node};
 
 pub fn context_from_inputs(index: &MeshIndex<'_>, cx: &mut LintContext) {
@@ -19,11 +20,54 @@ pub fn context_from_inputs(index: &MeshIndex<'_>, cx: &mut LintContext) {
             cx.cluster_domain_origin = Origin::Inputs;
         }
     }
+    if matches!(cx.native_sidecars_origin, Origin::Default | Origin::Config) {
+        if let Some(v) = detect_native_sidecars(index) {
+            cx.native_sidecars = Some(v);
+            cx.native_sidecars_origin = Origin::Inputs;
+        }
+    }
+    if cx.injector == InjectorSettings::default() {
+        cx.injector = detect_injector(index);
+    }
     if cx.mesh_config == MeshConfig::default() {
         if let Some(mc) = detect_mesh_config(index, cx) {
             cx.mesh_config = mc;
         }
     }
+}
+
+/// istiod's `ENABLE_NATIVE_SIDECARS`: IstioOperator `spec.values.pilot.env`, else the env of
+/// the istiod Deployment's `discovery` container.
+fn detect_native_sidecars(index: &MeshIndex<'_>) -> Option<NativeSidecars> {
+    const VAR: &str = "ENABLE_NATIVE_SIDECARS";
+    for (_, op) in index.by_kind("IstioOperator") {
+        let value = op
+            .node
+            .at_keys("spec.values.pilot.env")
+            .and_then(|e| e.get(VAR));
+        if let Some(v) = value.and_then(|v| v.as_str()) {
+            return Some(NativeSidecars::parse(v).unwrap_or(NativeSidecars::False));
+        }
+    }
+    for (_, d) in index.by_kind("Deployment") {
+        if !d.name.starts_with("istiod") {
+            continue;
+        }
+        let containers = d.node.at_keys("spec.template.spec.containers");
+        for env in containers
+            .iter()
+            .flat_map(|c| c.items())
+            .filter_map(|c| c.get("env"))
+            .flat_map(|e| e.items())
+        {
+            if env.get("name").and_then(|n| n.as_str()) != Some(VAR) {
+                continue;
+            }
+            let raw = env.get("value").and_then(|v| v.as_str()).unwrap_or("");
+            return Some(NativeSidecars::parse(raw).unwrap_or(NativeSidecars::False));
+        }
+    }
+    None
 }
 
 fn detect_version(index: &MeshIndex<'_>) -> Option<IstioVersion> {
@@ -145,4 +189,54 @@ pub fn parse_mesh_config_text(text: &str) -> Option<MeshConfig> {
     let docs = parse_stream(text, &Limits::default());
     let root = docs.first()?.root()?;
     read_mesh_config(root)
+}
+
+/// The sidecar injector's policy and `enableNamespacesByDefault` (§8.1–8.2): from an
+/// IstioOperator's `spec.values`, else the rendered `istio-sidecar-injector` ConfigMap (`config`
+/// holds `policy`, `values` the Helm values as JSON).
+fn detect_injector(index: &MeshIndex<'_>) -> InjectorSettings {
+    let mut found = InjectorSettings::default();
+    for (_, op) in index.by_kind("IstioOperator") {
+        if let Some(values) = op.node.at_keys("spec.values") {
+            merge_injector_values(values, &mut found);
+        }
+    }
+    for (_, cm) in index.by_kind("ConfigMap") {
+        if !cm.name.starts_with("istio-sidecar-injector") {
+            continue;
+        }
+        let text = |key: &str| cm.node.at_keys("data")?.get(key)?.as_str();
+        if let Some(config) = text("config") {
+            let docs = parse_stream(config, &Limits::default());
+            let policy = docs
+                .first()
+                .and_then(|d| d.root())
+                .and_then(|r| r.get("policy"));
+            if let Some(p) = policy.and_then(|p| p.as_str()) {
+                found.policy_enabled.get_or_insert(p == "enabled");
+            }
+        }
+        if let Some(values) = text("values") {
+            let docs = parse_stream(values, &Limits::default());
+            if let Some(root) = docs.first().and_then(|d| d.root()) {
+                merge_injector_values(root, &mut found);
+            }
+        }
+    }
+    found
+}
+
+fn merge_injector_values(values: Node<'_>, found: &mut InjectorSettings) {
+    let auto_inject = values
+        .at_keys("global.proxy.autoInject")
+        .and_then(|v| v.as_str());
+    if let Some(v) = auto_inject {
+        found.policy_enabled.get_or_insert(v == "enabled");
+    }
+    let by_default = values
+        .at_keys("sidecarInjectorWebhook.enableNamespacesByDefault")
+        .and_then(|v| v.as_bool());
+    if let Some(v) = by_default {
+        found.enable_namespaces_by_default.get_or_insert(v);
+    }
 }

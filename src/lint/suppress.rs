@@ -12,12 +12,21 @@ const ISTIOCTL_ANNOTATION: &str = "galley.istio.io/analyze-suppress";
 /// that exist are listed (a test checks it): a rule added later adds its IST codes here.
 const IST_EQUIVALENTS: &[(&str, &[&str])] = &[
     ("IST0101", &["MESH304", "MESH307"]),
+    ("IST0107", &["MESH402"]),
+    ("IST0108", &["MESH408"]),
+    ("IST0110", &["MESH204"]),
+    ("IST0111", &["MESH204"]),
     ("IST0112", &["MESH306"]),
     ("IST0116", &["MESH102"]),
     ("IST0118", &["MESH101"]),
+    ("IST0123", &["MESH409"]),
+    ("IST0125", &["MESH403"]),
     ("IST0134", &["MESH103"]),
+    ("IST0135", &["MESH408"]),
     ("IST0137", &["MESH102"]),
+    ("IST0144", &["MESH407"]),
     ("IST0150", &["MESH101", "MESH103"]),
+    ("IST0167", &["MESH204"]),
     ("IST0174", &["MESH304"]),
 ];
 

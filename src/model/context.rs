@@ -55,6 +55,7 @@ pub struct MeshConfig {
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ProxyConfig {
+    #[serde(alias = "hold_application_until_proxy_starts")]
     pub hold_application_until_proxy_starts: Option<bool>,
     pub proxy_metadata: BTreeMap<String, String>,
 }
@@ -97,6 +98,43 @@ pub struct LintContext {
     pub default_namespace_origin: Origin,
     /// istiod's `ENABLE_EXTERNAL_NAME_ALIAS` when known (config); Istio's default otherwise.
     pub external_name_alias: Option<bool>,
+    /// istiod's `ENABLE_NATIVE_SIDECARS` when known (flag, config, inputs); Istio's default
+    /// for the version otherwise (see [`crate::model::lifecycle`]).
+    pub native_sidecars: Option<NativeSidecars>,
+    pub native_sidecars_origin: Origin,
+    /// The config file's `injection` assumptions for namespaces not among the inputs.
+    pub injection: super::injection::InjectionSettings,
+    /// The sidecar injector's policy, when the inputs hold the installation.
+    pub injector: super::injection::InjectorSettings,
+}
+
+/// istiod's `ENABLE_NATIVE_SIDECARS` (`pilot/pkg/features/pilot.go`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NativeSidecars {
+    True,
+    False,
+    /// Native sidecars when every node's kubelet is at least 1.33 (1.27+; earlier releases
+    /// read the variable as a boolean, so `auto` means false there).
+    Auto,
+}
+
+impl NativeSidecars {
+    pub fn parse(s: &str) -> Option<NativeSidecars> {
+        match s.trim() {
+            "true" => Some(NativeSidecars::True),
+            "false" => Some(NativeSidecars::False),
+            "auto" => Some(NativeSidecars::Auto),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NativeSidecars::True => "true",
+            NativeSidecars::False => "false",
+            NativeSidecars::Auto => "auto",
+        }
+    }
 }
 
 impl Default for LintContext {
@@ -110,6 +148,10 @@ impl Default for LintContext {
             default_namespace: "default".to_owned(),
             default_namespace_origin: Origin::Default,
             external_name_alias: None,
+            native_sidecars: None,
+            native_sidecars_origin: Origin::Default,
+            injection: Default::default(),
+            injector: Default::default(),
         }
     }
 }

@@ -1,20 +1,27 @@
 //! Typed objects and the mesh index, built once from all parsed documents.
 
+pub mod catalogue;
 mod context;
 pub mod host_refs;
 pub mod hosts;
 mod index;
+pub mod injection;
 pub mod istio_services;
+pub mod lifecycle;
 pub mod listeners;
 mod object;
+pub mod peer_authn;
 pub mod protocol;
+pub mod proxy_config;
 pub mod routing;
 pub mod scopes;
 pub mod sidecar_scope;
 pub mod visibility;
 mod workload;
 
-pub use context::{IstioVersion, LintContext, MeshConfig, Origin};
+pub use context::{
+    IstioVersion, LintContext, MeshConfig, NativeSidecars, Origin, ProxyConfig as MeshProxyConfig,
+};
 pub use index::{InvalidObject, IstioObject, MeshIndex, NamespaceInfo, ServiceInfo};
 pub use object::{is_system_namespace, Object, ObjectRef};
 pub use workload::{Workload, WORKLOAD_KINDS};

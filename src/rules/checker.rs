@@ -144,3 +144,10 @@ impl Checker<'_, '_> {
         Label::new(self.index.objects[object].file, span, message)
     }
 }
+
+impl<'c, 'a> Checker<'c, 'a> {
+    /// Injection state per namespace and workload (§8), computed on demand.
+    pub fn injection(&self) -> crate::model::injection::Injection<'c, 'a> {
+        self.index.injection(self.cx)
+    }
+}

@@ -6,9 +6,11 @@ mod macros;
 mod checker;
 mod hosts;
 mod input;
+mod lifecycle;
 mod meta;
 mod ports;
 mod registry;
+mod scoping;
 mod selection;
 pub mod yaml_edit;
 

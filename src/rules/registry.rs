@@ -1,4 +1,4 @@
-use super::{hosts, input, ports, Rule, RuleMeta};
+use super::{hosts, input, lifecycle, ports, scoping, Rule, RuleMeta};
 
 /// Every rule, sorted by code.
 static RULES: &[&dyn Rule] = &[
@@ -10,6 +10,11 @@ static RULES: &[&dyn Rule] = &[
     &ports::catch_all_tcp_listener::CatchAllTcpListener,
     &ports::listener_conflict::ListenerConflict,
     &ports::shared_tcp_port::SharedTcpPort,
+    &scoping::missing_sidecar_scope::MissingSidecarScope,
+    &scoping::export_to_everywhere::ExportToEverywhere,
+    &scoping::invalid_export_to::InvalidExportTo,
+    &scoping::conflicting_sidecars::ConflictingSidecars,
+    &scoping::invalid_sidecar_egress::InvalidSidecarEgress,
     &hosts::short_hostname::ShortHostname,
     &hosts::partial_hostname::PartialHostname,
     &hosts::host_resolves_elsewhere::HostResolvesElsewhere,
@@ -17,6 +22,16 @@ static RULES: &[&dyn Rule] = &[
     &hosts::ip_address_host::IpAddressHost,
     &hosts::destination_port_required::DestinationPortRequired,
     &hosts::unknown_subset::UnknownSubset,
+    &lifecycle::hold_until_proxy_missing::HoldUntilProxyMissing,
+    &lifecycle::misplaced_annotation::MisplacedAnnotation,
+    &lifecycle::invalid_istio_annotation::InvalidIstioAnnotation,
+    &lifecycle::probe_rewrite_disabled::ProbeRewriteDisabled,
+    &lifecycle::reserved_port::ReservedPort,
+    &lifecycle::job_never_completes::JobNeverCompletes,
+    &lifecycle::proxy_uid_conflict::ProxyUidConflict,
+    &lifecycle::unknown_istio_annotation::UnknownIstioAnnotation,
+    &lifecycle::injection_conflict::InjectionConflict,
+    &lifecycle::privileged_proxy::PrivilegedProxy,
 ];
 
 pub fn all() -> &'static [&'static dyn Rule] {

@@ -144,7 +144,7 @@ fn key_edit(
 }
 
 /// The line break used by the line holding byte `at`: `\r\n` if it ends with one, else `\n`.
-fn line_ending_at(text: &str, at: usize) -> &'static str {
+pub(crate) fn line_ending_at(text: &str, at: usize) -> &'static str {
     let rest = &text.as_bytes()[at.min(text.len())..];
     match rest.iter().position(|&b| b == b'\n') {
         Some(i) if i > 0 && rest[i - 1] == b'\r' => "\r\n",

@@ -3,7 +3,7 @@
 pub mod catch_all_tcp_listener;
 pub mod conflicting_port_protocols;
 pub mod evidence;
-mod export_to;
+pub(crate) mod export_to;
 pub mod listener_conflict;
 pub mod port_name_without_protocol;
 pub mod shared_tcp_port;
