@@ -283,8 +283,9 @@ mod tests {
         let limits = Limits::default();
         let whole = parse_stream(&text, &limits);
         assert!(whole.iter().all(|d| d.error.is_none()));
+        let shared: Arc<str> = Arc::from(text.as_str());
         for chunk in 1..200 {
-            let chunked = parse_chunked(&text, &limits, chunk);
+            let chunked = parse_chunked(&shared, &limits, chunk);
             let errors: Vec<_> = chunked.iter().filter_map(|d| d.error.as_ref()).collect();
             assert!(errors.is_empty(), "chunk {chunk}: {errors:?}");
             assert_eq!(chunked.len(), whole.len(), "chunk {chunk}");
