@@ -304,7 +304,11 @@ pub fn trace(ck: &Checker<'_, '_>, req: &Request<'_>) -> Result<Trace, String> {
     let row = &rows[chosen];
     let mut origins: Vec<Origin> = row.source.iter().cloned().collect();
     origins.extend(dest.origin.iter().cloned());
-    let diverted = row.catch_all && row.source.as_ref().map(|o| o.object) != dest.object;
+    // A catch-all of another resource diverts the connection, unless its cluster is
+    // ORIGINAL_DST (resolution NONE, headless): then it still reaches what was dialled.
+    let diverted = row.catch_all
+        && row.source.as_ref().map(|o| o.object) != dest.object
+        && !is_original_dst(ck, row);
     if diverted {
         notes.push(format!(
             "the chain matches ALL destinations on port {}: a connection to {} lands on `{}`'s \
@@ -489,4 +493,19 @@ pub fn row_listener_source(ck: &Checker<'_, '_>, row: &ListenerRow) -> Option<Li
 
 pub(super) fn cluster_of(port: i32, subset: &str, host: &str) -> String {
     cluster_name(port, subset, host)
+}
+
+/// Whether the row's cluster is ORIGINAL_DST (`convertResolution`, `case model.Passthrough`):
+/// a ServiceEntry with resolution NONE or a headless Service.
+pub fn is_original_dst(ck: &Checker<'_, '_>, row: &ListenerRow) -> bool {
+    match row_listener_source(ck, row) {
+        Some(ListenerSource::Service(i)) => {
+            let svc = &ck.index.services[i];
+            svc.is_headless() && svc.service_type() != "ExternalName"
+        }
+        Some(ListenerSource::ServiceEntry(i)) => {
+            ck.index.service_entries[i].spec.resolution.as_deref().unwrap_or("NONE") == "NONE"
+        }
+        None => false,
+    }
 }
