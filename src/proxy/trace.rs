@@ -504,7 +504,12 @@ pub fn is_original_dst(ck: &Checker<'_, '_>, row: &ListenerRow) -> bool {
             svc.is_headless() && svc.service_type() != "ExternalName"
         }
         Some(ListenerSource::ServiceEntry(i)) => {
-            ck.index.service_entries[i].spec.resolution.as_deref().unwrap_or("NONE") == "NONE"
+            ck.index.service_entries[i]
+                .spec
+                .resolution
+                .as_deref()
+                .unwrap_or("NONE")
+                == "NONE"
         }
         None => false,
     }
