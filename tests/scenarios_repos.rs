@@ -33,6 +33,8 @@ fn copies_of_one_object_are_one_object() {
         );
     }
     assert!(with_code(&report, "MESH105").is_empty(), "{report:#}");
+    // Two copies of one Sidecar are one Sidecar, not two conflicting ones.
+    assert!(with_code(&report, "MESH204").is_empty(), "{report:#}");
     // The dev VirtualService's `canary` route is replaced by prod's: no MESH307 on it.
     assert!(with_code(&report, "MESH307").is_empty(), "{report:#}");
     // Per-object findings on both copies, each with a note naming the other file.
@@ -98,7 +100,6 @@ fn meshes_split_a_repository_by_environment() {
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(with_code(&report, "MESH104").is_empty(), "{report:#}");
     assert_eq!(codes(&report).len(), 6, "{report:#}");
-    let _ = run;
 }
 
 const CHART_REPO: &str = "testdata/scenarios/repo-with-chart";
@@ -240,4 +241,32 @@ fn a_subset_defined_by_an_alternative_copy_is_not_an_error() {
         .unwrap();
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(codes(&report), ["MESH307"], "{report:#}");
+}
+
+/// On stdin (rendered output), a value that merely looks like a template action does not drop
+/// the stream; a raw template piped in is skipped with the note.
+#[test]
+fn stdin_is_skipped_only_when_it_is_a_template_that_does_not_parse() {
+    let rendered = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: wf\n  namespace: ci\ndata:\n  odd: {{x}}\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  namespace: ci\nspec:\n  ports:\n    - name: web\n      port: 80\n";
+    let out = common::mesh_lint()
+        .args(["-o", "json", "-"])
+        .write_stdin(rendered)
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(codes(&report).iter().any(|c| c == "MESH101"), "{report:#}");
+    let raw = std::fs::read_to_string(
+        root()
+            .join(CHART_REPO)
+            .join("charts/podinfo/templates/tests/grpc.yaml"),
+    )
+    .unwrap();
+    let out = common::mesh_lint()
+        .args(["-o", "json", "-"])
+        .write_stdin(raw)
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(codes(&report).is_empty(), "{report:#}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("skipped `-`"));
 }

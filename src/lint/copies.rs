@@ -6,22 +6,40 @@ use crate::diagnostic::Diagnostic;
 use crate::model::MeshIndex;
 use crate::source::Files;
 
-/// Rules whose findings depend only on the object itself: they are reported on every copy,
-/// since each file needs the fix. Every other rule relates objects to each other, and an
-/// object that a later copy replaces takes no part in that: it would not exist after `kubectl
-/// apply` of all the inputs.
-const PER_OBJECT: [&str; 7] = [
-    "MESH001", "MESH002", "MESH101", "MESH102", "MESH301", "MESH302", "MESH305",
+/// Rules whose findings are about the object itself (its own fields, or how Istio treats it):
+/// they are reported on every copy, since each file needs the fix. Every other rule relates
+/// objects to each other, and an object that a later copy replaces takes no part in that: it
+/// would not exist after `kubectl apply` of all the inputs.
+const PER_OBJECT: &[&str] = &[
+    "MESH001", "MESH002", "MESH003", "MESH101", "MESH102", "MESH202", "MESH203", "MESH205",
+    "MESH301", "MESH302", "MESH305", "MESH401", "MESH402", "MESH403", "MESH404", "MESH405",
+    "MESH406", "MESH407", "MESH408", "MESH409", "MESH410",
 ];
 
-/// Whether to keep a finding: any finding on an object no later copy replaces, and the
-/// per-object findings on a replaced copy.
+/// Whether to keep a finding: per-object findings on every copy; others only on an object no
+/// later copy replaces, and never when they relate an object to its own copy (two copies of
+/// one Sidecar are one Sidecar, not two conflicting ones).
 pub fn keep(d: &Diagnostic, index: &MeshIndex<'_>) -> bool {
-    let shadowed = d
-        .subject
-        .and_then(|s| index.objects.get(s))
-        .is_some_and(|o| o.is_shadowed());
-    !shadowed || PER_OBJECT.contains(&d.code)
+    let Some(object) = d.subject.and_then(|s| index.objects.get(s)) else {
+        return true;
+    };
+    if PER_OBJECT.contains(&d.code) {
+        return true;
+    }
+    if object.is_shadowed() {
+        return false;
+    }
+    let Some(subject) = d.subject else {
+        return true;
+    };
+    let copies = index.copies_of(subject);
+    !d.related.iter().any(|label| {
+        copies.iter().any(|&c| {
+            let copy = &index.objects[c];
+            let span = copy.node.span();
+            copy.file == label.file && span.start <= label.span.start && label.span.end <= span.end
+        })
+    })
 }
 
 /// A note when the finding's object shares its identity with other objects of the inputs.

@@ -24,6 +24,8 @@ pub struct LenientScalar {
     pub end: u32,
     /// Start of each continuation line that is indented no deeper than the scalar's line.
     pub shallow_lines: Vec<u32>,
+    /// Start of every continuation line that is not empty (the shallow ones included).
+    pub lines: Vec<u32>,
     /// The indentation of the line the scalar starts on.
     pub indent: u32,
 }
@@ -57,6 +59,7 @@ pub fn normalise(text: &str, start: usize, end: usize) -> Option<(String, Vec<Le
             start: s.start + start as u32,
             end: s.end + start as u32,
             shallow_lines: s.shallow_lines.iter().map(|&l| l + start as u32).collect(),
+            lines: s.lines.iter().map(|&l| l + start as u32).collect(),
             indent: s.indent,
         })
         .collect();
@@ -150,7 +153,11 @@ fn quoted_scalars(text: &str) -> Vec<LenientScalar> {
                 continue;
             }
             b'#' if i == line_start || matches!(bytes[i - 1], b' ' | b'\t') => {
-                i = next_line(bytes, i) - 1;
+                // On to the line break, which the next turn handles.
+                match bytes[i..].iter().position(|&b| b == b'\n') {
+                    Some(p) => i += p,
+                    None => break,
+                }
                 continue;
             }
             b'"' | b'\'' if node_start(last_token) => {
@@ -163,15 +170,20 @@ fn quoted_scalars(text: &str) -> Vec<LenientScalar> {
                 let Some(end) = closing_quote(bytes, i) else {
                     break;
                 };
-                let shallow_lines = continuation_lines(bytes, i, end)
+                let lines: Vec<u32> = continuation_lines(bytes, i, end)
                     .into_iter()
-                    .filter(|&l| indent_of(&text[l..]) as u32 <= indent)
                     .map(|l| l as u32)
+                    .collect();
+                let shallow_lines = lines
+                    .iter()
+                    .copied()
+                    .filter(|&l| indent_of(&text[l as usize..]) as u32 <= indent)
                     .collect();
                 found.push(LenientScalar {
                     start: i as u32,
                     end: end as u32 + 1,
                     shallow_lines,
+                    lines,
                     indent,
                 });
                 // The scalar's last line is now the current line.
@@ -320,6 +332,36 @@ mod tests {
         // A list item scalar: deeper than the `-` is enough.
         assert_eq!(patched("a:\n- 'its\n ok'\n"), None);
         assert!(patched("a:\n- 'its\nok'\n").is_some());
+    }
+
+    #[test]
+    fn a_comment_at_the_end_without_a_line_break_ends_the_scan() {
+        assert_eq!(patched("a: 1 #"), None);
+        assert_eq!(patched("#"), None);
+        assert!(patched("a: \"x\ny\" #").is_some());
+    }
+
+    /// Every string of up to five characters from YAML's structural alphabet: the surface
+    /// scanners (this one and the Go-template one) end, never panic, and a rewrite keeps the
+    /// length.
+    #[test]
+    fn scanners_end_on_every_short_input() {
+        const ALPHABET: [char; 12] = [
+            '"', '\'', '#', '\n', ' ', ':', '-', '|', '{', 'a', '\\', 'é',
+        ];
+        let mut stack = vec![String::new()];
+        let mut seen = 0;
+        while let Some(text) = stack.pop() {
+            seen += 1;
+            if let Some((out, _)) = normalise(&text, 0, text.len()) {
+                assert_eq!(out.len(), text.len(), "{text:?}");
+            }
+            let _ = crate::source::templates::find_template_syntax(&text);
+            if text.chars().count() < 5 {
+                stack.extend(ALPHABET.iter().map(|c| format!("{text}{c}")));
+            }
+        }
+        assert_eq!(seen, (0..=5).map(|n| 12usize.pow(n)).sum::<usize>());
     }
 
     #[test]

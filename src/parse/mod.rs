@@ -76,64 +76,60 @@ pub fn parse_file(id: FileId, file: &SourceFile, limits: &Limits) -> ParsedFile 
     }
 }
 
-/// Each document with the quoted scalars read leniently in it: a document that fails strict
-/// parsing is parsed again from a copy of its text in which [`lenient::normalise`] rewrote
-/// the scalars go-yaml accepts; if that copy parses, its documents replace the failure.
+/// Each document with the quoted scalars read leniently in it. When some document fails
+/// strict parsing, the scalars that [`lenient::normalise`] rewrites in the failed documents
+/// are rewritten in a copy of the whole text, which is parsed again as a whole (so a document
+/// boundary means what it meant before); its documents replace the first parse's. Documents
+/// that fail for another reason fail again, as before.
 fn with_leniency(
     text: &str,
     docs: Vec<Document>,
     limits: &Limits,
 ) -> Vec<(Document, Vec<lenient::LenientScalar>)> {
+    let plain = |docs: Vec<Document>| docs.into_iter().map(|d| (d, Vec::new())).collect();
     if docs.iter().all(|d| d.error.is_none()) {
-        return docs.into_iter().map(|d| (d, Vec::new())).collect();
+        return plain(docs);
     }
-    let starts: Vec<u32> = docs.iter().map(|d| d.span.start).collect();
-    let mut out = Vec::with_capacity(docs.len());
-    for (i, doc) in docs.into_iter().enumerate() {
+    let mut patched: Option<Vec<u8>> = None;
+    let mut scalars = Vec::new();
+    for (i, doc) in docs.iter().enumerate() {
         let syntax = doc
             .error
             .as_ref()
             .is_some_and(|e| e.kind == mesh_lint_yaml::ParseErrorKind::Syntax);
         if !syntax {
-            out.push((doc, Vec::new()));
             continue;
         }
         let start = doc.span.start as usize;
-        let end = starts.get(i + 1).map_or(text.len(), |&s| s as usize);
-        match reparse(text, start, end.max(start), limits) {
-            Some(docs) => out.extend(docs),
-            None => out.push((doc, Vec::new())),
-        }
+        let end = docs
+            .get(i + 1)
+            .map_or(text.len(), |d| d.span.start as usize)
+            .max(start);
+        let Some((region, found)) = lenient::normalise(text, start, end) else {
+            continue;
+        };
+        let bytes = patched.get_or_insert_with(|| text.as_bytes().to_vec());
+        bytes[start..end].copy_from_slice(region.as_bytes());
+        scalars.extend(found);
     }
-    out
-}
-
-fn reparse(
-    text: &str,
-    start: usize,
-    end: usize,
-    limits: &Limits,
-) -> Option<Vec<(Document, Vec<lenient::LenientScalar>)>> {
-    let (patched, scalars) = lenient::normalise(text, start, end)?;
-    let mut docs = parse_stream(&patched, limits);
-    if docs.is_empty() || docs.iter().any(|d| d.error.is_some()) {
-        return None;
-    }
-    for d in &mut docs {
-        d.shift(start as u32);
-    }
-    Some(
-        docs.into_iter()
-            .map(|d| {
-                let mine = scalars
+    let Some(patched) = patched.and_then(|b| String::from_utf8(b).ok()) else {
+        return plain(docs);
+    };
+    parse_stream(&patched, limits)
+        .into_iter()
+        .map(|d| {
+            let mine = if d.error.is_none() {
+                scalars
                     .iter()
                     .filter(|s| d.span.start <= s.start && s.start <= d.span.end)
                     .cloned()
-                    .collect();
-                (d, mine)
-            })
-            .collect(),
-    )
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            (d, mine)
+        })
+        .collect()
 }
 
 /// Texts larger than this are split into chunks of about this size at document boundaries and
@@ -280,6 +276,35 @@ mod tests {
         assert_eq!(other.span().start as usize, text.find("other").unwrap());
         // A document broken in another way stays broken.
         assert!(parsed.documents[0].is_usable() && !parsed.documents[2].is_usable());
+    }
+
+    /// The lenient reading never turns another error into a document: a node after a scalar
+    /// document without `---` stays an error (found by the property test).
+    #[test]
+    fn leniency_keeps_document_boundaries() {
+        let text = "# c\nstray words\n# c\nkind: X\nmetadata:\n  d: \"a\n  b\"\n";
+        let file = SourceFile::from_bytes("t.yaml".into(), None, text.as_bytes().to_vec());
+        let parsed = parse_file(crate::source::FileId(0), &file, &Limits::default());
+        assert!(parsed.has_errors());
+        assert!(parsed.documents.iter().all(|d| d.lenient.is_empty()));
+    }
+
+    /// The value kubectl reads (`tests/kubectl_yaml.rs` checks kubectl against the same text).
+    pub(crate) const DASHBOARD_VALUE: &str = r#"{ "annotations": { "list": [] }, "title": "Sock Shop \\ Resources", "rows": [ {"legend": "{{pod}}"} ] }"#;
+
+    #[test]
+    fn a_dashboard_in_an_underindented_scalar_reads_as_kubectl_reads_it() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/testdata/MESH003-underindented-quoted-scalar/invalid-grafana-dashboard.yaml"
+        );
+        let bytes = std::fs::read(path).unwrap();
+        let file = SourceFile::from_bytes("d.yaml".into(), None, bytes);
+        let parsed = parse_file(crate::source::FileId(0), &file, &Limits::default());
+        assert!(parsed.documents.iter().all(|d| d.is_usable()));
+        let root = parsed.documents[0].doc.root().unwrap();
+        let value = root.at_keys("data").and_then(|d| d.get("sock-shop.json"));
+        assert_eq!(value.and_then(|v| v.as_str()), Some(DASHBOARD_VALUE));
     }
 
     #[test]

@@ -110,7 +110,7 @@ impl Rule for InvalidYaml {
                 for dup in &doc.doc.duplicate_keys {
                     let mut d = finding(parsed.file, dup.second, format!("duplicate key `{}`", dup.key))
                         .with_related(Label::new(parsed.file, dup.first, "first defined here"))
-                        .with_note("Kubernetes' YAML decoder rejects a mapping that repeats a key (`mapping key already defined`); tools that accept it keep only one of the values")
+                        .with_note("kubectl reads the file but keeps only the last value, without a word (go-yaml through sigs.k8s.io/yaml); strict YAML parsers reject the mapping and other tools keep the first value, so what the cluster gets depends on the tool")
                         .with_help(format!("keep one `{}` entry", dup.key));
                     d.primary.message = "defined again here".into();
                     d.source = doc.source.clone();

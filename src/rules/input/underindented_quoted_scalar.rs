@@ -35,7 +35,8 @@ declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// The fix indents the continuation lines two spaces deeper than the key. It is **safe**:
+    /// The fix moves every continuation line right by the same amount, so that the shallowest is
+    /// two spaces deeper than the key and the lines keep their layout. It is **safe**:
     /// YAML folds a quoted scalar's line breaks and drops the indentation of its continuation
     /// lines, so the value stays exactly what kubectl reads today.
     ///
@@ -111,24 +112,34 @@ fn finding(ck: &Checker<'_, '_>, file: FileId, s: &LenientScalar) -> Diagnostic 
         "kubectl (go-yaml) reads this document, and so does mesh-lint; YAML 1.2 requires continuation lines deeper than the surrounding block, so strict parsers reject the whole document"
             .into(),
     );
+    // Every continuation line moves right by the same amount, so the shallowest ends two
+    // spaces deeper than the key and the lines keep their layout (a JSON dashboard stays
+    // readable).
+    let indent_at = |line: u32| {
+        text[line as usize..]
+            .bytes()
+            .take_while(|&b| b == b' ')
+            .count()
+    };
     let want = s.indent as usize + 2;
-    let edits: Vec<Edit> = s
+    let shallowest = s
         .shallow_lines
         .iter()
-        .map(|&line| {
-            let have = text[line as usize..]
-                .bytes()
-                .take_while(|&b| b == b' ')
-                .count();
-            Edit {
-                file,
-                span: Span::new(line, line),
-                content: " ".repeat(want.saturating_sub(have)),
-            }
+        .map(|&l| indent_at(l))
+        .min()
+        .unwrap_or(want);
+    let shift = " ".repeat(want.saturating_sub(shallowest));
+    let edits: Vec<Edit> = s
+        .lines
+        .iter()
+        .map(|&line| Edit {
+            file,
+            span: Span::new(line, line),
+            content: shift.clone(),
         })
         .collect();
     d.help = Some(format!(
-        "indent the continuation lines deeper than the key ({want} spaces); the value does not change"
+        "indent the continuation lines deeper than the key (at least {want} spaces); the value does not change"
     ));
     d.fix = Some(Fix::new(
         "indent the continuation lines",
