@@ -225,6 +225,29 @@ fn registry_only_sends_unmatched_traffic_to_the_black_hole() {
     ]);
     let t: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(t["cluster"], "BlackHoleCluster");
+
+    // A Sidecar's outboundTrafficPolicy overrides MeshConfig's.
+    let sidecar = dir.path().join("sidecar.yaml");
+    std::fs::write(
+        &sidecar,
+        "apiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata:\n  name: default\n  namespace: manager\nspec:\n  outboundTrafficPolicy:\n    mode: REGISTRY_ONLY\n",
+    )
+    .unwrap();
+    let out = ok(&[
+        "trace",
+        HAZELCAST,
+        sidecar.to_str().unwrap(),
+        "--istio-version",
+        "1.24",
+        "--from",
+        "manager/hazelcast",
+        "--to",
+        "pod:manager/hazelcast-0:5701",
+        "-o",
+        "json",
+    ]);
+    let t: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(t["cluster"], "BlackHoleCluster");
 }
 
 #[test]

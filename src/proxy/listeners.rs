@@ -83,19 +83,30 @@ impl Proxy<'_, '_> {
     }
 }
 
-/// Whether MeshConfig's `outboundTrafficPolicy.mode` is `REGISTRY_ONLY` (default `ALLOW_ANY`).
-pub fn registry_only(ck: &Checker<'_, '_>) -> bool {
-    ck.cx
-        .mesh_config
-        .outbound_traffic_policy
-        .as_ref()
-        .and_then(|p| p.mode.as_deref())
-        .is_some_and(|m| m == "REGISTRY_ONLY")
+/// Whether unmatched traffic is dropped: `outboundTrafficPolicy.mode: REGISTRY_ONLY` of the
+/// proxy's Sidecar, which overrides MeshConfig's (`initSidecarScopeInternalIndexes`; default
+/// `ALLOW_ANY`).
+pub fn registry_only(ck: &Checker<'_, '_>, proxy: &Proxy<'_, '_>) -> bool {
+    let from_sidecar = match proxy.egress(ck) {
+        Egress(Some(sc)) => sc
+            .outbound_traffic_policy
+            .as_ref()
+            .and_then(|p| p.mode.clone()),
+        Egress(None) => None,
+    };
+    let mode = from_sidecar.or_else(|| {
+        ck.cx
+            .mesh_config
+            .outbound_traffic_policy
+            .as_ref()
+            .and_then(|p| p.mode.clone())
+    });
+    mode.as_deref() == Some("REGISTRY_ONLY")
 }
 
 /// The fallback cluster of the virtual outbound listener's passthrough chain.
-pub fn fallback_cluster(ck: &Checker<'_, '_>) -> &'static str {
-    if registry_only(ck) {
+pub fn fallback_cluster(ck: &Checker<'_, '_>, proxy: &Proxy<'_, '_>) -> &'static str {
+    if registry_only(ck, proxy) {
         "BlackHoleCluster"
     } else {
         "PassthroughCluster"
@@ -131,7 +142,7 @@ pub fn outbound(
         address: "0.0.0.0".into(),
         port: VIRTUAL_OUTBOUND_PORT,
         matches: "ALL".into(),
-        destination: fallback_cluster(ck).into(),
+        destination: fallback_cluster(ck, proxy).into(),
         protocol: "TCP".into(),
         kind: RowKind::VirtualOutbound,
         catch_all: false,
@@ -141,7 +152,7 @@ pub fn outbound(
             "the virtual outbound listener: iptables redirects every captured connection here; \
              what no `address:port` listener takes goes to its passthrough chain \
              (outboundTrafficPolicy {})",
-            if registry_only(ck) {
+            if registry_only(ck, proxy) {
                 "REGISTRY_ONLY"
             } else {
                 "ALLOW_ANY"

@@ -335,7 +335,7 @@ pub fn trace(ck: &Checker<'_, '_>, req: &Request<'_>) -> Result<Trace, String> {
         notes,
         origins,
     });
-    if row.kind == RowKind::VirtualOutbound || row.destination == listeners::fallback_cluster(ck) {
+    if row.kind == RowKind::VirtualOutbound {
         let cluster = row.destination.clone();
         let end = if cluster == "BlackHoleCluster" {
             t.reaches = "nowhere: BlackHoleCluster drops the connection".into();
