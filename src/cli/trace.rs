@@ -93,11 +93,12 @@ fn human(ck: &Checker<'_, '_>, t: &Trace, color: bool) -> Result<String, String>
         let mut d = Diagnostic::new("", "", severity, title, Label::new(file, first.span, ""));
         for o in &step.origins[1..] {
             let f = ck.index.objects[o.object].file;
-            d = d.with_related(Label::new(
-                f,
-                o.span,
-                format!("{} {}/{}", o.kind, o.namespace, o.name),
-            ));
+            let name = if o.namespace.is_empty() {
+                o.name.clone()
+            } else {
+                format!("{}/{}", o.namespace, o.name)
+            };
+            d = d.with_related(Label::new(f, o.span, format!("{} {name}", o.kind)));
         }
         d.notes = step.notes.clone();
         let mut buf = Vec::new();
