@@ -301,7 +301,7 @@ pub fn trace(ck: &Checker<'_, '_>, req: &Request<'_>) -> Result<Trace, String> {
     let rows = listeners::outbound(ck, &proxy, Some(req.port));
     let class = dest_class(ck, &dest, req.port);
     let (chosen, mut notes) = choose(ck, &rows, &dest, req.port, class);
-    let row = &rows[chosen];
+    let row = &chosen;
     let mut origins: Vec<Origin> = row.source.iter().cloned().collect();
     origins.extend(dest.origin.iter().cloned());
     // A catch-all of another resource diverts the connection, unless its cluster is
@@ -335,6 +335,13 @@ pub fn trace(ck: &Checker<'_, '_>, req: &Request<'_>) -> Result<Trace, String> {
         notes,
         origins,
     });
+    if row.destination.is_empty() {
+        t.reaches = format!(
+            "unknown: the `0.0.0.0:{}` HTTP listener takes the connection",
+            row.port
+        );
+        return Ok(t);
+    }
     if row.kind == RowKind::VirtualOutbound {
         let cluster = row.destination.clone();
         let end = if cluster == "BlackHoleCluster" {
@@ -367,7 +374,7 @@ fn choose(
     dest: &Dest,
     port: i32,
     class: ListenerClass,
-) -> (usize, Vec<String>) {
+) -> (ListenerRow, Vec<String>) {
     let mut notes = Vec::new();
     let pod_address = dest.pod.map(|w| {
         let o = &ck.index.objects[ck.index.workloads[w].object];
@@ -412,7 +419,7 @@ fn choose(
         }
     }
     if let Some(i) = chosen {
-        return (i, notes);
+        return (rows[i].clone(), notes);
     }
     for (i, r) in rows
         .iter()
@@ -447,17 +454,44 @@ fn choose(
         ));
     }
     if let Some(i) = chosen {
-        return (i, notes);
+        return (rows[i].clone(), notes);
     }
-    let fallback = rows
+    let Some(fallback) = rows.iter().find(|r| r.kind == RowKind::VirtualOutbound) else {
+        return (rows[0].clone(), notes);
+    };
+    let http_listener = rows
         .iter()
-        .position(|r| r.kind == RowKind::VirtualOutbound)
-        .unwrap_or(0);
+        .any(|r| r.port == port && r.is_live() && r.matches.starts_with("Host:"));
+    if http_listener {
+        // The `0.0.0.0:port` HTTP listener exists, so Envoy hands it the connection (exact
+        // address, then wildcard): the route `<port>` decides, not the virtual listener.
+        let mut row = fallback.clone();
+        row.port = port;
+        if class == ListenerClass::Http {
+            row.matches = "Host: * (catch-all virtual host)".into();
+            notes.push(format!(
+                "route `{port}` has no virtual host for the Host header of {}: its catch-all \
+                 virtual host (`allow_any`, or a 502 route under REGISTRY_ONLY) sends it to `{}`",
+                dest.what, fallback.destination
+            ));
+        } else {
+            row.kind = RowKind::Wildcard;
+            row.matches = "HTTP only".into();
+            row.destination = String::new();
+            notes.push(format!(
+                "`0.0.0.0:{port}` only serves HTTP (every service on the port declares HTTP), so a \
+                 non-HTTP connection to {} is not routed; if the client speaks HTTP, its Host \
+                 header picks the virtual host",
+                dest.what
+            ));
+        }
+        return (row, notes);
+    }
     notes.push(format!(
         "no listener of the proxy matches {} on port {port}: the virtual outbound listener's passthrough chain takes it",
         dest.what
     ));
-    (fallback, notes)
+    (fallback.clone(), notes)
 }
 
 /// The Service or ServiceEntry host behind a listener row's cluster.
