@@ -401,3 +401,82 @@ fn json_output_matches_the_documented_schemas() {
     bad["steps"][0]["verdict"] = "maybe".into();
     assert!(!validate(&bad, &schemas[1], &schemas[1], "$").is_empty());
 }
+
+#[test]
+fn iptables_exclusions_let_the_connection_bypass_the_sidecar() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let file = dir.path().join("client.yaml");
+    std::fs::write(
+        &file,
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: client\n  namespace: manager\nspec:\n  selector:\n    matchLabels: {app: client}\n  template:\n    metadata:\n      labels: {app: client}\n      annotations:\n        traffic.sidecar.istio.io/excludeOutboundPorts: \"5701,9000\"\n        traffic.sidecar.istio.io/excludeOutboundIPRanges: \"10.8.0.0/16\"\n    spec:\n      containers:\n        - name: client\n          image: example/client:1\n",
+    )
+    .unwrap();
+    let file = file.to_str().unwrap();
+    let json = |to: &str| -> Value {
+        let out = ok(&[
+            "trace",
+            HAZELCAST,
+            file,
+            "--istio-version",
+            "1.20",
+            "--from",
+            "manager/client",
+            "--to",
+            to,
+            "-o",
+            "json",
+        ]);
+        serde_json::from_str(&out).unwrap()
+    };
+    let t = json("pod:manager/hazelcast-0:5701");
+    assert_eq!(t["steps"][1]["verdict"], "end");
+    assert!(t["cluster"].is_null());
+    assert!(t["steps"][1]["notes"][0]
+        .as_str()
+        .unwrap()
+        .contains("excludeOutboundPorts"));
+    let t = json("10.8.1.2:6000");
+    assert!(t["steps"][1]["notes"][0]
+        .as_str()
+        .unwrap()
+        .contains("10.8.0.0/16"));
+    let t = json("10.9.1.2:6000");
+    assert_eq!(t["cluster"], "PassthroughCluster");
+}
+
+#[test]
+fn http_traffic_without_a_virtual_host_takes_the_catch_all_virtual_host() {
+    let t: Value = serde_json::from_str(&ok(&[
+        "trace",
+        "testdata/demo",
+        "--from",
+        "bookinfo",
+        "--to",
+        "ratings:9080",
+        "-o",
+        "json",
+    ]))
+    .unwrap();
+    assert_eq!(
+        t["cluster"],
+        "outbound|9080||ratings.bookinfo.svc.cluster.local"
+    );
+    assert_eq!(
+        t["steps"][2]["title"],
+        "listener `0.0.0.0:9080`, filter chain `Host: ratings.bookinfo.svc.cluster.local` → `outbound|9080||ratings.bookinfo.svc.cluster.local`"
+    );
+    // An address no listener of the port has, on a port only HTTP services use.
+    let t: Value = serde_json::from_str(&ok(&[
+        "trace",
+        "testdata/demo",
+        "--from",
+        "bookinfo",
+        "--to",
+        "10.0.0.9:9080",
+        "-o",
+        "json",
+    ]))
+    .unwrap();
+    assert!(t["cluster"].is_null());
+    assert!(t["reaches"].as_str().unwrap().contains("HTTP listener"));
+}
