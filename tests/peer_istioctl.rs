@@ -146,6 +146,16 @@ const KNOWN_DIFFERENCES: &[(&str, &str, &str)] = &[
         "IST0173 (a subset selecting no pod) has no mesh-lint rule yet",
     ),
     (
+        "ServiceEntry Addresses Required Lowercase Protocol",
+        "ServiceEntry default/address-missing-lowercase",
+        "IST0134 ignores `resolution`: unset is NONE, whose cluster is ORIGINAL_DST (pilot `convertResolution`, `case model.Passthrough`), so connections still reach the address they dialled; mesh-lint reports such an entry only when a targetPort or DestinationRule changes that traffic (MESH103 warning)",
+    ),
+    (
+        "ServiceEntry Addresses Required Uppercase Protocol",
+        "ServiceEntry default/address-missing-uppercase",
+        "IST0134 ignores `resolution`: unset is NONE, whose cluster is ORIGINAL_DST (pilot `convertResolution`, `case model.Passthrough`), so connections still reach the address they dialled; mesh-lint reports such an entry only when a targetPort or DestinationRule changes that traffic (MESH103 warning)",
+    ),
+    (
         "misannoted",
         "MESH408 Ingress default/gateway",
         "istioctl's annotation analyzer reads only Namespaces, Services, Pods and Deployments; mesh-lint also reads the Ingress, whose `istio.io/ingress.class` is not an Istio annotation (the key is `kubernetes.io/ingress.class`)",

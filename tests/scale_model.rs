@@ -63,9 +63,10 @@ fn listener_model_is_linear_in_ports() {
             .listeners
             .expect("the port rules build listeners");
         assert!(ports >= namespaces * PORTS_PER_NS);
-        // One entry per port plus one host per Service: no list of namespaces anywhere.
+        // Per port its listener and its pod port, one host per Service: no list of
+        // namespaces anywhere.
         assert!(
-            size <= 2 * ports,
+            size <= 3 * ports,
             "{namespaces} namespaces: listener model holds {size} entries for {ports} ports"
         );
         // The Sidecar index holds what the Sidecars say, not what every namespace sees.
@@ -116,4 +117,71 @@ fn rules_that_need_no_model_build_none() {
     };
     let models = lint(&files, &opts).models;
     assert!(models.host_refs.is_some() && models.listeners.is_none());
+}
+
+/// The lazy answers agree with a walk over every namespace, whatever mix of exportTo lists,
+/// root default and namespace Sidecars decides them.
+#[test]
+fn seen_counts_agree_with_a_walk_over_every_namespace() {
+    use mesh_lint::model::listeners::Listeners;
+    use mesh_lint::model::scopes::Scopes;
+    use mesh_lint::model::{LintContext, MeshIndex};
+    use mesh_lint::parse::parse_file;
+    use mesh_lint_yaml::Limits;
+
+    let mut text = String::new();
+    for i in 0..40 {
+        text.push_str(&format!(
+            "---\napiVersion: v1\nkind: Service\nmetadata: {{name: s, namespace: n{i:02}}}\nspec: {{ports: [{{name: tcp, port: 7000}}]}}\n"
+        ));
+        // Every 4th namespace imports only itself; every 6th imports n00 explicitly too.
+        if i % 4 == 0 {
+            text.push_str(&format!(
+                "---\napiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata: {{name: d, namespace: n{i:02}}}\nspec: {{egress: [{{hosts: [\"./*\"]}}]}}\n"
+            ));
+        } else if i % 6 == 0 {
+            text.push_str(&format!(
+                "---\napiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata: {{name: d, namespace: n{i:02}}}\nspec: {{egress: [{{hosts: [\"./*\", \"n00/*\"]}}]}}\n"
+            ));
+        }
+    }
+    // A ServiceEntry exported to a list, in n01.
+    text.push_str("---\napiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {name: e, namespace: n01}\nspec: {hosts: [e.example.com], exportTo: [n00, n04, n05, n06, n09], resolution: DNS, ports: [{number: 7000, name: tcp, protocol: TCP}]}\n");
+    // No mesh default; one importing each namespace's own resources and n00 (judged per
+    // namespace); one importing n00 and n01 only (judged once for every namespace).
+    for root_default in [None, Some(r#""./*", "n00/*""#), Some(r#""n00/*", "n01/*""#)] {
+        let mut input = text.clone();
+        if let Some(hosts) = root_default {
+            input.push_str(&format!("---\napiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata: {{name: default, namespace: istio-system}}\nspec: {{egress: [{{hosts: [{hosts}]}}]}}\n"));
+        }
+        let mut files = Files::default();
+        let id = files.add(SourceFile::from_bytes(
+            "mesh.yaml".into(),
+            None,
+            input.into_bytes(),
+        ));
+        let limits = Limits::default();
+        let parsed = vec![parse_file(id, files.get(id), &limits)];
+        let cx = LintContext::default();
+        let index = MeshIndex::build(&parsed, &cx, &limits);
+        let listeners = Listeners::build(&index, &cx);
+        let scopes = Scopes::new(&index, &cx);
+        let all: Vec<_> = listeners.all.iter().collect();
+        for a in &all {
+            for b in all.iter().step_by(5) {
+                let subjects = vec![listeners.subject(&index, a), listeners.subject(&index, b)];
+                let seen = scopes.seen_by(subjects.clone());
+                let walked: Vec<&str> = index
+                    .namespaces
+                    .keys()
+                    .map(String::as_str)
+                    .filter(|ns| subjects.iter().all(|s| scopes.sees(ns, s)))
+                    .collect();
+                let listed: Vec<&str> = seen.iter().collect();
+                assert_eq!(listed, walked, "root default {root_default:?}");
+                assert_eq!(seen.count(), walked.len());
+                assert_eq!(seen.any(), !walked.is_empty());
+            }
+        }
+    }
 }

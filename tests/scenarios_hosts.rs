@@ -218,6 +218,80 @@ fn cluster_domain_comes_from_istiod_args_unless_a_flag_sets_it() {
     );
 }
 
+/// A gateway's proxies see only what is exported to their namespace; exporting the Service
+/// there is the remedy. The gateway proxies' namespace comes from the Gateway's selector when
+/// the inputs hold the gateway workload.
+#[test]
+fn gateway_destinations_are_judged_from_the_gateway_namespace() {
+    let mesh = |export: &str| {
+        format!(
+            "apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {{name: public, namespace: shop}}
+spec:
+  selector: {{istio: ingressgateway}}
+  servers: [{{port: {{number: 80, name: http, protocol: HTTP}}, hosts: [shop.example.com]}}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: istio-ingressgateway, namespace: ingress}}
+spec:
+  selector: {{matchLabels: {{istio: ingressgateway}}}}
+  template:
+    metadata: {{labels: {{istio: ingressgateway}}}}
+    spec: {{containers: [{{name: istio-proxy, image: istio/proxyv2:1.26.0}}]}}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {{name: shop, namespace: shop}}
+spec:
+  hosts: [shop.example.com]
+  gateways: [public]
+  http: [{{route: [{{destination: {{host: web.shop.svc.cluster.local}}}}]}}]
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+  namespace: shop
+  annotations: {{networking.istio.io/exportTo: \"{export}\"}}
+spec:
+  selector: {{app: web}}
+  ports: [{{name: http, port: 80}}]
+"
+        )
+    };
+    // The Gateway lives in `shop`, but its proxies run in `ingress`, which `.` does not reach.
+    let report = stdin_json(&["--select", "MESH304"], &mesh("."));
+    let found = with_code(&report, "MESH304");
+    assert_eq!(found.len(), 1, "{report:#}");
+    assert!(found[0]["message"].as_str().unwrap().contains("`ingress`"));
+    // The remedy: export the Service to the gateway's namespace too.
+    let report = stdin_json(&["--select", "MESH304"], &mesh(".,ingress"));
+    assert!(with_code(&report, "MESH304").is_empty(), "{report:#}");
+}
+
+/// MESH307 says which DestinationRule Istio picks; exporting the defining rule to the client
+/// namespace (and dropping the shadowing one) is the remedy.
+#[test]
+fn subset_lookup_follows_istios_destination_rule_order() {
+    let file = "testdata/MESH307-unknown-subset/invalid-shadowed-by-client-namespace.yaml";
+    let (_, report) = run_json(&["--select", "MESH307", file]);
+    let found = with_code(&report, "MESH307");
+    assert_eq!(found.len(), 1, "{report:#}");
+    assert!(found[0]["notes"]
+        .to_string()
+        .contains("Istio picks `front/reviews-timeouts`"));
+    let text = fs::read_to_string(root().join(file)).unwrap();
+    let remedied = text.replace(
+        "    - {name: v1, labels: {version: v1}}\n---\napiVersion: networking.istio.io/v1\nkind: VirtualService",
+        "    - {name: v1, labels: {version: v1}}\n    - {name: v2, labels: {version: v2}}\n---\napiVersion: networking.istio.io/v1\nkind: VirtualService",
+    );
+    assert_ne!(text, remedied);
+    let report = stdin_json(&["--select", "MESH307"], &remedied);
+    assert!(with_code(&report, "MESH307").is_empty(), "{report:#}");
+}
+
 /// Issue 9.2: a tutorial pins its VirtualService to `tutorial` and applies the Service and
 /// DestinationRule with `kubectl -n tutorial`. Nothing there is an error, with or without `-n`,
 /// and no edit writes `default` into a file.

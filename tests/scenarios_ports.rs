@@ -139,6 +139,8 @@ fn remedies_leave_no_error_on_any_version() {
         "hazelcast-exportto",
         "hazelcast-no-port",
         "hazelcast-virtualservice",
+        "hazelcast-workload-sidecar",
+        "hazelcast-serviceentry-passthrough",
     ] {
         for version in ["1.19", "1.20", "1.30"] {
             let path = format!("testdata/scenarios/{scenario}");
@@ -150,10 +152,13 @@ fn remedies_leave_no_error_on_any_version() {
                 &path,
             ]);
             let diagnostics = report["diagnostics"].as_array().unwrap();
-            // exportTo leaves the catch-all in `app`'s own sidecars: a warning, never an error.
+            // exportTo leaves the catch-all in `app`'s own sidecars, a workload Sidecar leaves
+            // it in the other proxies of `manager`: a warning, never an error.
             let allowed = |d: &serde_json::Value| {
-                scenario == "hazelcast-exportto"
-                    && d["code"] == "MESH103"
+                matches!(
+                    scenario,
+                    "hazelcast-exportto" | "hazelcast-workload-sidecar"
+                ) && d["code"] == "MESH103"
                     && d["severity"] == "warning"
             };
             assert!(
@@ -161,6 +166,35 @@ fn remedies_leave_no_error_on_any_version() {
                 "{scenario} on {version}: {report:#}"
             );
         }
+    }
+}
+
+/// The workload Sidecar clears the error only on versions where the ExternalName port is a
+/// catch-all at all, and only for the pods it selects.
+#[test]
+fn workload_sidecar_scopes_the_pod_ip_talkers() {
+    let (_, report) = lint(&[
+        "--istio-version",
+        "1.20",
+        "testdata/scenarios/hazelcast-workload-sidecar",
+    ]);
+    let found = findings(&report, "MESH103");
+    assert_eq!(found.len(), 1, "{report:#}");
+    assert_eq!(found[0]["severity"], "warning");
+    assert!(found[0]["related"].as_array().unwrap().is_empty());
+}
+
+/// Resolution NONE is passthrough on every version: no catch-all, no listener conflict.
+#[test]
+fn passthrough_serviceentry_is_no_hijack() {
+    for version in ["1.18", "1.24", "1.30"] {
+        let (_, report) = lint(&[
+            "--istio-version",
+            version,
+            "testdata/scenarios/hazelcast-serviceentry-passthrough",
+        ]);
+        assert!(findings(&report, "MESH103").is_empty(), "{report:#}");
+        assert!(findings(&report, "MESH104").is_empty(), "{report:#}");
     }
 }
 

@@ -9,7 +9,9 @@ use super::protocol::{convert_protocol, ListenerClass, PortSpec, Protocol};
 use super::scopes::Subject;
 use super::visibility::{export_scope, ExportKind, ExportScope, ExportSource};
 use super::{IstioObject, LintContext, MeshIndex, ObjectRef, ServiceInfo};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use mesh_lint_kube::istio::ServiceEntrySpec;
+use mesh_lint_kube::k8s_openapi;
 use mesh_lint_yaml::Node;
 use std::collections::HashMap;
 
@@ -27,6 +29,11 @@ pub enum ListenerSource {
 pub enum WildcardMatch {
     /// No match at all: a catch-all chain taking every destination IP on the port (§6.1).
     None,
+    /// No match, but an `ORIGINAL_DST` cluster (a ServiceEntry with resolution `NONE`): every
+    /// connection still reaches the address it dialled (`convertResolution`, `case
+    /// model.Passthrough`), only settings of the entry (a `targetPort`, a DestinationRule)
+    /// apply to all of them.
+    Passthrough,
     /// TLS/HTTPS: SNI equals the host; other SNI falls through.
     Sni,
     /// HTTP-class: the shared HTTP listener, routed by `Host` header.
@@ -110,6 +117,9 @@ impl PortListener {
 pub struct Listeners {
     pub all: Vec<PortListener>,
     by_port: HashMap<i32, Vec<usize>>,
+    /// Service listeners by the container ports they reach (resolved `targetPort`s): what a
+    /// client dialling a pod IP connects to.
+    by_pod_port: HashMap<i32, Vec<usize>>,
     /// Per Service (by its index), its host `name.ns.svc.<domain>`, what Sidecar egress matches.
     service_hosts: Vec<String>,
     /// Proxies use DNS capture with auto-allocated ServiceEntry IPs (§6.1).
@@ -137,6 +147,16 @@ impl Listeners {
         out
     }
 
+    /// Service listeners whose pods listen on `port` (their resolved `targetPort`), in input
+    /// order. A named `targetPort` no selected workload of the inputs declares is not indexed.
+    pub fn on_pod_port(&self, port: i32) -> impl Iterator<Item = &PortListener> {
+        self.by_pod_port
+            .get(&port)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.all[i])
+    }
+
     /// What visibility queries need to know about `l`: scope, namespace, hosts, port.
     pub fn subject<'q>(&'q self, index: &'q MeshIndex<'_>, l: &'q PortListener) -> Subject<'q> {
         let hosts: &[String] = match l.source {
@@ -162,7 +182,8 @@ impl Listeners {
                 _ => 0,
             })
             .sum();
-        self.all.len() + self.service_hosts.len() + names
+        let pod_ports: usize = self.by_pod_port.values().map(Vec::len).sum();
+        self.all.len() + self.service_hosts.len() + names + pod_ports
     }
 
     /// Listeners on `port`, in input order (Services first, then ServiceEntries).
@@ -200,6 +221,25 @@ impl Listeners {
             let protocol = convert_protocol(PortSpec::of(port), cx.istio_version);
             let class = protocol.listener_class();
             let (bind, why) = service_bind(svc, cx, protocol, class);
+            let mut pod_ports: Vec<i32> = index
+                .selected_workloads(svc)
+                .filter_map(|w| w.container_port(port))
+                .collect();
+            if pod_ports.is_empty() && !matches!(port.target_port, Some(IntOrString::String(_))) {
+                pod_ports.extend(
+                    port.target_port
+                        .as_ref()
+                        .map_or(Some(port.port), |t| match t {
+                            IntOrString::Int(n) => Some(*n),
+                            IntOrString::String(_) => None,
+                        }),
+                );
+            }
+            pod_ports.sort_unstable();
+            pod_ports.dedup();
+            for p in pod_ports {
+                self.by_pod_port.entry(p).or_default().push(self.all.len());
+            }
             self.push(PortListener {
                 object: svc.object,
                 source: ListenerSource::Service(i),
@@ -234,6 +274,10 @@ impl Listeners {
             .node
             .at_keys("status.addresses")
             .is_some_and(|a| !a.is_empty());
+        let opted_out = obj
+            .labels
+            .get(AUTOALLOCATE_LABEL)
+            .is_some_and(|v| v.eq_ignore_ascii_case("false"));
         for (pi, port) in se.spec.ports.iter().enumerate() {
             let protocol = match port.protocol.as_deref().unwrap_or("") {
                 "" => Protocol::Unsupported,
@@ -242,7 +286,7 @@ impl Listeners {
             let class = protocol.listener_class();
             let (bind, why) = service_entry_bind(
                 &se.spec,
-                self.dns_auto_allocation,
+                self.dns_auto_allocation && !opted_out,
                 allocated,
                 protocol,
                 class,
@@ -263,6 +307,9 @@ impl Listeners {
         }
     }
 }
+
+/// The ServiceEntry label that opts one entry out of IP auto-allocation (value `"false"`).
+pub const AUTOALLOCATE_LABEL: &str = "networking.istio.io/enable-autoallocate-ip";
 
 /// Whether sidecars bind auto-allocated ServiceEntry IPs (`nodeUsesAutoallocatedIPs`, §6.1–6.2):
 /// DNS capture (`ISTIO_META_DNS_CAPTURE`) and auto-allocation, either the proxy-side
@@ -365,12 +412,22 @@ fn service_entry_bind(
             "proxies with DNS capture bind the auto-allocated address",
         );
     }
-    let why = if resolution == "NONE" {
-        "a ServiceEntry with resolution NONE, no `addresses` and no workloadSelector falls back to a wildcard listener"
-    } else {
-        "a ServiceEntry without `addresses` has no VIP for sidecars without DNS capture and auto-allocation"
-    };
-    wildcard(protocol, class, why)
+    if resolution == "NONE" {
+        let (bind, _) = wildcard(protocol, class, "");
+        let bind = match bind {
+            Bind::Wildcard(WildcardMatch::None) => Bind::Wildcard(WildcardMatch::Passthrough),
+            b => b,
+        };
+        return (
+            bind,
+            "a ServiceEntry with resolution NONE, no `addresses` and no workloadSelector gets a wildcard listener whose cluster is `ORIGINAL_DST`",
+        );
+    }
+    wildcard(
+        protocol,
+        class,
+        "a ServiceEntry without `addresses` has no VIP for sidecars without DNS capture and auto-allocation",
+    )
 }
 
 fn wildcard(protocol: Protocol, class: ListenerClass, why: &'static str) -> (Bind, &'static str) {

@@ -152,3 +152,63 @@ fn read(object: ObjectRef, spec: Option<Node<'_>>) -> Policy {
         ports,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::parse_file;
+    use crate::source::{FileId, SourceFile};
+    use mesh_lint_yaml::Limits;
+
+    fn pa(ns: &str, body: &str) -> String {
+        format!("---\napiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata: {{name: p, namespace: {ns}}}\nspec:\n{body}")
+    }
+
+    fn mode(docs: &[String], ns: &str, app: &str, port: u32) -> MtlsMode {
+        let text = docs.concat();
+        let file = SourceFile::from_bytes("t.yaml".into(), None, text.into_bytes());
+        let parsed = vec![parse_file(FileId(0), &file, &Limits::default())];
+        let cx = LintContext::default();
+        let index = MeshIndex::build(&parsed, &cx, &Limits::default());
+        let pas = PeerAuthentications::build(&index, &cx);
+        let labels = BTreeMap::from([("app".to_owned(), app.to_owned())]);
+        pas.resolve(ns, &labels, port).mode
+    }
+
+    #[test]
+    fn workload_over_namespace_over_mesh_and_port_level_last() {
+        let mesh = pa("istio-system", "  mtls: {mode: STRICT}\n");
+        let ns_permissive = pa("shop", "  mtls: {mode: PERMISSIVE}\n");
+        let workload = pa(
+            "shop",
+            "  selector: {matchLabels: {app: api}}\n  mtls: {mode: UNSET}\n  portLevelMtls:\n    8080: {mode: DISABLE}\n",
+        );
+        assert_eq!(mode(&[], "shop", "api", 80), MtlsMode::Permissive);
+        assert_eq!(
+            mode(std::slice::from_ref(&mesh), "shop", "api", 80),
+            MtlsMode::Strict
+        );
+        assert_eq!(
+            mode(&[mesh.clone(), ns_permissive.clone()], "shop", "api", 80),
+            MtlsMode::Permissive
+        );
+        // UNSET inherits; the port-level setting applies to its port only.
+        let all = [mesh.clone(), ns_permissive, workload];
+        assert_eq!(mode(&all, "shop", "api", 80), MtlsMode::Permissive);
+        assert_eq!(mode(&all, "shop", "api", 8080), MtlsMode::Disable);
+        assert_eq!(mode(&all, "shop", "web", 8080), MtlsMode::Permissive);
+        // A root-namespace policy with a selector is not mesh-wide.
+        let root_selector = pa(
+            "istio-system",
+            "  selector: {matchLabels: {app: api}}\n  mtls: {mode: STRICT}\n",
+        );
+        assert_eq!(
+            mode(std::slice::from_ref(&root_selector), "shop", "api", 80),
+            MtlsMode::Permissive
+        );
+        assert_eq!(
+            mode(&[root_selector], "istio-system", "api", 80),
+            MtlsMode::Strict
+        );
+    }
+}

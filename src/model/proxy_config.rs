@@ -87,7 +87,8 @@ pub static FIELDS: &[Field] = &[
     f(
         "controlPlaneAuthPolicy",
         "control_plane_auth_policy",
-        Enum(&["NONE", "MUTUAL_TLS", "INHERIT"]),
+        // INHERIT is in the enum, but ValidateControlPlaneAuthPolicy accepts only these two.
+        Enum(&["NONE", "MUTUAL_TLS"]),
     ),
     f("customConfigFile", "custom_config_file", Text),
     f("statNameLength", "stat_name_length", Int),
@@ -149,6 +150,9 @@ pub enum ProblemKind {
     UnknownField { suggestion: Option<&'static str> },
     /// A value jsonpb cannot decode: the webhook refuses the pod.
     WrongType { expected: String },
+    /// A value of the right type that `ValidateMeshConfigProxyConfig` rejects: the webhook
+    /// refuses the pod.
+    Invalid { why: String },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -169,6 +173,8 @@ pub struct ProxyConfigValue {
     pub fields: Vec<(String, String)>,
     /// True when the value is written as a JSON/flow mapping (`{...}`).
     pub flow: bool,
+    /// False when a field was too large to render (see [`to_json`]): fixes must not merge.
+    pub complete: bool,
     pub problems: Vec<Problem>,
 }
 
@@ -176,6 +182,7 @@ pub struct ProxyConfigValue {
 pub fn parse(text: &str) -> ProxyConfigValue {
     let mut out = ProxyConfigValue {
         flow: text.trim_start().starts_with('{'),
+        complete: true,
         ..Default::default()
     };
     let docs = parse_stream(text, &Limits::default());
@@ -209,7 +216,10 @@ pub fn parse(text: &str) -> ProxyConfigValue {
     }
     for (k, v) in root.entries() {
         let Some(name) = k.as_str() else { continue };
-        out.fields.push((name.to_owned(), to_json(v)));
+        match to_json(v) {
+            Some(json) => out.fields.push((name.to_owned(), json)),
+            None => out.complete = false,
+        }
         let Some(field) = field(name) else {
             out.problems.push(Problem {
                 field: name.to_owned(),
@@ -223,15 +233,44 @@ pub fn parse(text: &str) -> ProxyConfigValue {
         if field.json == HOLD {
             out.hold = yaml_bool(v);
         }
-        if let Some(expected) = type_error(field.ty, v) {
+        let kind = match type_error(field.ty, v) {
+            Some(expected) => Some(ProblemKind::WrongType { expected }),
+            None => value_error(field.json, v).map(|why| ProblemKind::Invalid { why }),
+        };
+        if let Some(kind) = kind {
             out.problems.push(Problem {
                 field: name.to_owned(),
-                kind: ProblemKind::WrongType { expected },
+                kind,
                 at: Some(v.span()),
             });
         }
     }
     out
+}
+
+/// The checks of `pkg/config/validation/agent/validation.go :: ValidateMeshConfigProxyConfig`
+/// that apply to a field the pod sets (the value is merged onto valid defaults first).
+fn value_error(field: &str, v: Node<'_>) -> Option<String> {
+    let text = v.as_str()?.trim();
+    match field {
+        "proxyAdminPort" | "statusPort" => {
+            let port: i64 = text.parse().ok()?;
+            (!(1..=65535).contains(&port)).then(|| format!("port {port} is not in 1..65535"))
+        }
+        "drainDuration" => {
+            let secs = text.strip_suffix('s')?;
+            (secs.parse::<u64>().is_err()).then(|| {
+                "the drain duration must be whole seconds (`ValidateDrainDuration`)".to_owned()
+            })
+        }
+        "discoveryAddress" | "statsdUdpAddress" => {
+            let port = text.rsplit_once(':').map(|(_, p)| p);
+            let ok = port.is_some_and(|p| p.parse::<u16>().is_ok_and(|p| p > 0));
+            (!ok).then(|| "not a `host:port` address".to_owned())
+        }
+        "configPath" | "binaryPath" if text.is_empty() => Some("must not be empty".to_owned()),
+        _ => None,
+    }
 }
 
 /// A boolean as Istio's YAML-to-JSON step reads it (YAML 1.1 words included).
@@ -298,34 +337,45 @@ fn type_error(ty: FieldType, v: Node<'_>) -> Option<String> {
     }
 }
 
+/// Nodes [`to_json`] renders at most: an annotation value is small, and aliases must not
+/// expand into a billion nodes.
+const JSON_BUDGET: usize = 10_000;
+
 /// A node as compact JSON (what Istio's YAML-to-JSON step would make of it), for fixes that
-/// carry a field from one value into another.
-pub fn to_json(v: Node<'_>) -> String {
-    match v.kind() {
+/// carry a field from one value into another; `None` past [`JSON_BUDGET`] nodes.
+pub fn to_json(v: Node<'_>) -> Option<String> {
+    let mut budget = JSON_BUDGET;
+    render(v, &mut budget)
+}
+
+fn render(v: Node<'_>, budget: &mut usize) -> Option<String> {
+    *budget = budget.checked_sub(1)?;
+    Some(match v.kind() {
         NodeKind::Mapping => {
-            let items: Vec<String> = v
-                .entries()
-                .map(|(k, x)| format!("{}: {}", json_string(k.as_str().unwrap_or("")), to_json(x)))
-                .collect();
+            let mut items = Vec::new();
+            for (k, x) in v.entries() {
+                items.push(format!(
+                    "{}: {}",
+                    json_string(k.as_str().unwrap_or("")),
+                    render(x, budget)?
+                ));
+            }
             format!("{{{}}}", items.join(", "))
         }
         NodeKind::Sequence => {
-            let items: Vec<String> = v.items().map(to_json).collect();
+            let mut items = Vec::new();
+            for x in v.items() {
+                items.push(render(x, budget)?);
+            }
             format!("[{}]", items.join(", "))
         }
-        NodeKind::Scalar => {
-            if v.is_null() {
-                return "null".to_owned();
-            }
-            if let Some(b) = yaml_bool(v) {
-                return b.to_string();
-            }
-            if let Some(i) = v.as_i64() {
-                return i.to_string();
-            }
-            json_string(v.as_str().unwrap_or(""))
-        }
-    }
+        NodeKind::Scalar if v.is_null() => "null".to_owned(),
+        NodeKind::Scalar => match (yaml_bool(v), v.as_i64()) {
+            (Some(b), _) => b.to_string(),
+            (None, Some(i)) => i.to_string(),
+            (None, None) => json_string(v.as_str().unwrap_or("")),
+        },
+    })
 }
 
 fn json_string(s: &str) -> String {
@@ -390,6 +440,18 @@ mod tests {
             parse("holdApplicationUntilProxyStarts: 1").problems.len(),
             1
         );
+    }
+
+    #[test]
+    fn alias_bombs_are_not_expanded() {
+        let mut text = String::from("proxyMetadata: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..9 {
+            let prev = format!("*a{}", i - 1);
+            let list = [prev.as_str(); 10].join(", ");
+            text.push_str(&format!("f{i}: &a{i} [{list}]\n"));
+        }
+        let v = parse(&text);
+        assert!(!v.complete);
     }
 
     #[test]

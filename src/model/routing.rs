@@ -4,7 +4,8 @@
 //! Built on first use; its size is one entry per host and gateway written in the inputs.
 
 use super::hosts::{host_matches, resolve};
-use super::{LintContext, MeshIndex};
+use super::object::string_map;
+use super::{LintContext, MeshIndex, ObjectRef};
 use std::collections::HashMap;
 
 /// Which step of Istio's DestinationRule lookup found the rules a client gets.
@@ -84,6 +85,12 @@ pub struct Routing {
     vs_by_gateway: HashMap<String, Vec<usize>>,
     /// Per VirtualService, its resolved gateways (`mesh` when none is written).
     vs_gateways: Vec<Vec<String>>,
+    /// VirtualService index by object.
+    vs_by_object: HashMap<ObjectRef, usize>,
+    /// Per Gateway object (`namespace/name`), the namespaces of the gateway proxies its
+    /// `selector` picks among the workloads of the inputs (any namespace: Istio's default
+    /// `PILOT_SCOPE_GATEWAY_TO_NAMESPACE=false`), else the Gateway's own namespace.
+    gateway_namespaces: HashMap<String, Vec<String>>,
     /// Rules a proxy of the namespace looks at first (exported there, `.`, `*` or no exportTo).
     namespace_local: HashMap<String, HostPool>,
     /// Rules exported beyond their namespace, with the exportTo entries as written.
@@ -93,6 +100,7 @@ pub struct Routing {
     root: String,
     /// Per DestinationRule, its exportTo entries as Istio holds them (empty: everywhere).
     dr_export: Vec<Vec<String>>,
+    dr_by_object: HashMap<ObjectRef, usize>,
 }
 
 impl Routing {
@@ -126,7 +134,9 @@ impl Routing {
                 out.vs_by_gateway.entry(g.clone()).or_default().push(i);
             }
             out.vs_gateways.push(gateways);
+            out.vs_by_object.insert(vs.object, i);
         }
+        out.gateway_namespaces = gateway_namespaces(index);
         let private_default = cx
             .mesh_config
             .default_destination_rule_export_to
@@ -155,6 +165,7 @@ impl Routing {
                 out.root_local.add(&host, i);
             }
             out.dr_export.push(export);
+            out.dr_by_object.insert(dr.object, i);
         }
         out
     }
@@ -183,6 +194,24 @@ impl Routing {
     /// The resolved gateways of a VirtualService (`mesh` when it names none).
     pub fn gateways_of(&self, vs: usize) -> &[String] {
         &self.vs_gateways[vs]
+    }
+
+    /// The VirtualService (index into [`MeshIndex::virtual_services`]) of `object`.
+    pub fn virtual_service_of(&self, object: ObjectRef) -> Option<usize> {
+        self.vs_by_object.get(&object).copied()
+    }
+
+    /// The namespaces of the proxies serving gateway `ns/name`: from the Gateway's selector
+    /// when the inputs hold the gateway workloads, else the Gateway's namespace (also when the
+    /// Gateway object is not in the inputs).
+    pub fn gateway_proxy_namespaces(&self, gateway: &str) -> Vec<String> {
+        if let Some(list) = self.gateway_namespaces.get(gateway) {
+            return list.clone();
+        }
+        gateway
+            .split_once('/')
+            .map(|(ns, _)| vec![ns.to_owned()])
+            .unwrap_or_default()
     }
 
     /// Whether sidecars apply the VirtualService (its gateways include `mesh`).
@@ -231,6 +260,11 @@ impl Routing {
             .or_else(|| exported(&self.root, DrStep::RootNamespace))
     }
 
+    /// The DestinationRule (index into [`MeshIndex::destination_rules`]) of `object`.
+    pub fn destination_rule_of(&self, object: ObjectRef) -> Option<usize> {
+        self.dr_by_object.get(&object).copied()
+    }
+
     /// Whether DestinationRule `dr` is exported to `ns` (`getExportedDestinationRuleFromNamespace`).
     pub fn exported_to(&self, dr: usize, ns: &str) -> bool {
         let export = &self.dr_export[dr];
@@ -240,6 +274,51 @@ impl Routing {
     pub fn root_namespace(&self) -> &str {
         &self.root
     }
+}
+
+fn gateway_namespaces(index: &MeshIndex<'_>) -> HashMap<String, Vec<String>> {
+    let mut out = HashMap::new();
+    let gateways: Vec<_> = index
+        .by_kind("Gateway")
+        .filter(|(_, o)| o.is_istio_networking())
+        .collect();
+    if gateways.is_empty() {
+        return out;
+    }
+    // Workloads by one label, so each selector is a lookup plus a filter.
+    let mut by_label: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+    for (wi, w) in index.workloads.iter().enumerate() {
+        for (k, v) in &w.labels {
+            by_label
+                .entry((k.as_str(), v.as_str()))
+                .or_default()
+                .push(wi);
+        }
+    }
+    for (_, gw) in gateways {
+        let selector = string_map(gw.node.at_keys("spec.selector"));
+        let mut namespaces: Vec<String> = selector
+            .iter()
+            .next()
+            .and_then(|(k, v)| by_label.get(&(*k, *v)))
+            .into_iter()
+            .flatten()
+            .map(|&wi| &index.workloads[wi])
+            .filter(|w| {
+                selector
+                    .iter()
+                    .all(|(k, v)| w.labels.get(*k).map(String::as_str) == Some(*v))
+            })
+            .map(|w| index.objects[w.object].ns().to_owned())
+            .collect();
+        namespaces.sort_unstable();
+        namespaces.dedup();
+        if namespaces.is_empty() {
+            namespaces.push(gw.ns().to_owned());
+        }
+        out.insert(format!("{}/{}", gw.ns(), gw.name), namespaces);
+    }
+    out
 }
 
 /// A VirtualService `gateways` entry as `namespace/name` (`resolveGatewayName`): `mesh` stays,

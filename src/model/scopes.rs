@@ -46,12 +46,25 @@ impl<'s> Scopes<'s> {
         s.scope.is_visible_in(ns) && s.imported_by(self.sidecars.namespace_default(ns), ns)
     }
 
-    /// Whether one proxy of `ns` sees every subject.
+    /// Whether the proxies of a workload with pod `labels` in `ns` see `s`: the Sidecar that
+    /// selects the workload decides, else the namespace's.
+    pub fn workload_sees(
+        &self,
+        ns: &str,
+        labels: &BTreeMap<String, String>,
+        s: &Subject<'_>,
+    ) -> bool {
+        s.scope.is_visible_in(ns) && s.imported_by(self.sidecars.for_workload(ns, labels), ns)
+    }
+
+    /// Whether one proxy of `ns` (any workload Sidecar's, or the namespace default's) sees
+    /// every subject.
     fn sees_all(&self, ns: &str, subjects: &[Subject<'_>]) -> bool {
-        subjects.iter().all(|s| s.scope.is_visible_in(ns)) && {
-            let egress = self.sidecars.namespace_default(ns);
-            subjects.iter().all(|s| s.imported_by(egress, ns))
-        }
+        subjects.iter().all(|s| s.scope.is_visible_in(ns))
+            && self
+                .sidecars
+                .egresses(ns)
+                .any(|egress| subjects.iter().all(|s| s.imported_by(egress, ns)))
     }
 
     /// The namespaces of the inputs where one proxy sees every subject, as a lazy answer.

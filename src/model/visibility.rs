@@ -47,6 +47,21 @@ impl ExportScope {
         }
     }
 
+    /// The Service annotation, read as `serviceExportTo` and `IsServiceVisible` do: `~` hides
+    /// the Service only when it is the sole entry; `~,cache` keeps `cache` (annotations are not
+    /// validated, unlike `spec.exportTo`, which rejects `~` with other entries).
+    pub fn from_annotation(raw: &str, own: &str) -> ExportScope {
+        let entries: Vec<&str> = raw
+            .split(',')
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+            .collect();
+        if entries.len() > 1 && entries.iter().any(|e| *e != "~") {
+            return ExportScope::from_entries(entries.into_iter().filter(|e| *e != "~"), own);
+        }
+        ExportScope::from_entries(entries, own)
+    }
+
     pub fn is_visible_in(&self, ns: &str) -> bool {
         match self {
             ExportScope::All => true,
@@ -94,7 +109,7 @@ pub fn export_scope(
         .filter(|_| object.kind == "Service");
     if let Some(raw) = annotation {
         return (
-            ExportScope::from_entries(raw.split(','), own),
+            ExportScope::from_annotation(raw, own),
             ExportSource::Explicit,
         );
     }
@@ -125,5 +140,13 @@ mod tests {
             ExportScope::from_entries(Vec::<&str>::new(), "a"),
             ExportScope::All
         );
+    }
+
+    #[test]
+    fn annotation_keeps_namespaces_listed_with_tilde() {
+        assert_eq!(ExportScope::from_annotation("~", "a"), ExportScope::None);
+        let s = ExportScope::from_annotation("~, cache", "a");
+        assert!(s.is_visible_in("cache") && !s.is_visible_in("a"));
+        assert_eq!(ExportScope::from_annotation("~,*", "a"), ExportScope::All);
     }
 }

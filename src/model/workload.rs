@@ -1,5 +1,6 @@
 use super::ObjectRef;
-use k8s_openapi::api::core::v1::PodTemplateSpec;
+use k8s_openapi::api::core::v1::{PodTemplateSpec, ServicePort};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use mesh_lint_kube::k8s_openapi;
 use mesh_lint_yaml::Node;
 use std::collections::BTreeMap;
@@ -45,5 +46,24 @@ impl Workload<'_> {
     /// nothing, as for Services).
     pub fn matches(&self, selector: &BTreeMap<String, String>) -> bool {
         !selector.is_empty() && selector.iter().all(|(k, v)| self.labels.get(k) == Some(v))
+    }
+}
+
+impl Workload<'_> {
+    /// The container port a Service port reaches on this workload: its numeric `targetPort`,
+    /// its `port` when `targetPort` is unset, or the container port named by `targetPort`.
+    pub fn container_port(&self, port: &ServicePort) -> Option<i32> {
+        match &port.target_port {
+            Some(IntOrString::Int(n)) => Some(*n),
+            None => Some(port.port),
+            Some(IntOrString::String(name)) => self
+                .template
+                .spec
+                .iter()
+                .flat_map(|s| s.containers.iter())
+                .flat_map(|c| c.ports.iter().flatten())
+                .find(|p| p.name.as_deref() == Some(name.as_str()))
+                .map(|p| p.container_port),
+        }
     }
 }

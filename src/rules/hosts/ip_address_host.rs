@@ -7,6 +7,8 @@ declare_rule! {
     /// ## What it does
     /// Reports an IP address (or CIDR) where a host name belongs: VirtualService `hosts` and
     /// route, mirror and mirrors destinations, DestinationRule `host`, ServiceEntry `hosts`.
+    /// The `hosts` of a VirtualService bound only to gateways are left alone: a gateway
+    /// matches them against what clients send, and an IP can be exactly that.
     ///
     /// ## Why is this bad?
     /// Istio routes by name: Services are known as `name.namespace.svc.<domain>`, ServiceEntry
@@ -62,7 +64,8 @@ impl Rule for IpAddressHost {
 
     fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
         for r in ck.host_refs() {
-            if classify(r.host) == HostForm::Ip {
+            // A gateway VirtualService matches what clients send; an IP can be exactly that.
+            if classify(r.host) == HostForm::Ip && !super::is_gateway_host(ck, r) {
                 out.push(report(ck, r));
             }
         }

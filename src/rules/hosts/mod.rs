@@ -1,7 +1,9 @@
 //! Host checks (MESH301–MESH307): each rule walks [`crate::model::MeshIndex::host_refs`] and
 //! looks hosts up in the [`HostRegistry`], resolved the way istiod resolves them (§3).
 
+mod clients;
 pub mod destination_port_required;
+mod external_name;
 pub mod host_resolves_elsewhere;
 pub mod ip_address_host;
 pub mod partial_hostname;
@@ -18,6 +20,18 @@ use mesh_lint_yaml::{Node, ScalarStyle, Span};
 /// The namespace Istio resolves a rule's short hosts in: the rule's own (§3.1).
 fn rule_ns<'c>(ck: &'c Checker<'_, '_>, r: &HostRef<'_>) -> &'c str {
     ck.index.objects[r.object].ns()
+}
+
+/// A `hosts` entry of a VirtualService bound only to gateways: matched against the `Host`
+/// header (or SNI) that clients send to the gateway, not a mesh service name.
+fn is_gateway_host(ck: &Checker<'_, '_>, r: &HostRef<'_>) -> bool {
+    if r.field != crate::model::host_refs::HostField::VirtualServiceHost {
+        return false;
+    }
+    let routing = ck.routing();
+    routing
+        .virtual_service_of(r.object)
+        .is_some_and(|vs| !routing.binds_mesh(vs))
 }
 
 /// Runs a per-reference check over every host-bearing field: the walk all host rules share.

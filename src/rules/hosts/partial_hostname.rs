@@ -9,7 +9,12 @@ declare_rule! {
     /// Reports a dotted host that is not fully qualified, such as `reviews.bookinfo` or
     /// `reviews.bookinfo.svc`, in a VirtualService (`hosts`, route destinations, mirrors) or
     /// a DestinationRule `host`, when its expansion names a Service in the inputs (error) or a
-    /// namespace in the inputs (warning).
+    /// namespace in the inputs (warning). A partial wildcard such as `*.foo.svc` is an error
+    /// too: it never matches `name.foo.svc.<domain>`.
+    ///
+    /// The `hosts` of a VirtualService bound only to gateways are not checked: a gateway
+    /// matches them against the `Host` header clients send, and `grafana.monitoring` can be
+    /// exactly that.
     ///
     /// ## Why is this bad?
     /// Istio only expands hosts without dots. Any host with a dot is used literally, so
@@ -41,7 +46,7 @@ declare_rule! {
     /// applying to traffic it never touched before, which is the intent but changes behaviour.
     ///
     /// ## References
-    /// - Istio source: `pilot/pkg/model/config.go` ResolveShortnameToFQDN (dotted names are literal); cluster domain: istiod `--domain`, default `cluster.local`
+    /// - Istio source: `pilot/pkg/model/config.go` ResolveShortnameToFQDN (dotted names are literal), MostSpecificHostMatch (wildcards match as literal suffixes); cluster domain: istiod `--domain`, default `cluster.local`
     /// - [Istio: DestinationRule `host`](https://istio.io/latest/docs/reference/config/networking/destination-rule/#DestinationRule)
     pub static META = {
         code: "MESH302",
@@ -86,7 +91,11 @@ pub fn partial_parts<'h>(host: &'h str, domain: &str) -> Option<(&'h str, &'h st
 }
 
 fn check(ck: &Checker<'_, '_>, r: &HostRef<'_>) -> Option<Diagnostic> {
-    if !r.field.is_resolved() || classify(r.host) != HostForm::Dotted {
+    if !r.field.is_resolved() || super::is_gateway_host(ck, r) {
+        return None;
+    }
+    let form = classify(r.host);
+    if !matches!(form, HostForm::Dotted | HostForm::Wildcard) {
         return None;
     }
     let reg = registry(ck);
@@ -94,6 +103,9 @@ fn check(ck: &Checker<'_, '_>, r: &HostRef<'_>) -> Option<Diagnostic> {
     // A ServiceEntry may define the literal name; then it is not a mistake.
     if reg.has_literal(r.host) {
         return None;
+    }
+    if form == HostForm::Wildcard {
+        return partial_wildcard(ck, r);
     }
     let (name, ns) = partial_parts(r.host, domain)?;
     let fqdn = service_fqdn(name, ns, domain);
@@ -141,9 +153,66 @@ fn check(ck: &Checker<'_, '_>, r: &HostRef<'_>) -> Option<Diagnostic> {
     Some(d)
 }
 
+/// `*.ns.svc` or `*.ns.svc.<a prefix of the domain>`: a wildcard meant for a namespace's
+/// Services that, matched literally as a suffix, never matches `name.ns.svc.<domain>`.
+pub fn partial_wildcard_ns<'h>(host: &'h str, domain: &str) -> Option<&'h str> {
+    let rest = host.strip_prefix("*.")?;
+    let (ns, tail) = rest.split_once('.')?;
+    if ns.is_empty() || ns.contains('*') {
+        return None;
+    }
+    let after_svc = match tail.strip_prefix("svc") {
+        Some("") => return Some(ns),
+        Some(t) => t.strip_prefix('.')?,
+        None => return None,
+    };
+    let partial = after_svc != domain && domain.starts_with(&format!("{after_svc}."));
+    partial.then_some(ns)
+}
+
+fn partial_wildcard(ck: &Checker<'_, '_>, r: &HostRef<'_>) -> Option<Diagnostic> {
+    let domain = &ck.cx.cluster_domain;
+    let ns = partial_wildcard_ns(r.host, domain)?;
+    let full = format!("*.{ns}.svc.{domain}");
+    let mut d = ck.diagnostic(
+        &META,
+        r.object,
+        r.node.span(),
+        format!(
+            "wildcard host `{}` is not fully qualified: it never matches a Service of `{ns}`, whose hosts end in `.{ns}.svc.{domain}`",
+            r.host
+        ),
+    );
+    d.primary.message = "matches no Kubernetes Service".into();
+    d.notes.push(format!(
+        "Istio matches a wildcard host as a literal suffix (`MostSpecificHostMatch`) and expands only hosts without dots, so this {} {}",
+        r.field,
+        if r.field.is_destination() {
+            "sends traffic nowhere (503)"
+        } else {
+            "never applies"
+        }
+    ));
+    d.help = Some(format!("write `{full}`"));
+    d.fix = replace_host(ck, r, &full)
+        .map(|e| Fix::new(format!("use `{full}`"), Applicability::Unsafe, vec![e]));
+    Some(d)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::partial_parts;
+    use super::{partial_parts, partial_wildcard_ns};
+
+    #[test]
+    fn partial_wildcards() {
+        let d = "cluster.local";
+        assert_eq!(partial_wildcard_ns("*.foo.svc", d), Some("foo"));
+        assert_eq!(partial_wildcard_ns("*.foo.svc.cluster", d), Some("foo"));
+        assert_eq!(partial_wildcard_ns("*.foo.svc.cluster.local", d), None);
+        assert_eq!(partial_wildcard_ns("*.svc.cluster.local", d), None);
+        assert_eq!(partial_wildcard_ns("*.example.com", d), None);
+        assert_eq!(partial_wildcard_ns("*.foo", d), None);
+    }
 
     #[test]
     fn partial_forms() {

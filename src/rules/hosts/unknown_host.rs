@@ -1,4 +1,5 @@
-use super::{entry_label, entry_name, registry, rule_ns};
+use super::clients::{clients, Client, Clients};
+use super::{entry_label, entry_name, external_name, registry, rule_ns};
 use crate::diagnostic::Diagnostic;
 use crate::model::host_refs::{HostField, HostRef};
 use crate::model::hosts::{classify, resolve, split_service_fqdn, HostForm};
@@ -15,6 +16,21 @@ declare_rule! {
     ///   exported to the rule's namespace;
     /// - any other host that a ServiceEntry in the inputs defines but does not export to the
     ///   rule's namespace.
+    ///
+    /// "Visible" is judged from where the rule's clients are: a VirtualService bound to `mesh`
+    /// from each namespace it is exported to (its own by default), one bound to a gateway from
+    /// the namespaces of that gateway's proxies (the workloads its `selector` picks in the
+    /// inputs, else the Gateway's namespace), which see only what is exported to their
+    /// namespace (`DefaultSidecarScopeForGateway`); a DestinationRule from its namespace and the
+    /// namespaces it is exported to, and from anywhere when it is an exported rule of the root
+    /// namespace (the last step of `PushContext.destinationRule`). The Service annotation
+    /// `networking.istio.io/exportTo: "~,cache"` keeps `cache`, as `serviceExportTo` and
+    /// `IsServiceVisible` read it.
+    ///
+    /// Where ExternalName Services are DNS aliases (Istio 1.21–1.23 by default, always from
+    /// 1.24), also reported: a route to an ExternalName Service whose `externalName` no Service
+    /// or ServiceEntry defines (the route finds no cluster), and a DestinationRule for an
+    /// ExternalName Service (it applies to nothing; write it for the target host).
     ///
     /// Hosts in namespaces the inputs do not cover are not reported, so linting part of a
     /// repository does not drown in noise; nor the Services an Istio installation and its
@@ -56,7 +72,11 @@ declare_rule! {
     ///
     /// ## References
     /// - Istio source: istioctl's analyzers under `pkg/config/analysis/analyzers/` (IST0101 for VirtualService destinations, IST0174 for
-    ///   DestinationRule hosts); exportTo defaults: `pilot/pkg/model/push_context.go`
+    ///   DestinationRule hosts); exportTo: `pilot/pkg/model/push_context.go` serviceExportTo,
+    ///   IsServiceVisible, destinationRule; gateways: `pilot/pkg/model/sidecar.go`
+    ///   DefaultSidecarScopeForGateway; gateway names: `pilot/pkg/model/config.go`
+    ///   resolveGatewayName
+    /// - [Istio 1.21 upgrade notes: ExternalName support changes](https://istio.io/latest/news/releases/1.21.x/announcing-1.21/upgrade-notes/)
     pub static META = {
         code: "MESH304",
         name: "unknown-host",
@@ -92,17 +112,56 @@ fn check(ck: &Checker<'_, '_>, r: &HostRef<'_>) -> Option<Diagnostic> {
         return None;
     }
     let reg = registry(ck);
-    let ns = rule_ns(ck, r);
     let domain = &ck.cx.cluster_domain;
-    let resolved = resolve(r.host, ns, domain);
-    let mut found = reg.lookup(&resolved, ns);
-    if found.is_found() {
-        return None;
-    }
+    let resolved = resolve(r.host, rule_ns(ck, r), domain);
+    // Judged from each namespace whose proxies apply the rule; the first that does not see
+    // the host is reported.
+    let (client, mut found) = match clients(ck, r) {
+        Clients::MeshWide => {
+            let own = rule_ns(ck, r);
+            let found = reg.lookup(&resolved, own);
+            let anywhere = found.is_found()
+                || found
+                    .hidden
+                    .iter()
+                    .any(|e| e.scope != crate::model::visibility::ExportScope::None);
+            if anywhere {
+                let entry = found.best().or_else(|| found.hidden.first().copied())?;
+                return external_name::check(ck, &META, r, entry, own);
+            }
+            let client = Client {
+                ns: own.to_owned(),
+                gateway: None,
+            };
+            (client, found)
+        }
+        Clients::Namespaces(list) => {
+            let mut failing = None;
+            for client in list {
+                let found = reg.lookup(&resolved, &client.ns);
+                match found.best() {
+                    Some(entry) => {
+                        if let Some(d) = external_name::check(ck, &META, r, entry, &client.ns) {
+                            return Some(d);
+                        }
+                    }
+                    None => {
+                        failing = Some((client, found));
+                        break;
+                    }
+                }
+            }
+            failing?
+        }
+    };
+    let ns = client.ns.as_str();
     // A hidden catch-all `*` ServiceEntry says nothing about this host in particular.
     found.hidden.retain(|e| e.host != "*");
     let cluster = split_service_fqdn(&resolved, domain);
-    if form == HostForm::Short && reg.services_named(r.host).next().is_some() {
+    if form == HostForm::Short
+        && found.hidden.is_empty()
+        && reg.services_named(r.host).next().is_some()
+    {
         return None; // MESH303
     }
     // A Service of that name without `metadata.namespace` (kustomize bases, Helm output) gets
@@ -146,6 +205,15 @@ fn check(ck: &Checker<'_, '_>, r: &HostRef<'_>) -> Option<Diagnostic> {
             entry_name(ck, hidden),
             scope_words(&hidden.scope)
         ));
+        if let Some(gw) = &client.gateway {
+            d.notes.push(format!(
+                "the VirtualService is bound to gateway `{gw}`, whose proxies in `{ns}` see only what is exported to `{ns}`"
+            ));
+        } else if ns != rule_ns(ck, r) {
+            d.notes.push(format!(
+                "the rule is exported to `{ns}`, where its clients are; Istio judges the host from there"
+            ));
+        }
         for h in &found.hidden {
             d.related.push(entry_label(
                 ck,

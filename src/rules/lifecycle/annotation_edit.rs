@@ -50,6 +50,9 @@ pub fn merge_proxy_config(
     let mut edits = Vec::new();
     if let Some(m) = moved {
         let parsed = proxy_config::parse(m.value.as_str()?);
+        if !parsed.complete {
+            return None;
+        }
         wanted.extend(parsed.fields);
         edits.push(delete_entry(&c, ck, w.object, m)?);
     }
@@ -63,6 +66,9 @@ pub fn merge_proxy_config(
     match annotations.and_then(|a| a.get(PROXY_CONFIG)) {
         Some(existing) => {
             let parsed = proxy_config::parse(existing.as_str()?);
+            if !parsed.complete {
+                return None;
+            }
             let mut add = Vec::new();
             for (k, v) in wanted {
                 match parsed.fields.iter().find(|(name, _)| same_field(name, &k)) {

@@ -68,17 +68,20 @@ impl Rule for InvalidIstioAnnotation {
     fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
         let mut skip = std::collections::HashSet::new();
         for w in &ck.index.workloads {
-            if ck.injection().workload(w).mode == Mode::None {
+            // A never-injected pod's annotations do nothing; its inject label's value may be
+            // why it is not injected (`"True"` does not opt in), so that is still checked.
+            let never = ck.injection().workload(w).mode == Mode::None;
+            if never {
                 skip.insert(w.object);
-                continue;
-            }
-            if w.template_path.is_empty() {
-                continue; // a Pod: its own metadata below
             }
             let Some(meta) = w.template_node.get("metadata") else {
                 continue;
             };
-            check_meta(ck, w.object, meta, out);
+            if never {
+                inject_label(ck, w.object, meta, out);
+            } else if !w.template_path.is_empty() {
+                check_meta(ck, w.object, meta, out); // a Pod's own metadata comes below
+            }
         }
         for (id, o) in ck.index.objects.iter().enumerate() {
             if skip.contains(&id) {
@@ -91,14 +94,23 @@ impl Rule for InvalidIstioAnnotation {
     }
 }
 
-fn check_meta(ck: &Checker<'_, '_>, object: ObjectRef, meta: Node<'_>, out: &mut Vec<Diagnostic>) {
-    if let Some((_, v)) = meta.get("labels").and_then(|l| l.get_entry(SIDECAR_INJECT)) {
-        if let Some(text) = v.as_str() {
-            if let Some(why) = value_error(catalogue::ValueKind::ExactBool, text) {
-                out.push(inject_value(ck, object, v, text, &why, "label"));
-            }
-        }
+fn inject_label(
+    ck: &Checker<'_, '_>,
+    object: ObjectRef,
+    meta: Node<'_>,
+    out: &mut Vec<Diagnostic>,
+) {
+    let Some((_, v)) = meta.get("labels").and_then(|l| l.get_entry(SIDECAR_INJECT)) else {
+        return;
+    };
+    let Some(text) = v.as_str() else { return };
+    if let Some(why) = value_error(catalogue::ValueKind::ExactBool, text) {
+        out.push(inject_value(ck, object, v, text, &why, "label"));
     }
+}
+
+fn check_meta(ck: &Checker<'_, '_>, object: ObjectRef, meta: Node<'_>, out: &mut Vec<Diagnostic>) {
+    inject_label(ck, object, meta, out);
     let Some(annotations) = meta.get("annotations") else {
         return;
     };
@@ -160,7 +172,7 @@ fn inject_value(
         format!("the {what} `{SIDECAR_INJECT}: {text}` is ignored: {why}"),
     );
     d.primary.message = "neither opts in nor out".to_owned();
-    d.notes.push("the injector compares the value case-sensitively with `true` and `false`; any other value falls back to the namespace's injection policy (and the webhooks' label selectors match only `true`/`false`)".to_owned());
+    d.notes.push("the injector compares the value case-sensitively with `true` and `false`; any other value falls back to the namespace's injection policy, and in a namespace without injection labels the `object.` webhook selects only the exact label `true`".to_owned());
     let lower = text.to_ascii_lowercase();
     d.help = Some(match lower.as_str() {
         "true" | "false" => format!("write `\"{lower}\"`"),
@@ -230,6 +242,10 @@ fn proxy_config_findings(
             ProblemKind::WrongType { expected } => (
                 format!("ProxyConfig field `{}` expects {expected}", p.field),
                 "does not decode",
+            ),
+            ProblemKind::Invalid { why } => (
+                format!("ProxyConfig field `{}` is invalid: {why}", p.field),
+                "rejected by Istio's validation",
             ),
         };
         let mut d = ck.diagnostic(&META, object, span, message);

@@ -112,7 +112,12 @@ fn check(ck: &Checker<'_, '_>, w: &Workload<'_>) -> Option<Diagnostic> {
     if unknown {
         d.severity = Severity::Info;
     }
-    d.primary.message = "pods get a classic sidecar".to_owned();
+    d.primary.message = if unknown {
+        "pods may get a classic sidecar"
+    } else {
+        "pods get a classic sidecar"
+    }
+    .to_owned();
     d.notes.push("a Job completes only when every container of its pod has exited; a classic sidecar runs until it is told to stop, so the pod stays Running and the Job never finishes (a CronJob piles up active Jobs)".to_owned());
     d.notes.push(format!("native sidecars: {}", native.why));
     injection_notes(ck, w, &state, &mut d);

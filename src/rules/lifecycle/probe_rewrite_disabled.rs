@@ -1,3 +1,4 @@
+use super::annotation_edit::add_template_annotation;
 use super::{app_containers, describe, injection_notes, probes, sidecar_state, template_entry};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::model::catalogue::keys::{
@@ -5,8 +6,9 @@ use crate::model::catalogue::keys::{
 };
 use crate::model::lifecycle::{parse_bool, rewrites, ProbeKind};
 use crate::model::peer_authn::{MtlsMode, PeerAuthentications};
-use crate::model::Workload;
+use crate::model::{ObjectRef, Workload};
 use crate::rules::{Checker, Rule, RuleMeta};
+use mesh_lint_yaml::Span;
 
 declare_rule! {
     /// ## What it does
@@ -25,6 +27,10 @@ declare_rule! {
     /// sidecar itself (iptables sends every inbound port to Envoy), so it succeeds whenever
     /// Envoy runs, even when the app is dead: the probe checks nothing.
     ///
+    /// Rewriting is also off for every pod without the annotation when the installation in the
+    /// inputs sets the injector's `sidecarInjectorWebhook.rewriteAppHTTPProbe: false`
+    /// (IstioOperator `spec.values`, or the `istio-sidecar-injector` ConfigMap).
+    ///
     /// Probes on ports excluded from capture (`traffic.sidecar.istio.io/excludeInboundPorts`,
     /// or not in `includeInboundPorts`) are not affected. Without STRICT, HTTP probes still
     /// work and are not reported.
@@ -38,8 +44,8 @@ declare_rule! {
     /// Use instead: remove the annotation, or exclude the probe port from capture.
     ///
     /// ## Fix safety
-    /// The fix sets the annotation to `"true"`, which changes how the kubelet reaches the app:
-    /// **unsafe**.
+    /// The fix sets the annotation to `"true"` (adds it when the global setting is the cause),
+    /// which changes how the kubelet reaches the app: **unsafe**.
     ///
     /// ## References
     /// - Istio source: `pkg/kube/inject/app_probe.go` (ShouldRewriteAppHTTPProbers, convertProbe); `pilot/pkg/security/authn/policy_applier.go` (PeerAuthentication composition)
@@ -64,23 +70,77 @@ impl Rule for ProbeRewriteDisabled {
     }
 
     fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+        let global = global_off(ck);
         let mut policies = None;
         for w in &ck.index.workloads {
-            let Some((_, v)) = template_entry(w, "annotations", REWRITE_APP_HTTP_PROBERS) else {
-                continue;
+            let annotation = template_entry(w, "annotations", REWRITE_APP_HTTP_PROBERS)
+                .and_then(|(_, v)| Some((v, v.as_str().and_then(parse_bool)?)));
+            // The annotation wins when it parses; otherwise the injector's global setting.
+            let off = match (annotation, global) {
+                (Some((v, false)), _) => Off::Annotation(v.span()),
+                (Some((_, true)), _) => continue,
+                (None, Some(at)) => Off::Global(at),
+                (None, None) => continue,
             };
-            if v.as_str().and_then(parse_bool) != Some(false) {
-                continue;
-            }
             let pa = policies.get_or_insert_with(|| PeerAuthentications::build(ck.index, ck.cx));
-            out.extend(check(ck, w, pa));
+            out.extend(check(ck, w, pa, off));
         }
     }
 }
 
-fn check(ck: &Checker<'_, '_>, w: &Workload<'_>, pa: &PeerAuthentications) -> Option<Diagnostic> {
+/// What turned rewriting off for a pod.
+#[derive(Clone, Copy)]
+enum Off {
+    /// The pod's annotation (its value's span).
+    Annotation(Span),
+    /// The injector's `sidecarInjectorWebhook.rewriteAppHTTPProbe: false` (object and span).
+    Global((ObjectRef, Span)),
+}
+
+/// `sidecarInjectorWebhook.rewriteAppHTTPProbe: false` in an IstioOperator's `spec.values`, or
+/// `rewriteAppHTTPProbe: false` in the injector ConfigMap's `values`.
+fn global_off(ck: &Checker<'_, '_>) -> Option<(ObjectRef, Span)> {
+    const PATH: &str = "sidecarInjectorWebhook.rewriteAppHTTPProbe";
+    let is_false =
+        |n: mesh_lint_yaml::Node<'_>| n.as_bool() == Some(false) || n.as_str() == Some("false");
+    for (id, op) in ck.index.by_kind("IstioOperator") {
+        if let Some(n) = op
+            .node
+            .at_keys("spec.values")
+            .and_then(|v| v.at_keys(PATH))
+            .filter(|n| is_false(*n))
+        {
+            return Some((id, n.span()));
+        }
+    }
+    for (id, cm) in ck.index.by_kind("ConfigMap") {
+        if !cm.name.starts_with("istio-sidecar-injector") {
+            continue;
+        }
+        let Some(values) = cm.node.at_keys("data.values") else {
+            continue;
+        };
+        let text = values.as_str().unwrap_or("");
+        let docs = mesh_lint_yaml::parse_stream(text, &mesh_lint_yaml::Limits::default());
+        let off = docs
+            .first()
+            .and_then(|d| d.root())
+            .and_then(|r| r.at_keys(PATH))
+            .is_some_and(is_false);
+        if off {
+            return Some((id, values.span()));
+        }
+    }
+    None
+}
+
+fn check(
+    ck: &Checker<'_, '_>,
+    w: &Workload<'_>,
+    pa: &PeerAuthentications,
+    off: Off,
+) -> Option<Diagnostic> {
     let state = sidecar_state(ck, w)?;
-    let (_, value) = template_entry(w, "annotations", REWRITE_APP_HTTP_PROBERS)?;
     let annotations = super::template_annotations(w);
     let excluded = port_list(annotations.get(EXCLUDE_INBOUND_PORTS));
     let included = annotations
@@ -97,7 +157,8 @@ fn check(ck: &Checker<'_, '_>, w: &Workload<'_>, pa: &PeerAuthentications) -> Op
     for c in app_containers(w) {
         for p in probes(c) {
             match p.kind {
-                ProbeKind::Http | ProbeKind::Grpc => {
+                // Before 1.13 gRPC probes were not rewritten anyway: the annotation changes nothing.
+                ProbeKind::Http | ProbeKind::Grpc if rewrites(version, p.kind) => {
                     let Some(port) = p.port.filter(|&port| captured(port)) else {
                         continue;
                     };
@@ -118,11 +179,15 @@ fn check(ck: &Checker<'_, '_>, w: &Workload<'_>, pa: &PeerAuthentications) -> Op
     if strict.is_empty() && tcp.is_empty() {
         return None;
     }
+    let primary = match off {
+        Off::Annotation(span) => span,
+        Off::Global(_) => super::template_anchor(ck, w),
+    };
     let mut d = if strict.is_empty() {
         let mut d = ck.diagnostic(
             &META,
             w.object,
-            value.span(),
+            primary,
             format!(
                 "probe rewriting is off for {}: its tcpSocket probes succeed whenever the sidecar runs, whatever the app does",
                 describe(ck, w)
@@ -135,7 +200,7 @@ fn check(ck: &Checker<'_, '_>, w: &Workload<'_>, pa: &PeerAuthentications) -> Op
         let mut d = ck.diagnostic(
             &META,
             w.object,
-            value.span(),
+            primary,
             format!(
                 "probe rewriting is off for {} while STRICT mTLS applies to its probe ports: the kubelet's probes will fail",
                 describe(ck, w)
@@ -144,7 +209,18 @@ fn check(ck: &Checker<'_, '_>, w: &Workload<'_>, pa: &PeerAuthentications) -> Op
         d.notes.push("the kubelet probes from outside the mesh without an Istio certificate; under STRICT mTLS the sidecar rejects the plain-text probe, so the pod never becomes Ready (readiness) or is restarted (liveness)".to_owned());
         d
     };
-    d.primary.message = "rewriting disabled here".to_owned();
+    d.primary.message = match off {
+        Off::Annotation(_) => "rewriting disabled here",
+        Off::Global(_) => "probes not rewritten",
+    }
+    .to_owned();
+    if let Off::Global((object, span)) = off {
+        d.related.push(ck.label(
+            object,
+            span,
+            "the injector's global `rewriteAppHTTPProbe: false`",
+        ));
+    }
     for (container, p, port, policy) in &strict {
         let span = p.port_node.map_or(p.key.span(), |n| n.span());
         d.related.push(ck.label(
@@ -179,17 +255,29 @@ fn check(ck: &Checker<'_, '_>, w: &Workload<'_>, pa: &PeerAuthentications) -> Op
         ));
     }
     injection_notes(ck, w, &state, &mut d);
-    d.help = Some("remove the annotation (rewriting is on by default), or exclude the probe port with `traffic.sidecar.istio.io/excludeInboundPorts`".to_owned());
     let file = ck.index.objects[w.object].file;
-    d.fix = Some(Fix::new(
-        format!("set `{REWRITE_APP_HTTP_PROBERS}: \"true\"`"),
-        Applicability::Unsafe,
-        vec![Edit {
-            file,
-            span: value.span(),
-            content: "\"true\"".to_owned(),
-        }],
-    ));
+    let (help, edit) = match off {
+        Off::Annotation(span) => (
+            "remove the annotation (rewriting is on by default), or exclude the probe port with `traffic.sidecar.istio.io/excludeInboundPorts`",
+            Some(Edit {
+                file,
+                span,
+                content: "\"true\"".to_owned(),
+            }),
+        ),
+        Off::Global(_) => (
+            "turn the injector's `rewriteAppHTTPProbe` back on, or set the pod annotation; or exclude the probe port with `traffic.sidecar.istio.io/excludeInboundPorts`",
+            add_template_annotation(ck, w, REWRITE_APP_HTTP_PROBERS, "\"true\""),
+        ),
+    };
+    d.help = Some(help.to_owned());
+    d.fix = edit.map(|e| {
+        Fix::new(
+            format!("set `{REWRITE_APP_HTTP_PROBERS}: \"true\"` on the pod template"),
+            Applicability::Unsafe,
+            vec![e],
+        )
+    });
     Some(d)
 }
 

@@ -1,9 +1,10 @@
 use super::export_to::export_to_own_namespace;
 use crate::diagnostic::{Applicability, Diagnostic, Fix, Severity};
-use crate::model::listeners::{ListenerSource, PortListener};
+use crate::model::listeners::{Bind, ListenerSource, PortListener, WildcardMatch};
 use crate::model::protocol::ListenerClass;
 use crate::model::scopes::thousands;
 use crate::model::visibility::{ExportScope, ExportSource};
+use crate::model::ServiceInfo;
 use crate::rules::{Checker, Rule, RuleMeta};
 
 /// Namespaces named in a note before "and N more".
@@ -18,20 +19,33 @@ declare_rule! {
     /// - an `ExternalName` Service with a TCP-class or unnamed port, on Istio 1.20 and older,
     ///   or on 1.21–1.23 with `ENABLE_EXTERNAL_NAME_ALIAS=false` (the `external-name-alias`
     ///   config key); from 1.24 ExternalName Services are DNS aliases without listeners;
-    /// - a ServiceEntry without `addresses` whose port protocol is TCP-class or empty, with
-    ///   resolution `DNS`, `DNS_ROUND_ROBIN` or `STATIC`, or `NONE` without a
-    ///   `workloadSelector`, on every version, unless proxies bind auto-allocated addresses.
-    ///   mesh-lint assumes they do when MeshConfig `defaultConfig.proxyMetadata` sets
-    ///   `ISTIO_META_DNS_CAPTURE: "true"` and either `ISTIO_META_DNS_AUTO_ALLOCATE: "true"`,
-    ///   or istiod's `PILOT_ENABLE_IP_AUTOALLOCATE`, which is not in MeshConfig: its default
-    ///   (on from Istio 1.25) is taken unless proxyMetadata states it. Auto-allocation skips
-    ///   resolution `NONE` and wildcard hosts.
+    /// - a ServiceEntry without `addresses` whose port protocol is TCP-class or empty (a
+    ///   ServiceEntry port's protocol comes only from `protocol:`, never from its name), with
+    ///   resolution `DNS`, `DNS_ROUND_ROBIN` or `STATIC`, on every version, unless proxies bind
+    ///   auto-allocated addresses. mesh-lint assumes they do when MeshConfig
+    ///   `defaultConfig.proxyMetadata` sets `ISTIO_META_DNS_CAPTURE: "true"` and either
+    ///   `ISTIO_META_DNS_AUTO_ALLOCATE: "true"`, or istiod's `PILOT_ENABLE_IP_AUTOALLOCATE`,
+    ///   which is not in MeshConfig: its default (on from Istio 1.25) is taken unless
+    ///   proxyMetadata states it. Auto-allocation skips resolution `NONE`, wildcard hosts and
+    ///   entries labelled `networking.istio.io/enable-autoallocate-ip: "false"` (istiod's
+    ///   `shouldV2AutoAllocateIPFromPieces`).
     ///
+    /// A ServiceEntry with resolution `NONE` (or none written) and no `addresses` and no
+    /// `workloadSelector` also gets a `0.0.0.0:<port>` listener, but its cluster is
+    /// `ORIGINAL_DST` (`convertResolution` in `pilot/pkg/networking/core/cluster.go`, `case
+    /// model.Passthrough`): every connection still reaches the address it dialled, so it is no
+    /// hijack. It is reported, as a **warning**, only when the entry changes all that traffic:
+    /// a port `targetPort` (Envoy's `upstream_port_override`, `buildCluster` in
+    /// `cluster_builder.go`) or a DestinationRule for its host with TLS or connection-pool
+    /// settings.
     /// HTTP-class ports (routed by `Host`) and `tls`/`https` ports (routed by SNI) do not
-    /// count. The finding is an **error** when the namespaces whose sidecars see the listener
-    /// (exportTo with the MeshConfig default, and the Sidecar egress hosts of each namespace)
-    /// contain a non-headless Service with a TCP-class or sniffed port of the same number:
-    /// its clients reaching pods by IP on that port are routed to the wrong place. Each such
+    /// count; a sniffed port gets a listener that sniffs for HTTP and falls back to the
+    /// match-all TCP chain. The finding is an **error** when a non-headless Service with a
+    /// TCP-class or sniffed (not SCTP) port has its pods listen on the catch-all's port (its
+    /// resolved `targetPort`, named ports resolved through the selected workloads: what a client
+    /// dialling a pod IP connects to), and those pods' own proxies see the listener: exportTo
+    /// with the MeshConfig default, then the Sidecar that selects each workload, else its
+    /// namespace's, else the root namespace's (`PushContext.getSidecarScope`). Each such
     /// Service gets a secondary label. Headless Services are exempt: their pods get
     /// per-endpoint `podIP:port` listeners that win over the wildcard. Otherwise the finding is
     /// a **warning**: connections on that port to addresses the mesh does not know are still
@@ -74,8 +88,9 @@ declare_rule! {
     ///     networking.istio.io/exportTo: "."
     /// ```
     /// or remove the port (ExternalName Services need none), name it `tls-`/`https-` when the
-    /// traffic is TLS, give the ServiceEntry `addresses`, use different ports, or upgrade
-    /// Istio to 1.21 or later (for ExternalName).
+    /// traffic is TLS (on a ServiceEntry: `protocol: TLS`), give the ServiceEntry `addresses`,
+    /// use different ports, scope the pod-IP talkers with a Sidecar (a `workloadSelector` on
+    /// exactly them is enough), or upgrade Istio to 1.21 or later (for ExternalName).
     ///
     /// ## Fix safety
     /// The fix exports the resource to its own namespace only (`spec.exportTo: ["."]`, or the
@@ -84,7 +99,7 @@ declare_rule! {
     /// in the resource's own namespace, where exporting locally does not help.
     ///
     /// ## References
-    /// - Istio source: `pilot/pkg/networking/core/listener.go` buildSidecarOutboundListener; `pilot/pkg/serviceregistry/{kube,serviceentry}/conversion.go`; ENABLE_EXTERNAL_NAME_ALIAS, `pilot/pkg/features/pilot.go` (listener binding, per-kind table, the 5701 hijack),
+    /// - Istio source: `pilot/pkg/networking/core/listener.go` buildSidecarOutboundListener; `pilot/pkg/serviceregistry/{kube,serviceentry}/conversion.go`; ENABLE_EXTERNAL_NAME_ALIAS, `pilot/pkg/features/pilot.go` (listener binding, per-kind table, the 5701 hijack); `pilot/pkg/networking/core/cluster.go` convertResolution (`case model.Passthrough`: ORIGINAL_DST); `pilot/pkg/model/push_context.go` getSidecarScope; `pilot/pkg/networking/serviceentry/ip_autoallocation.go` shouldV2AutoAllocateIPFromPieces
     /// - [Istio: traffic routing, ExternalName and ServiceEntry ports](https://istio.io/latest/docs/ops/configuration/traffic-management/traffic-routing/)
     /// - [Istio 1.21 release note: ExternalName as alias](https://istio.io/latest/news/releases/1.21.x/announcing-1.21/upgrade-notes/)
     /// - istioctl analyze IST0134 (ServiceEntryAddressesRequired) and IST0150
@@ -108,9 +123,16 @@ impl Rule for CatchAllTcpListener {
 
     fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
         let listeners = ck.listeners();
-        for l in listeners.all.iter().filter(|l| l.is_catch_all()) {
+        for l in &listeners.all {
+            if l.bind == Bind::Wildcard(WildcardMatch::Passthrough) {
+                out.extend(super::passthrough::report(ck, &META, l));
+                continue;
+            }
+            if !l.is_catch_all() {
+                continue;
+            }
             let victims: Vec<&PortListener> = listeners
-                .on_port(l.port)
+                .on_pod_port(l.port)
                 .filter(|v| is_victim(ck, l, v))
                 .collect();
             if let Some(d) = report(ck, l, &victims) {
@@ -120,18 +142,41 @@ impl Rule for CatchAllTcpListener {
     }
 }
 
-/// A non-headless, non-ExternalName Service port with TCP or sniffed traffic on the same port
-/// number, in a namespace whose sidecars see the catch-all.
+/// A non-headless, non-ExternalName Service port with TCP or sniffed traffic whose pods listen
+/// on the catch-all's port (its resolved `targetPort`: what pod-IP clients dial), when the
+/// pods' own proxies see the catch-all. SCTP is never captured by istio-iptables.
 fn is_victim(ck: &Checker<'_, '_>, catch_all: &PortListener, v: &PortListener) -> bool {
     let ListenerSource::Service(i) = v.source else {
         return false;
     };
     let svc = &ck.index.services[i];
+    let sctp = svc
+        .spec
+        .spec
+        .iter()
+        .flat_map(|s| s.ports.iter().flatten())
+        .nth(v.port_index)
+        .is_some_and(|p| p.protocol.as_deref() == Some("SCTP"));
     v.object != catch_all.object
         && matches!(v.class, ListenerClass::Tcp | ListenerClass::Sniffed)
+        && !sctp
         && !svc.is_headless()
         && svc.service_type() != "ExternalName"
-        && sees(ck, catch_all, ck.index.objects[v.object].ns())
+        && talkers_see(ck, catch_all, svc)
+}
+
+/// Whether the proxies of the pods behind `svc` (its peers, which dial each other by pod IP)
+/// get the listener: each selected workload through the Sidecar that selects it, else its
+/// namespace's; the namespace's when no selected workload is in the inputs.
+fn talkers_see(ck: &Checker<'_, '_>, l: &PortListener, svc: &ServiceInfo<'_>) -> bool {
+    let ns = ck.index.objects[svc.object].ns();
+    let subject = ck.listeners().subject(ck.index, l);
+    let scopes = ck.scopes();
+    let mut workloads = ck.index.selected_workloads(svc).peekable();
+    if workloads.peek().is_none() {
+        return scopes.sees(ns, &subject);
+    }
+    workloads.any(|w| scopes.workload_sees(ns, &w.labels, &subject))
 }
 
 fn sees(ck: &Checker<'_, '_>, l: &PortListener, ns: &str) -> bool {
@@ -168,15 +213,17 @@ fn report(ck: &Checker<'_, '_>, l: &PortListener, victims: &[&PortListener]) -> 
         l.object,
         node.span(),
         format!(
-            "{port_desc} of {what} opens a catch-all `0.0.0.0:{}` TCP listener in every sidecar that sees it",
-            l.port
+            "{port_desc} of {what} opens a catch-all `0.0.0.0:{}` {} in every sidecar that sees it",
+            l.port,
+            listener_word(l),
         ),
     );
     d.primary.message = format!("match-all `0.0.0.0:{}` listener", l.port);
     d.notes.push(format!(
-        "{}; a {} port there gets a TCP filter chain with no match, so every connection on port {} to an address the mesh does not know (a pod IP, say) is proxied to `{}` instead of passing through",
+        "{}; a {} port there gets {}, so every connection on port {} to an address the mesh does not know (a pod IP, say) is proxied to `{}` instead of passing through",
         l.why,
         class_word(l),
+        chain_words(l),
         l.port,
         target(ck, l),
     ));
@@ -221,11 +268,20 @@ fn push_victims(
             d.related.push(ck.label(
                 v.object,
                 node.span(),
-                format!(
-                    "Service `{}` serves TCP on {}: clients reaching its pods by IP are captured",
-                    vobj.qualified_name(),
-                    l.port
-                ),
+                if v.port == l.port {
+                    format!(
+                        "Service `{}` serves TCP on {}: clients reaching its pods by IP are captured",
+                        vobj.qualified_name(),
+                        l.port
+                    )
+                } else {
+                    format!(
+                        "Service `{}` port {} reaches its pods on {}: clients reaching them by IP are captured",
+                        vobj.qualified_name(),
+                        v.port,
+                        l.port
+                    )
+                },
             ));
         }
     }
@@ -246,9 +302,29 @@ fn more(rest: usize) -> String {
 }
 
 fn class_word(l: &PortListener) -> &'static str {
-    match l.class {
-        ListenerClass::Sniffed => "sniffed (unnamed or unknown protocol)",
+    match (l.class, l.source) {
+        (ListenerClass::Sniffed, ListenerSource::ServiceEntry(_)) => {
+            "sniffed (no `protocol:`; a ServiceEntry port's name is never read)"
+        }
+        (ListenerClass::Sniffed, _) => "sniffed (unnamed or unknown protocol)",
         _ => "TCP-class",
+    }
+}
+
+/// What the listener is: a plain TCP one, or one that sniffs and falls back to TCP.
+fn listener_word(l: &PortListener) -> &'static str {
+    match l.class {
+        ListenerClass::Sniffed => "listener (sniffing, with a TCP fallback)",
+        _ => "TCP listener",
+    }
+}
+
+fn chain_words(l: &PortListener) -> &'static str {
+    match l.class {
+        ListenerClass::Sniffed => {
+            "a listener that sniffs for HTTP and hands everything else to a TCP filter chain with no match"
+        }
+        _ => "a TCP filter chain with no match",
     }
 }
 
@@ -304,7 +380,14 @@ fn help(l: &PortListener) -> String {
             remedies.push("enable DNS capture with auto-allocation (`ISTIO_META_DNS_CAPTURE`, `ISTIO_META_DNS_AUTO_ALLOCATE`)".into());
         }
     }
-    remedies.push("name the port `tls-`/`https-` (SNI-routed) when the traffic is TLS".into());
+    remedies.push(match l.source {
+        ListenerSource::Service(_) => {
+            "name the port `tls-`/`https-` (SNI-routed) when the traffic is TLS".into()
+        }
+        ListenerSource::ServiceEntry(_) => {
+            "set `protocol: TLS` on the port (SNI-routed) when the traffic is TLS".into()
+        }
+    });
     remedies.push("use a port number nothing else in the mesh uses".into());
     remedies.push("restrict Sidecar egress hosts in the affected namespaces".into());
     format!("any of: {}", remedies.join("; "))

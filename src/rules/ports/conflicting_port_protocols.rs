@@ -21,8 +21,13 @@ declare_rule! {
     ///   different protocols: **warning** (istioctl's IST0116 and IST0137, with selectors
     ///   matched against the pod templates of every workload kind).
     ///
+    /// - a TCP port (no `protocol:`, or `TCP`) named `udp-…` (or with `appProtocol: udp`):
+    ///   Istio reads the name, takes the port for UDP and builds no outbound listener for it:
+    ///   **warning**.
+    ///
     /// Ports with different L4 protocols (TCP and UDP on 53) are different sockets and never
-    /// compared.
+    /// compared. `tls` and `https` (also `appProtocol: kubernetes.io/wss`) on one target are no
+    /// conflict: sidecars treat both as TLS they pass through.
     ///
     /// ## Why is this bad?
     /// A sidecar builds one inbound chain per target port and one protocol per chain: when
@@ -49,7 +54,7 @@ declare_rule! {
     /// No automatic fix: which protocol is right depends on the server.
     ///
     /// ## References
-    /// - Istio source: `pkg/config/kube/conversion.go` ConvertProtocol (appProtocol precedence); istioctl analyze IST0116, IST0137
+    /// - Istio source: `pkg/config/kube/conversion.go` ConvertProtocol (appProtocol precedence, `udp` names); `pilot/pkg/networking/core/listener.go` (no outbound listener for UDP ports); istioctl analyze IST0116, IST0137
     /// - [Istio: protocol selection](https://istio.io/latest/docs/ops/configuration/traffic-management/protocol-selection/)
     pub static META = {
         code: "MESH102",
@@ -76,6 +81,7 @@ impl Rule for ConflictingPortProtocols {
             }
             same_service(ck, svc, out);
             app_protocol_vs_name(ck, svc, out);
+            udp_name_on_tcp(ck, svc, out);
         }
         let mut reported = HashSet::new();
         for w in &ck.index.workloads {
@@ -151,7 +157,7 @@ fn same_service(ck: &Checker<'_, '_>, svc: &ServiceInfo<'_>, out: &mut Vec<Diagn
         let first = items[..i].iter().find(|a| {
             l4(a.port) == l4(b.port)
                 && target_key(a.port) == target_key(b.port)
-                && a.protocol != b.protocol
+                && !same_protocol(a.protocol, b.protocol)
         });
         let (Some(a), Some(span)) = (first, label_span(b)) else {
             continue;
@@ -194,7 +200,7 @@ fn app_protocol_vs_name(ck: &Checker<'_, '_>, svc: &ServiceInfo<'_>, out: &mut V
         );
         let contradicts = by_name != Protocol::Unsupported
             && item.protocol != Protocol::Unsupported
-            && by_name != item.protocol;
+            && !same_protocol(by_name, item.protocol);
         let node = item
             .svc
             .port_nodes
@@ -222,6 +228,47 @@ fn app_protocol_vs_name(ck: &Checker<'_, '_>, svc: &ServiceInfo<'_>, out: &mut V
             "make them agree: remove `appProtocol`, or rename the port `{}-…`",
             item.protocol.as_str()
         ));
+        out.push(d);
+    }
+}
+
+/// Whether two declarations give the pod's sidecar the same inbound chain: equal protocols, or
+/// `tls` and `https` (`kubernetes.io/wss`), which sidecars both take as TLS they pass through.
+fn same_protocol(a: Protocol, b: Protocol) -> bool {
+    a == b
+        || matches!(
+            (a, b),
+            (Protocol::Tls, Protocol::Https) | (Protocol::Https, Protocol::Tls)
+        )
+}
+
+/// A TCP port whose name (or `appProtocol`) says `udp`: Istio's `ConvertProtocol` reads the
+/// name, takes it for UDP and builds no listener for it, so its TCP traffic is not proxied.
+fn udp_name_on_tcp(ck: &Checker<'_, '_>, svc: &ServiceInfo<'_>, out: &mut Vec<Diagnostic>) {
+    for item in ports(ck, svc) {
+        if item.protocol != Protocol::Udp || l4(item.port) != "TCP" {
+            continue;
+        }
+        let Some(span) = label_span(&item) else {
+            continue;
+        };
+        let declared = item.port.app_protocol.as_deref().map_or_else(
+            || format!("name `{}`", item.port.name.as_deref().unwrap_or("")),
+            |a| format!("`appProtocol: {a}`"),
+        );
+        let mut d = ck.diagnostic(
+            &META,
+            svc.object,
+            span,
+            format!(
+                "port {} is TCP, but its {declared} declares UDP: Istio treats it as UDP and gives it no outbound listener",
+                item.port.port
+            ),
+        );
+        d.severity = Severity::Warning;
+        d.primary.message = "read as UDP".into();
+        d.notes.push("Istio takes the protocol from the name (or `appProtocol`) for any port not marked `protocol: UDP`; a UDP port gets no listener in the sidecars, so TCP connections to it go to the passthrough (or blackhole, with `REGISTRY_ONLY`) cluster: no mTLS, routing or telemetry".into());
+        d.help = Some("name the port after the protocol it carries over TCP (`tcp-…`), or set `protocol: UDP` if it really is UDP".into());
         out.push(d);
     }
 }
@@ -270,11 +317,12 @@ fn across_services(
                 continue;
             }
             let same_target = ta.is_some() && ta == tb;
-            let why = if same_target && a.protocol != b.protocol {
+            let differ = !same_protocol(a.protocol, b.protocol);
+            let why = if same_target && differ {
                 "reach the same container port with different protocols"
             } else if same_target && a.port.port != b.port.port {
                 "reach the same container port from different Service port numbers"
-            } else if a.port.port == b.port.port && a.protocol != b.protocol {
+            } else if a.port.port == b.port.port && differ {
                 "use the same port number with different protocols"
             } else {
                 continue;

@@ -51,7 +51,9 @@ fn known_port(port: i32) -> Option<Known> {
         587 | 2525 => k(Tcp, "SMTP", true),
         1883 => k(Tcp, "MQTT", false),
         2181 => k(Tcp, "ZooKeeper", false),
-        3307 => k(Tcp, "MySQL", true),
+        // 3306 and 27017 are never sniffed as a Service port (Istio's well-known TCP ports),
+        // but they are evidence as a target port behind an unnamed port.
+        3306 | 3307 => k(Tcp, "MySQL", true),
         4222 => k(Tcp, "NATS", true),
         5432 => k(Tcp, "PostgreSQL", false),
         5672 => k(Tcp, "AMQP", false),
@@ -61,6 +63,7 @@ fn known_port(port: i32) -> Option<Known> {
         9042 => k(Tcp, "Cassandra", false),
         9092 => k(Tcp, "Kafka", false),
         11211 => k(Tcp, "Memcached", false),
+        27017 => k(Tcp, "MongoDB", false),
         _ => return None,
     })
 }
@@ -147,17 +150,26 @@ pub fn for_port(
                 };
                 let parsed = convert_protocol(spec, version);
                 if parsed != Protocol::Unsupported {
-                    let what =
-                        if parsed.listener_class() == crate::model::protocol::ListenerClass::Http {
-                            "HTTP"
-                        } else {
-                            "TCP"
-                        };
                     let because = format!("container port `{name}` of {kind} {owner}");
+                    // A protocol name says how to declare the port, not whether the server
+                    // speaks first: `mysql` does, and so does a MySQL image behind `tcp-db`.
+                    let image = c.image.as_deref().and_then(|img| known_image(img, number));
+                    if let Some(known) = image.filter(|k| k.server_first) {
+                        let because =
+                            format!("{because}, image `{}`", c.image.as_deref().unwrap_or(""));
+                        return Some(evidence(known, because, at));
+                    }
+                    let (what, server_first) = match parsed {
+                        Protocol::Mysql => ("MySQL", true),
+                        p if p.listener_class() == crate::model::protocol::ListenerClass::Http => {
+                            ("HTTP", false)
+                        }
+                        _ => ("TCP", false),
+                    };
                     return Some(Evidence {
                         protocol: parsed,
                         what,
-                        server_first: false,
+                        server_first,
                         because,
                         at,
                     });

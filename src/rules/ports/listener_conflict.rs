@@ -1,5 +1,6 @@
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::listeners::{Bind, PortListener, WildcardMatch};
+use crate::model::protocol::Protocol;
 use crate::model::scopes::{Seen, Subject};
 use crate::rules::{Checker, Rule, RuleMeta};
 use std::collections::BTreeSet;
@@ -20,7 +21,14 @@ declare_rule! {
     /// silently drops the other (metric `pilot_conflict_outbound_listener_tcp_over_current_tcp`):
     /// from the manifests alone one cannot tell which destination the traffic reaches. TCP and
     /// HTTP on one wildcard port are merged into a sniffing listener: HTTP requests are told
-    /// apart by protocol detection, and everything else goes to the TCP chain.
+    /// apart by protocol detection, and everything else goes to the TCP chain; except when the
+    /// TCP chain is MongoDB or MySQL, which never share a listener: Istio keeps the first and
+    /// drops the later one (`isConflictWithWellKnownPort`, `listener.go`).
+    ///
+    /// A ServiceEntry with resolution `NONE` and no `addresses` is no catch-all here: its
+    /// cluster is `ORIGINAL_DST` (`convertResolution` in `cluster.go`, `case
+    /// model.Passthrough`), so whichever such chain wins, connections reach the address they
+    /// dialled.
     ///
     /// ## Example
     /// ```yaml
@@ -174,12 +182,17 @@ fn tcp_and_http(
 ) -> Option<Diagnostic> {
     let node = l.label_node(ck.index)?;
     let me = &ck.index.objects[l.object];
+    let verb = if matches!(l.protocol, Protocol::Mongo | Protocol::Mysql) {
+        "compete for"
+    } else {
+        "share"
+    };
     let mut d = ck.diagnostic(
         &META,
         l.object,
         node.span(),
         format!(
-            "the match-all TCP chain of {} `{}` and HTTP port {} share the wildcard listener `0.0.0.0:{}`",
+            "the match-all TCP chain of {} `{}` and HTTP port {} {verb} the wildcard listener `0.0.0.0:{}`",
             me.kind,
             me.qualified_name(),
             l.port,
@@ -198,10 +211,32 @@ fn tcp_and_http(
             ));
         }
     }
-    d.notes.push(format!(
-        "HTTP ports always bind `0.0.0.0:<port>`; with a TCP chain on the same key the listener becomes a sniffing one: HTTP is recognised by protocol detection, everything else goes to the TCP catch-all. Seen together in {}",
-        common(ck, l, http[0])
-    ));
+    if matches!(l.protocol, Protocol::Mongo | Protocol::Mysql) {
+        // `isConflictWithWellKnownPort`: these never share a listener with another protocol.
+        let first = http
+            .iter()
+            .map(|h| h.object)
+            .min()
+            .filter(|&o| o < l.object);
+        let dropped = match first {
+            Some(_) => format!(
+                "the {} chain of `{}`",
+                l.protocol.as_str(),
+                me.qualified_name()
+            ),
+            None => "the HTTP routes on this port".to_owned(),
+        };
+        d.notes.push(format!(
+            "Istio never lets {} share a listener with another protocol (server-first; a sniffer would break it): it keeps whichever it processes first, by creation time (input order here), and drops the other, so {dropped} would be missing. Seen together in {}",
+            l.protocol.as_str(),
+            common(ck, l, http[0])
+        ));
+    } else {
+        d.notes.push(format!(
+            "HTTP ports always bind `0.0.0.0:<port>`; with a TCP chain on the same key the listener becomes a sniffing one: HTTP is recognised by protocol detection, everything else goes to the TCP catch-all. Seen together in {}",
+            common(ck, l, http[0])
+        ));
+    }
     d.help = Some("use different port numbers for the TCP destination and the HTTP Services, or give the ServiceEntry `addresses`".into());
     Some(d)
 }

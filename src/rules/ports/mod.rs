@@ -5,5 +5,6 @@ pub mod conflicting_port_protocols;
 pub mod evidence;
 pub(crate) mod export_to;
 pub mod listener_conflict;
+mod passthrough;
 pub mod port_name_without_protocol;
 pub mod shared_tcp_port;

@@ -19,11 +19,17 @@ declare_rule! {
     /// TCP); Services of the Istio control plane and gateway-managed Services; Services in
     /// namespaces Istio never injects (`kube-system`, `kube-public`, `kube-node-lease`,
     /// `local-path-storage`); ExternalName Services on Istio versions where they are DNS
-    /// aliases without listeners.
+    /// aliases without listeners; SCTP ports, which istio-iptables never redirects to the
+    /// sidecar (it captures TCP, and UDP only for DNS), so nothing sniffs them.
     ///
     /// The finding is an **error** when the port evidently carries a server-first protocol
     /// (MySQL on a non-standard port, SMTP, NATS, FTP, SSH...): the server waits for the client
     /// and the sidecar waits for client bytes to detect the protocol, so connections stall.
+    /// The evidence is the target container port (a named `targetPort` resolved through the
+    /// selected workloads): its name, the image listening there (`mysql`, `mariadb`...), or its
+    /// number. A container port whose name Istio would parse as a protocol says how to declare
+    /// the port, not whether the server speaks first: `mysql` (or a MySQL image behind
+    /// `tcp-db`, or container port 3306) is still server-first.
     ///
     /// ## Why is this bad?
     /// An unnamed or unknown port gets protocol detection: HTTP routing, retries, header
@@ -58,6 +64,9 @@ declare_rule! {
     /// since it changes how every sidecar routes the port. Otherwise a display-only suggestion.
     ///
     /// ## References
+    /// - Istio source: `pkg/config/kube/conversion.go` ConvertProtocol (appProtocol, then the
+    ///   name's prefix, then the well-known ports 25, 53, 3306, 27017); `tools/istio-iptables`
+    ///   (TCP redirection only)
     /// - [Istio: protocol selection](https://istio.io/latest/docs/ops/configuration/traffic-management/protocol-selection/)
     /// - [Istio: server-first protocols](https://istio.io/latest/docs/ops/deployment/application-requirements/#server-first-protocols)
     /// - istioctl analyze IST0118 and IST0150
@@ -126,6 +135,10 @@ fn check_port(
 ) -> Option<Diagnostic> {
     let spec = PortSpec::of(port);
     if convert_protocol(spec, ck.cx.istio_version) != Protocol::Unsupported {
+        return None;
+    }
+    // istio-iptables redirects TCP (and DNS over UDP) only: SCTP never reaches a sidecar.
+    if port.protocol.as_deref() == Some("SCTP") {
         return None;
     }
     let evidence = evidence::for_port(ck.index, svc, port, ck.cx.istio_version);
