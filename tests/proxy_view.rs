@@ -480,3 +480,52 @@ fn http_traffic_without_a_virtual_host_takes_the_catch_all_virtual_host() {
     assert!(t["cluster"].is_null());
     assert!(t["reaches"].as_str().unwrap().contains("HTTP listener"));
 }
+
+#[test]
+fn a_passthrough_service_entry_is_no_hijack() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let file = dir.path().join("se.yaml");
+    std::fs::write(
+        &file,
+        "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: members\n  namespace: app\nspec:\n  hosts: [members.example.internal]\n  resolution: NONE\n  ports:\n    - number: 5701\n      name: tcp-hazelcast\n      protocol: TCP\n",
+    )
+    .unwrap();
+    let file = file.to_str().unwrap();
+    let out = ok(&[
+        "listeners",
+        HAZELCAST,
+        file,
+        "--istio-version",
+        "1.24",
+        "--namespace",
+        "manager",
+        "-o",
+        "json",
+    ]);
+    let l: Value = serde_json::from_str(&out).unwrap();
+    let row = l["listeners"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["source"]["name"] == "members")
+        .unwrap();
+    assert_eq!(row["address"], "0.0.0.0");
+    assert_eq!(row["catch_all"], false);
+    let out = ok(&[
+        "trace",
+        HAZELCAST,
+        file,
+        "--istio-version",
+        "1.24",
+        "--from",
+        "manager/hazelcast",
+        "--to",
+        "pod:manager/hazelcast-0:5701",
+        "-o",
+        "json",
+    ]);
+    let t: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(t["cluster"], "outbound|5701||members.example.internal");
+    assert_eq!(t["steps"][2]["verdict"], "ok");
+    assert!(t["reaches"].as_str().unwrap().contains("as dialled"), "{t}");
+}

@@ -42,6 +42,9 @@ fn edges(ck: &Checker<'_, '_>, port: Option<i32>) -> Vec<Edge> {
         let origin = Origin::of(ck, l.object, l.label_node(ck.index).map(|n| n.span()));
         let chain = match l.bind {
             crate::model::listeners::Bind::Wildcard(WildcardMatch::None) => "ALL".to_owned(),
+            crate::model::listeners::Bind::Wildcard(WildcardMatch::Passthrough) => {
+                "ALL (ORIGINAL_DST: reaches what was dialled)".to_owned()
+            }
             crate::model::listeners::Bind::Wildcard(WildcardMatch::Sni) => {
                 format!("SNI: {}", subject.hosts.join(", "))
             }

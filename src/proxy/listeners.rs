@@ -246,7 +246,8 @@ fn rows_of(
                 }
             };
             match m {
-                WildcardMatch::None => rows.push(row(
+                // No match either way; the ORIGINAL_DST cluster is what makes it harmless.
+                WildcardMatch::None | WildcardMatch::Passthrough => rows.push(row(
                     "0.0.0.0".into(),
                     "ALL".into(),
                     first_host,
@@ -270,19 +271,21 @@ fn rows_of(
     }
 }
 
-/// Two catch-all chains on one `0.0.0.0:port` cannot both be in the listener: Istio keeps the
+/// Two chains without a match (catch-alls, and ORIGINAL_DST passthrough chains) on one
+/// `0.0.0.0:port` cannot both be in the listener: Istio keeps the
 /// first service in its order (oldest first; input order stands in) and drops the others
 /// (`buildSidecarOutboundListener`'s conflict check on identical filter-chain matches).
 fn mark_conflicts(rows: &mut [ListenerRow]) {
     let mut winners: Vec<(i32, String)> = Vec::new();
     for r in rows.iter_mut() {
-        if !r.catch_all || r.filtered_by.is_some() {
+        let no_match = r.kind == RowKind::Wildcard && r.matches == "ALL";
+        if !no_match || r.filtered_by.is_some() {
             continue;
         }
         match winners.iter().find(|(p, _)| *p == r.port) {
             Some((_, winner)) => {
                 r.conflict = Some(format!(
-                    "conflicts with the catch-all for `{winner}` on the same `0.0.0.0:{}` listener; \
+                    "conflicts with the chain without a match for `{winner}` on the same `0.0.0.0:{}` listener; \
                      Istio keeps the oldest service's chain (input order stands in here)",
                     r.port
                 ));
