@@ -529,3 +529,53 @@ fn a_passthrough_service_entry_is_no_hijack() {
     assert_eq!(t["steps"][2]["verdict"], "ok");
     assert!(t["reaches"].as_str().unwrap().contains("as dialled"), "{t}");
 }
+
+#[test]
+fn a_workload_sidecar_applies_to_its_workload_only() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let file = dir.path().join("sidecar.yaml");
+    std::fs::write(
+        &file,
+        "apiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata:\n  name: hazelcast\n  namespace: manager\nspec:\n  workloadSelector:\n    labels: {app: hazelcast}\n  egress:\n    - hosts: [\"./*\"]\n",
+    )
+    .unwrap();
+    let file = file.to_str().unwrap();
+    let filtered = |extra: &[&str]| -> usize {
+        let mut args = vec![
+            "listeners",
+            HAZELCAST,
+            file,
+            "--istio-version",
+            "1.20",
+            "--namespace",
+            "manager",
+            "-o",
+            "json",
+        ];
+        args.extend_from_slice(extra);
+        let l: Value = serde_json::from_str(&ok(&args)).unwrap();
+        l["listeners"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["filtered_by"]["name"] == "hazelcast")
+            .count()
+    };
+    assert_eq!(filtered(&[]), 0);
+    assert_eq!(filtered(&["--workload", "hazelcast"]), 1);
+    let out = ok(&[
+        "trace",
+        HAZELCAST,
+        file,
+        "--istio-version",
+        "1.20",
+        "--from",
+        "manager/hazelcast",
+        "--to",
+        "pod:manager/hazelcast-0:5701",
+        "-o",
+        "json",
+    ]);
+    let t: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(t["cluster"], "PassthroughCluster");
+}
