@@ -469,10 +469,15 @@ fn choose(
         row.port = port;
         if class == ListenerClass::Http {
             row.matches = "Host: * (catch-all virtual host)".into();
+            let vhost = if fallback.destination == "BlackHoleCluster" {
+                "`block_all`, which answers 502 under REGISTRY_ONLY"
+            } else {
+                "`allow_any`, to PassthroughCluster"
+            };
             notes.push(format!(
                 "route `{port}` has no virtual host for the Host header of {}: its catch-all \
-                 virtual host (`allow_any`, or a 502 route under REGISTRY_ONLY) sends it to `{}`",
-                dest.what, fallback.destination
+                 virtual host takes it ({vhost}; `buildCatchAllVirtualHost`)",
+                dest.what
             ));
         } else {
             row.kind = RowKind::Wildcard;
