@@ -421,3 +421,24 @@ fn istioctl_suppressions_for_ist0111_silence_mesh204() {
     assert_eq!(found.len(), 1, "{report:#}");
     assert_eq!(found[0]["object"]["name"], "default");
 }
+
+#[test]
+fn copies_of_one_sidecar_in_two_files_do_not_conflict() {
+    // The same Sidecar in an overlay and in a rendered bundle: `kubectl apply` of both leaves
+    // one object, so there is nothing to compete with.
+    let one = "apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {name: default, namespace: shop}
+spec:
+  egress: [{hosts: [\"./*\"]}]
+";
+    let (code, report, _dir) = lint_files(
+        &[("a.yaml", one), ("b.yaml", one)],
+        &["--select", "MESH204"],
+    );
+    assert_eq!(
+        (code, findings(&report, "MESH204").len()),
+        (0, 0),
+        "{report:#}"
+    );
+}

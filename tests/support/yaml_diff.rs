@@ -231,6 +231,9 @@ fn check_span(
     style: ScalarStyle,
     path: &str,
 ) {
+    // The reference span of a tagged or anchored scalar starts at its tag or anchor; ours, as
+    // documented, at the value itself.
+    let exp = (skip_properties(text, exp.0, exp.1), exp.1);
     let mine = &text[ours.clone()];
     let theirs = &text[exp.0..exp.1];
     let context = || format!("{path}: span text {mine:?} vs reference {theirs:?} on {text:?}");
@@ -266,4 +269,15 @@ fn check_span(
             }
         }
     }
+}
+
+/// `start` moved past any `!tag` and `&anchor` tokens (and the spaces after them).
+fn skip_properties(text: &str, mut start: usize, end: usize) -> usize {
+    while start < end && text[start..end].starts_with(['!', '&']) {
+        let rest = &text[start..end];
+        start += rest.find(char::is_whitespace).unwrap_or(rest.len());
+        let after = &text[start..end];
+        start += after.len() - after.trim_start().len();
+    }
+    start
 }

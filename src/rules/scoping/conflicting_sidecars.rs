@@ -78,7 +78,14 @@ impl Rule for ConflictingSidecars {
 
     fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
         let mut by_ns: BTreeMap<&str, Vec<&IstioObject<'_, SidecarSpec>>> = BTreeMap::new();
-        for sc in &ck.index.sidecars {
+        // A copy that a later object of the same identity replaces does not exist after
+        // `kubectl apply` of the inputs: it competes with nothing.
+        let live = ck
+            .index
+            .sidecars
+            .iter()
+            .filter(|s| !ck.index.objects[s.object].is_shadowed());
+        for sc in live {
             by_ns
                 .entry(ck.index.objects[sc.object].ns())
                 .or_default()
@@ -294,8 +301,9 @@ impl SelectorMatches {
         let mut by_label: HashMap<(&str, &str, &str), Vec<usize>> = HashMap::new();
         let mut in_ns: HashMap<&str, Vec<usize>> = HashMap::new();
         for (wi, w) in ck.index.workloads.iter().enumerate() {
-            let ns = ck.index.objects[w.object].ns();
-            if !wanted.contains(ns) {
+            let obj = &ck.index.objects[w.object];
+            let ns = obj.ns();
+            if obj.is_shadowed() || !wanted.contains(ns) {
                 continue;
             }
             in_ns.entry(ns).or_default().push(wi);

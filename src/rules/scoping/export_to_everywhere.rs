@@ -289,11 +289,17 @@ fn check(
     let why = match what {
         "VirtualService" => "its routes apply to callers in every namespace, and every proxy receives it",
         "DestinationRule" => "its traffic policy and subsets apply to callers in every namespace",
+        "ExternalName Service" if ck.cx.external_name_is_alias() => "every sidecar whose egress imports it (all of them, in namespaces without a Sidecar) knows its name as a mesh host; on this Istio version an ExternalName Service is a DNS alias without listeners of its own, but routing rules for the name apply in every namespace",
         _ => "every sidecar whose egress imports it (all of them, in namespaces without a Sidecar) gets its hosts and ports as listeners and clusters: with a TCP port and no addresses it is a catch-all listener there (MESH103), and its host name overrides DNS for those namespaces",
     };
     d.notes.push(format!("{default_note}; {why}"));
+    let how = if obj.kind == "Service" {
+        "the annotation `networking.istio.io/exportTo: \".\"` (or the calling namespaces, comma-separated); `\"*\"` keeps it mesh-wide on purpose"
+    } else {
+        "`exportTo: [\".\"]` or the calling namespaces; write `[\"*\"]` to keep it mesh-wide on purpose"
+    };
     d.help = Some(format!(
-        "export it only where it is used: `exportTo: [\".\"]` or the calling namespaces; write `[\"*\"]` to keep it mesh-wide on purpose, or set MeshConfig `{default_key}: [\".\"]` for the whole mesh"
+        "export it only where it is used: {how}; or set MeshConfig `{default_key}: [\".\"]` for the whole mesh"
     ));
     Some(d)
 }

@@ -21,6 +21,9 @@ impl<'s> Importers<'s> {
         let mut by_named: HashMap<&str, Vec<(&str, &SidecarSpec)>> = HashMap::new();
         let mut any = Vec::new();
         for sc in &index.sidecars {
+            if index.objects[sc.object].is_shadowed() {
+                continue;
+            }
             let proxy_ns = index.objects[sc.object].ns();
             let mut named: Vec<&str> = Vec::new();
             let mut wildcard = false;

@@ -161,6 +161,11 @@ fn check_list(
             };
             let mut d = ck.diagnostic(&META, object, e.span, message);
             d.primary.message = "duplicate".into();
+            d.help = Some(if key != e.text || key != first.text {
+                format!("list each namespace once; `.` already means `{own}`")
+            } else {
+                "list each namespace once".to_owned()
+            });
             d.related
                 .push(ck.label(object, first.span, "first listed here"));
             found.push(d);

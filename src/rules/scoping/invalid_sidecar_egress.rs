@@ -127,10 +127,15 @@ fn check_host(
         return Some(d);
     };
     if ns.is_empty() || host.is_empty() {
-        return Some(error(
+        let mut d = error(
             format!("egress host `{text}` has an empty namespace or dnsName"),
             "both parts are required",
-        ));
+        );
+        d.help = Some(
+            "write both parts: `./*` for the Sidecar's own namespace, `*/<host>` for a host from anywhere"
+                .into(),
+        );
+        return Some(d);
     }
     if let Some(excluded) = ns.strip_prefix('~').filter(|r| !r.is_empty()) {
         if !ck.cx.istio_version.at_least(1, 31) {
@@ -148,18 +153,36 @@ fn check_host(
             return Some(d);
         }
         if excluded != "*" && !is_dns1123_label(excluded) {
-            return Some(error(
+            let mut d = error(
                 format!(
                     "egress host `{text}` excludes `{excluded}`, which is not a namespace name"
                 ),
                 "invalid namespace",
-            ));
+            );
+            d.help = Some(
+                "write `~<namespace>/...` with a namespace name (lowercase letters, digits and `-`)"
+                    .into(),
+            );
+            return Some(d);
         }
     } else if !matches!(ns, "*" | "." | "~") && !is_dns1123_label(ns) {
-        return Some(error(
+        let mut d = error(
             format!("egress host `{text}`: `{ns}` is not a namespace name"),
             "not `*`, `.`, `~` or a DNS-1123 label",
-        ));
+        );
+        let lower = ns.to_ascii_lowercase();
+        if is_dns1123_label(&lower) {
+            d.help = Some(format!(
+                "namespace names are lowercase: write `{lower}/{host}`"
+            ));
+            d.fix = replace(ck, sc, node, &format!("{lower}/{host}"));
+        } else {
+            d.help = Some(
+                "the namespace part is `*`, `.`, `~` or a namespace name (lowercase letters, digits and `-`)"
+                    .into(),
+            );
+        }
+        return Some(d);
     }
     if host != "*" && !host.contains('.') {
         let mut d = error(
@@ -186,10 +209,12 @@ fn check_host(
     }
     let wildcard_ok = host == "*" || (host.starts_with("*.") && !host[2..].contains('*'));
     if host.contains('*') && !wildcard_ok {
-        return Some(error(
+        let mut d = error(
             format!("egress host `{text}` has a partial wildcard"),
             "`*` must be the whole first label",
-        ));
+        );
+        d.help = Some("write `*.<domain>` for every subdomain, or the exact host".into());
+        return Some(d);
     }
     unknown_target(ck, sc, node, text, ns, host, declares_namespaces)
 }
@@ -261,6 +286,9 @@ fn unknown_target(
     );
     d.severity = Severity::Warning;
     d.primary.message = "nothing to import".into();
+    d.help = Some(format!(
+        "check the Service's name, or import the whole namespace with `{svc_ns}/*`"
+    ));
     d.notes.push(format!(
         "the manifests of `{svc_ns}` are among the inputs and define no such host; the entry imports nothing"
     ));
@@ -275,7 +303,7 @@ fn check_root_selectors(ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
     let in_root = || {
         ix.sidecars
             .iter()
-            .filter(|s| ix.objects[s.object].ns() == root)
+            .filter(|s| ix.objects[s.object].ns() == root && !ix.objects[s.object].is_shadowed())
     };
     if in_root().any(|s| s.spec.workload_selector.is_none()) {
         return;
@@ -285,7 +313,9 @@ fn check_root_selectors(ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
             continue;
         };
         let selects_any = ix.workloads.iter().any(|w| {
-            ix.objects[w.object].ns() == root && (sel.labels.is_empty() || w.matches(&sel.labels))
+            ix.objects[w.object].ns() == root
+                && !ix.objects[w.object].is_shadowed()
+                && (sel.labels.is_empty() || w.matches(&sel.labels))
         });
         if selects_any {
             continue;

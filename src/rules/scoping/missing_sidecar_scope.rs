@@ -1,11 +1,11 @@
-use super::name_span;
+use super::{is_namespace_wide, name_span};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 use crate::model::injection::{Mode, Reason, State};
 use crate::model::ObjectRef;
 use crate::rules::yaml_edit::line_ending_at;
 use crate::rules::{Checker, Rule, RuleMeta};
 use mesh_lint_yaml::Span;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 declare_rule! {
     /// ## What it does
@@ -62,9 +62,8 @@ declare_rule! {
     /// add the other namespaces its workloads call before applying it, or their traffic leaves
     /// the mesh's routing (it becomes passthrough or, with `REGISTRY_ONLY`, is blocked).
     ///
-    /// ## Notes
-    /// A namespace whose only Sidecars have a `workloadSelector` is not reported, even if some
-    /// of its workloads are left unselected.
+    /// A namespace whose only Sidecars have a `workloadSelector` is reported when an injected
+    /// workload is selected by none of them: its proxies fall back to the whole mesh too.
     ///
     /// ## References
     /// - Istio source: `pilot/pkg/model/push_context.go` initSidecarScopes (root-namespace default: the first Sidecar there whose `workloadSelector` is nil); `pilot/pkg/model/sidecar.go` DefaultSidecarScopeForNamespace; injection: `pkg/kube/inject/inject.go` injectRequired
@@ -97,12 +96,23 @@ impl Rule for MissingSidecarScope {
         if sidecars.mesh_default().0.is_some() {
             return;
         }
+        // Namespaces with a Sidecar for every workload: one without selector (or `{}`).
+        let namespace_wide: HashSet<&str> = ix
+            .sidecars
+            .iter()
+            .filter(|s| !ix.objects[s.object].is_shadowed() && is_namespace_wide(&s.spec))
+            .map(|s| ix.objects[s.object].ns())
+            .collect();
         let inj = ck.injection();
-        // The first injected workload of each unscoped namespace, and how many there are.
+        // The first unscoped injected workload of each namespace, and how many there are.
         let mut first: BTreeMap<&str, (usize, State, usize)> = BTreeMap::new();
         for (wi, w) in ix.workloads.iter().enumerate() {
             let ns = ix.objects[w.object].ns();
-            if sidecars.has_own(ns) {
+            if namespace_wide.contains(ns) || ix.objects[w.object].is_shadowed() {
+                continue;
+            }
+            // A namespace with only selector Sidecars: the workloads none selects are unscoped.
+            if sidecars.has_own(ns) && sidecars.for_workload(ns, &w.labels).0.is_some() {
                 continue;
             }
             if let Some(entry) = first.get_mut(ns) {
@@ -142,12 +152,13 @@ fn report(
     } else {
         format!("{count} workloads are")
     };
-    let mut d = ck.diagnostic(
-        &META,
-        subject,
-        name_span(ck, subject),
-        format!("namespace `{ns}` has no Sidecar resource, and {workloads} sidecar-injected there"),
-    );
+    let only_selectors = ck.scopes().sidecars.has_own(ns);
+    let message = if only_selectors {
+        format!("namespace `{ns}` has only Sidecars with a workloadSelector, and {workloads} sidecar-injected there without one selecting it")
+    } else {
+        format!("namespace `{ns}` has no Sidecar resource, and {workloads} sidecar-injected there")
+    };
+    let mut d = ck.diagnostic(&META, subject, name_span(ck, subject), message);
     d.primary.message = "its proxies receive configuration for the whole mesh".into();
     if namespace_object.is_some() {
         d.related.push(ck.label(
