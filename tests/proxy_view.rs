@@ -579,3 +579,27 @@ fn a_workload_sidecar_applies_to_its_workload_only() {
     let t: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(t["cluster"], "PassthroughCluster");
 }
+
+#[test]
+fn graph_summarises_thousands_of_namespaces() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let file = dir.path().join("namespaces.yaml");
+    let text: String = (0..3000)
+        .map(|i| format!("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: team-{i:04}\n---\n"))
+        .collect();
+    std::fs::write(&file, text).unwrap();
+    let dot = ok(&[
+        "listeners",
+        HAZELCAST,
+        file.to_str().unwrap(),
+        "--istio-version",
+        "1.20",
+        "--graph",
+        "dot",
+    ]);
+    assert!(
+        dot.contains("3,002 namespaces: app, manager, team-0000 and 2,999 more"),
+        "{dot}"
+    );
+    assert!(dot.lines().count() < 20, "one node per namespace: {dot}");
+}
