@@ -74,8 +74,6 @@ pub struct IstioObject<'a, T> {
 pub struct NamespaceInfo {
     pub object: Option<ObjectRef>,
     pub labels: BTreeMap<String, String>,
-    /// Objects in it, in input order.
-    pub members: Vec<ObjectRef>,
 }
 
 #[derive(Debug, Default)]
@@ -91,7 +89,6 @@ pub struct MeshIndex<'a> {
     pub sidecars: Vec<IstioObject<'a, istio::SidecarSpec>>,
     by_kind: HashMap<&'a str, Vec<ObjectRef>>,
     services_by_ns: HashMap<String, Vec<usize>>,
-    services_by_port: HashMap<i32, Vec<usize>>,
     /// Per Service, the workloads its selector matches; per workload, the Services selecting it.
     service_workloads: Vec<Vec<usize>>,
     workload_services: Vec<Vec<usize>>,
@@ -181,11 +178,7 @@ impl<'a> MeshIndex<'a> {
         let ns = object.namespace.clone();
         self.by_kind.entry(kind).or_default().push(id);
         if let Some(ns) = ns.as_ref().filter(|_| !object.is_shadowed()) {
-            self.namespaces
-                .entry(ns.clone())
-                .or_default()
-                .members
-                .push(id);
+            self.namespaces.entry(ns.clone()).or_default();
         }
         let core = object.group().is_empty();
         let apps_like = matches!(object.group(), "" | "apps" | "batch" | "argoproj.io");
@@ -214,20 +207,10 @@ impl<'a> MeshIndex<'a> {
             .map(|p| p.items().collect())
             .unwrap_or_default();
         self.check_l4_protocols(id, &port_nodes);
+        self.check_port_numbers(id, &port_nodes);
         let ns = self.objects[id].ns().to_owned();
         let idx = self.services.len();
         let shadowed = self.objects[id].is_shadowed();
-        for port in spec
-            .spec
-            .iter()
-            .flat_map(|s| s.ports.iter().flatten())
-            .filter(|_| !shadowed)
-        {
-            let list = self.services_by_port.entry(port.port).or_default();
-            if list.last() != Some(&idx) {
-                list.push(idx);
-            }
-        }
         if !shadowed {
             self.services_by_ns.entry(ns).or_default().push(idx);
         }
@@ -259,6 +242,32 @@ impl<'a> MeshIndex<'a> {
                 ),
                 budget_exceeded: false,
             });
+        }
+    }
+
+    /// The API server rejects a `port` (or numeric `targetPort`) outside 1–65535; one that
+    /// mesh-lint read anyway would produce listeners that never exist. `targetPort: 0` means
+    /// unset (the API server defaults it to `port`).
+    fn check_port_numbers(&mut self, id: ObjectRef, port_nodes: &[Node<'a>]) {
+        for (i, port) in port_nodes.iter().enumerate() {
+            for (field, zero_ok) in [("port", false), ("targetPort", true)] {
+                let Some(value) = port.get(field) else {
+                    continue;
+                };
+                let Some(n) = value.as_i64() else { continue };
+                if mesh_lint_kube::port::in_range(n) || (zero_ok && n == 0) {
+                    continue;
+                }
+                self.invalid.push(InvalidObject {
+                    object: id,
+                    path: format!("spec.ports[{i}].{field}"),
+                    span: value.span(),
+                    message: format!(
+                        "invalid value: integer `{n}`, expected a port number from 1 to 65535"
+                    ),
+                    budget_exceeded: false,
+                });
+            }
         }
     }
 
@@ -368,14 +377,6 @@ impl<'a> MeshIndex<'a> {
             .map(|&i| &self.services[i])
     }
 
-    pub fn services_on_port(&self, port: i32) -> impl Iterator<Item = &ServiceInfo<'a>> {
-        self.services_by_port
-            .get(&port)
-            .into_iter()
-            .flatten()
-            .map(|&i| &self.services[i])
-    }
-
     /// Workloads in the Service's namespace whose pod-template labels its selector matches.
     pub fn selected_workloads<'s>(
         &'s self,
@@ -394,13 +395,6 @@ impl<'a> MeshIndex<'a> {
         self.workload_services[w.id]
             .iter()
             .map(|&s| &self.services[s])
-    }
-
-    /// Looks an object up by kind, namespace and name.
-    pub fn find(&self, kind: &str, ns: Option<&str>, name: &str) -> Option<&Object<'a>> {
-        self.by_kind(kind)
-            .map(|(_, o)| o)
-            .find(|o| o.name == name && o.namespace.as_deref() == ns && !o.is_shadowed())
     }
 }
 

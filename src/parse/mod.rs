@@ -158,27 +158,51 @@ fn parse_chunked(text: &str, limits: &Limits, chunk: usize) -> Vec<Document> {
 }
 
 /// Byte ranges covering `text`, each at least `chunk` long (but the last), split only where a
-/// line starts with a document marker.
+/// line starts with a document marker. Directives (`%YAML 1.2`) belong to the document after
+/// them: when a document end marker (`...`) is followed only by directives, comments and blank
+/// lines before the `---`, the split goes right after the `...`, so the directives stay with
+/// their document. (Without a `...` before them, directives are an error in any case.)
 fn document_chunks(text: &str, chunk: usize) -> Vec<std::ops::Range<usize>> {
     let mut ranges = Vec::new();
     let mut start = 0;
     let mut line_start = 0;
+    // The start of the line after the last `...`, while only directives, comments and blank
+    // lines followed it.
+    let mut after_end: Option<usize> = None;
     let bytes = text.as_bytes();
     while line_start < bytes.len() {
         let line_end = memchr_newline(bytes, line_start);
-        let is_marker = bytes[line_start..].starts_with(b"---")
-            && matches!(
-                bytes.get(line_start + 3),
-                None | Some(b' ' | b'\t' | b'\r' | b'\n')
-            );
-        if is_marker && line_start - start >= chunk {
-            ranges.push(start..line_start);
-            start = line_start;
+        let line = &bytes[line_start..line_end];
+        if is_marker(line, b"---") {
+            let split = after_end.unwrap_or(line_start);
+            if split - start >= chunk {
+                ranges.push(start..split);
+                start = split;
+            }
+            after_end = None;
+        } else if is_marker(line, b"...") {
+            after_end = Some(line_end);
+        } else if !(line.starts_with(b"%") || line.starts_with(b"#") || is_blank(line)) {
+            after_end = None;
         }
         line_start = line_end;
     }
     ranges.push(start..text.len());
     ranges
+}
+
+/// Whether `line` starts with the document marker `marker` followed by a space, tab or line
+/// end: the YAML spec forbids that at column 0 inside any content.
+fn is_marker(line: &[u8], marker: &[u8]) -> bool {
+    line.starts_with(marker)
+        && matches!(
+            line.get(marker.len()),
+            None | Some(b' ' | b'\t' | b'\r' | b'\n')
+        )
+}
+
+fn is_blank(line: &[u8]) -> bool {
+    line.iter().all(u8::is_ascii_whitespace)
 }
 
 /// The offset just past the next `\n` at or after `from`, or the end.
@@ -237,6 +261,34 @@ mod tests {
                     .map(|n| (n.span(), n.as_str().map(str::to_owned)))
             };
             assert_eq!(name(a), name(b));
+        }
+    }
+
+    /// A directive before `---` stays with its document wherever the chunk boundary falls.
+    #[test]
+    fn directives_stay_with_their_document() {
+        let mut text = String::new();
+        for i in 0..40 {
+            text.push_str(&format!("kind: Service\nmetadata:\n  name: s{i}\n...\n"));
+            if i % 3 == 0 {
+                text.push_str(
+                    "# the next one is YAML 1.2\n%YAML 1.2\n%TAG ! tag:example.com,2000:\n\n",
+                );
+            }
+            text.push_str("---\n");
+        }
+        text.push_str("kind: Service\n");
+        let limits = Limits::default();
+        let whole = parse_stream(&text, &limits);
+        assert!(whole.iter().all(|d| d.error.is_none()));
+        for chunk in 1..200 {
+            let chunked = parse_chunked(&text, &limits, chunk);
+            let errors: Vec<_> = chunked.iter().filter_map(|d| d.error.as_ref()).collect();
+            assert!(errors.is_empty(), "chunk {chunk}: {errors:?}");
+            assert_eq!(chunked.len(), whole.len(), "chunk {chunk}");
+            for (a, b) in whole.iter().zip(&chunked) {
+                assert_eq!(a.span, b.span, "chunk {chunk}");
+            }
         }
     }
 

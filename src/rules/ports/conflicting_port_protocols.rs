@@ -62,7 +62,7 @@ declare_rule! {
         area: "ports",
         severity: Error,
         fix: None,
-        fix_kinds: "display",
+        fix_kinds: "",
         summary: "Protocol declarations for the same port or target port that disagree",
     };
 }
