@@ -184,6 +184,29 @@ fn path_ignored(d: &Diagnostic, files: &Files, opts: &LintOptions) -> bool {
         .any(|(glob, sels)| glob.is_match(&relative) && sels.iter().any(|s| s.matches(meta)))
 }
 
+/// Parses `files` as one mesh, builds the index, detects the context from the inputs, and
+/// hands `f` the checker whose lazily built models the rules use: the proxy-view commands
+/// (`listeners`, `trace`) are queries over the same models, never a second picture of Istio.
+/// Returns `f`'s answer and the number of documents that did not parse.
+pub fn with_checker<R>(
+    files: &Files,
+    opts: &LintOptions,
+    f: impl FnOnce(&Checker<'_, '_>) -> R,
+) -> (R, usize) {
+    let parsed: Vec<ParsedFile> = files
+        .iter()
+        .collect::<Vec<_>>()
+        .into_par_iter()
+        .map(|(id, file)| parse_file(id, file, &opts.limits))
+        .collect();
+    let broken = parsed.iter().filter(|p| p.has_errors()).count();
+    let mut context = opts.context.clone();
+    let index = MeshIndex::build(&parsed, &context, &opts.limits);
+    detect::context_from_inputs(&index, &mut context);
+    let ck = Checker::new(files, &parsed, &index, &context);
+    (f(&ck), broken)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
