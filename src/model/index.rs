@@ -336,6 +336,12 @@ impl<'a> MeshIndex<'a> {
             .as_ref()
             .and_then(|s| s.host_network)
             .unwrap_or(false);
+        let pod_security = template
+            .spec
+            .as_ref()
+            .and_then(|s| s.security_context.as_ref());
+        let pod_run_as_user = pod_security.and_then(|s| s.run_as_user);
+        let pod_run_as_group = pod_security.and_then(|s| s.run_as_group);
         let init_containers = template
             .spec
             .as_mut()
@@ -351,6 +357,8 @@ impl<'a> MeshIndex<'a> {
             template_path: path,
             containers: container_views(template),
             host_network,
+            pod_run_as_user,
+            pod_run_as_group,
             init_containers,
             annotations,
             labels,

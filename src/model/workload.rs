@@ -33,6 +33,9 @@ pub fn template_path(kind: &str) -> Option<&'static str> {
 pub struct ContainerView {
     pub name: String,
     pub image: Option<String>,
+    /// `securityContext.runAsUser` / `runAsGroup` of the container.
+    pub run_as_user: Option<i64>,
+    pub run_as_group: Option<i64>,
     pub ports: Vec<ContainerPort>,
 }
 
@@ -43,7 +46,10 @@ pub fn container_views(template: PodTemplateSpec) -> Vec<ContainerView> {
     // allocation in place.
     let mut views = Vec::with_capacity(containers.len());
     for c in containers {
+        let sc = c.security_context.as_ref();
         views.push(ContainerView {
+            run_as_user: sc.and_then(|s| s.run_as_user),
+            run_as_group: sc.and_then(|s| s.run_as_group),
             name: c.name,
             image: c.image,
             ports: c.ports.unwrap_or_default(),
@@ -66,6 +72,9 @@ pub struct Workload<'a> {
     pub containers: Vec<ContainerView>,
     /// `spec.hostNetwork` of the template.
     pub host_network: bool,
+    /// `spec.securityContext.runAsUser` / `runAsGroup` of the template (the pod's defaults).
+    pub pod_run_as_user: Option<i64>,
+    pub pod_run_as_group: Option<i64>,
     /// The names of `spec.initContainers` of the template, in order.
     pub init_containers: Vec<String>,
     /// The pod template's annotations, sorted by key.

@@ -18,13 +18,7 @@ pub enum Capture {
 }
 
 fn annotation<'w>(w: Option<&'w Workload<'_>>, key: &str) -> Option<&'w str> {
-    w?.template
-        .metadata
-        .as_ref()?
-        .annotations
-        .as_ref()?
-        .get(key)
-        .map(String::as_str)
+    w?.annotation(key)
 }
 
 fn list(v: Option<&str>) -> Vec<&str> {
@@ -66,13 +60,10 @@ pub fn in_cidr(ip: IpAddr, cidr: &str) -> bool {
 
 /// The UID a container runs as, from its securityContext or the pod's.
 fn runs_as_proxy(w: &Workload<'_>) -> Option<String> {
-    let spec = w.template.spec.as_ref()?;
-    let pod_uid = spec.security_context.as_ref().and_then(|s| s.run_as_user);
-    let pod_gid = spec.security_context.as_ref().and_then(|s| s.run_as_group);
-    spec.containers.iter().find_map(|c| {
-        let sc = c.security_context.as_ref();
-        let uid = sc.and_then(|s| s.run_as_user).or(pod_uid);
-        let gid = sc.and_then(|s| s.run_as_group).or(pod_gid);
+    let (pod_uid, pod_gid) = (w.pod_run_as_user, w.pod_run_as_group);
+    w.containers.iter().find_map(|c| {
+        let uid = c.run_as_user.or(pod_uid);
+        let gid = c.run_as_group.or(pod_gid);
         (uid == Some(PROXY_UID) || gid == Some(PROXY_UID)).then(|| c.name.clone())
     })
 }
