@@ -47,6 +47,8 @@ Register-ArgumentCompleter -Native -CommandName 'mesh-lint' -ScriptBlock {
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Lint files, directories (recursively) or `-` (stdin). The default command')
             [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Print a rule''s documentation: what it finds, why it matters, examples, fix safety')
             [CompletionResult]::new('rules', 'rules', [CompletionResultType]::ParameterValue, 'List every rule')
+            [CompletionResult]::new('listeners', 'listeners', [CompletionResultType]::ParameterValue, 'Show the outbound listeners a sidecar gets, like `istioctl proxy-config listeners`')
+            [CompletionResult]::new('trace', 'trace', [CompletionResultType]::ParameterValue, 'Follow one connection through a sidecar: iptables, listener, route, cluster')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             break
         }
@@ -82,6 +84,37 @@ Register-ArgumentCompleter -Native -CommandName 'mesh-lint' -ScriptBlock {
         'mesh-lint;rules' {
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'o')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'format')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'mesh-lint;listeners' {
+            [CompletionResult]::new('--istio-version', '--istio-version', [CompletionResultType]::ParameterName, 'Istio minor version whose behaviour to assume, e.g. 1.22 [default: newest stable known]')
+            [CompletionResult]::new('--mesh-config', '--mesh-config', [CompletionResultType]::ParameterName, 'MeshConfig YAML (what the `istio` ConfigMap''s `mesh` key holds)')
+            [CompletionResult]::new('--cluster-domain', '--cluster-domain', [CompletionResultType]::ParameterName, 'Cluster DNS domain [default: cluster.local]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: nearest .mesh-lint.yaml upwards]')
+            [CompletionResult]::new('--exclude', '--exclude', [CompletionResultType]::ParameterName, 'Glob of paths not to read (repeatable)')
+            [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Namespace of the sidecar (required unless --graph)')
+            [CompletionResult]::new('--workload', '--workload', [CompletionResultType]::ParameterName, 'The workload (Deployment, StatefulSet, Pod, ...) whose own Sidecar applies')
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Only listeners on this port')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--graph', '--graph', [CompletionResultType]::ParameterName, 'Draw which namespaces get which wildcard listeners instead')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'mesh-lint;trace' {
+            [CompletionResult]::new('--istio-version', '--istio-version', [CompletionResultType]::ParameterName, 'Istio minor version whose behaviour to assume, e.g. 1.22 [default: newest stable known]')
+            [CompletionResult]::new('--mesh-config', '--mesh-config', [CompletionResultType]::ParameterName, 'MeshConfig YAML (what the `istio` ConfigMap''s `mesh` key holds)')
+            [CompletionResult]::new('--cluster-domain', '--cluster-domain', [CompletionResultType]::ParameterName, 'Cluster DNS domain [default: cluster.local]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: nearest .mesh-lint.yaml upwards]')
+            [CompletionResult]::new('--exclude', '--exclude', [CompletionResultType]::ParameterName, 'Glob of paths not to read (repeatable)')
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'The client: NAMESPACE or NAMESPACE/WORKLOAD')
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'The destination: HOST:PORT, pod:NS/NAME:PORT or IP:PORT')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (NO_COLOR is honoured)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break

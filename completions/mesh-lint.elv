@@ -44,6 +44,8 @@ set edit:completion:arg-completer[mesh-lint] = {|@words|
             cand check 'Lint files, directories (recursively) or `-` (stdin). The default command'
             cand explain 'Print a rule''s documentation: what it finds, why it matters, examples, fix safety'
             cand rules 'List every rule'
+            cand listeners 'Show the outbound listeners a sidecar gets, like `istioctl proxy-config listeners`'
+            cand trace 'Follow one connection through a sidecar: iptables, listener, route, cluster'
             cand completions 'Print a shell completion script'
         }
         &'mesh-lint;check'= {
@@ -76,6 +78,35 @@ set edit:completion:arg-completer[mesh-lint] = {|@words|
         &'mesh-lint;rules'= {
             cand -o 'o'
             cand --format 'format'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'mesh-lint;listeners'= {
+            cand --istio-version 'Istio minor version whose behaviour to assume, e.g. 1.22 [default: newest stable known]'
+            cand --mesh-config 'MeshConfig YAML (what the `istio` ConfigMap''s `mesh` key holds)'
+            cand --cluster-domain 'Cluster DNS domain [default: cluster.local]'
+            cand --config 'Config file [default: nearest .mesh-lint.yaml upwards]'
+            cand --exclude 'Glob of paths not to read (repeatable)'
+            cand --namespace 'Namespace of the sidecar (required unless --graph)'
+            cand --workload 'The workload (Deployment, StatefulSet, Pod, ...) whose own Sidecar applies'
+            cand --port 'Only listeners on this port'
+            cand -o 'Output format'
+            cand --format 'Output format'
+            cand --graph 'Draw which namespaces get which wildcard listeners instead'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'mesh-lint;trace'= {
+            cand --istio-version 'Istio minor version whose behaviour to assume, e.g. 1.22 [default: newest stable known]'
+            cand --mesh-config 'MeshConfig YAML (what the `istio` ConfigMap''s `mesh` key holds)'
+            cand --cluster-domain 'Cluster DNS domain [default: cluster.local]'
+            cand --config 'Config file [default: nearest .mesh-lint.yaml upwards]'
+            cand --exclude 'Glob of paths not to read (repeatable)'
+            cand --from 'The client: NAMESPACE or NAMESPACE/WORKLOAD'
+            cand --to 'The destination: HOST:PORT, pod:NS/NAME:PORT or IP:PORT'
+            cand -o 'Output format'
+            cand --format 'Output format'
+            cand --color 'When to use colour (NO_COLOR is honoured)'
             cand -h 'Print help'
             cand --help 'Print help'
         }

@@ -55,6 +55,8 @@ complete -c mesh-lint -n "__fish_mesh_lint_needs_command" -s V -l version -d 'Pr
 complete -c mesh-lint -n "__fish_mesh_lint_needs_command" -a "check" -d 'Lint files, directories (recursively) or `-` (stdin). The default command'
 complete -c mesh-lint -n "__fish_mesh_lint_needs_command" -a "explain" -d 'Print a rule\'s documentation: what it finds, why it matters, examples, fix safety'
 complete -c mesh-lint -n "__fish_mesh_lint_needs_command" -a "rules" -d 'List every rule'
+complete -c mesh-lint -n "__fish_mesh_lint_needs_command" -a "listeners" -d 'Show the outbound listeners a sidecar gets, like `istioctl proxy-config listeners`'
+complete -c mesh-lint -n "__fish_mesh_lint_needs_command" -a "trace" -d 'Follow one connection through a sidecar: iptables, listener, route, cluster'
 complete -c mesh-lint -n "__fish_mesh_lint_needs_command" -a "completions" -d 'Print a shell completion script'
 complete -c mesh-lint -n "__fish_mesh_lint_using_subcommand check" -s o -l format -d 'Output format' -r -f -a "human\t''
 concise\t''
@@ -88,4 +90,30 @@ complete -c mesh-lint -n "__fish_mesh_lint_using_subcommand rules" -s o -l forma
 markdown\t''
 json\t''"
 complete -c mesh-lint -n "__fish_mesh_lint_using_subcommand rules" -s h -l help -d 'Print help'
+complete -c mesh-lint -n "__fish_mesh_lint_using_subcommand listeners" -l istio-version -d 'Istio minor version whose behaviour to assume, e.g. 1.22 [default: newest stable known]' -r
+complete -c mesh-lint -n "__fish_mesh_lint_using_subcommand listeners" -l mesh-config -d 'MeshConfig YAML (what the `istio` ConfigMap\'s `mesh` key holds)' -r -F
+complete -c mesh-lint -n "__fish_mesh_lint_using_subcommand listeners" -l cluster-domain -d 'Cluster DNS domain [default: cluster.local]' -r
+complete -c mesh-lint -n "__fish_mesh_lint_using_subcommand listeners" -l config -d 'Config file [default: nearest .mesh-lint.yaml upwards]' -r -F
+complete -c mesh-lint -n "__fish_mesh_lint_using_subcommand listeners" -l exclude -d 'Glob of paths not to read (repeatable)' -r
+complete -c mesh-lint -n "__fish_mesh_lint_using_subcommand listeners" -l namespace -d 'Namespace of the sidecar (required unless --graph)' -r
+complete -c mesh-lint -n "__fish_mesh_lint_using_subcommand listeners" -l workload -d 'The workload (Deployment, StatefulSet, Pod, ...) whose own Sidecar applies' -r
+complete -c mesh-lint -n "__fish_mesh_lint_using_subcommand listeners" -l port -d 'Only listeners on this port' -r
+complete -c mesh-lint -n "__fish_mesh_lint_using_subcommand listeners" -s o -l format -d 'Output format' -r -f -a "table\t''
+json\t''"
+complete -c mesh-lint -n "__fish_mesh_lint_using_subcommand listeners" -l graph -d 'Draw which namespaces get which wildcard listeners instead' -r -f -a "dot\t''
+mermaid\t''"
+complete -c mesh-lint -n "__fish_mesh_lint_using_subcommand listeners" -s h -l help -d 'Print help'
+complete -c mesh-lint -n "__fish_mesh_lint_using_subcommand trace" -l istio-version -d 'Istio minor version whose behaviour to assume, e.g. 1.22 [default: newest stable known]' -r
+complete -c mesh-lint -n "__fish_mesh_lint_using_subcommand trace" -l mesh-config -d 'MeshConfig YAML (what the `istio` ConfigMap\'s `mesh` key holds)' -r -F
+complete -c mesh-lint -n "__fish_mesh_lint_using_subcommand trace" -l cluster-domain -d 'Cluster DNS domain [default: cluster.local]' -r
+complete -c mesh-lint -n "__fish_mesh_lint_using_subcommand trace" -l config -d 'Config file [default: nearest .mesh-lint.yaml upwards]' -r -F
+complete -c mesh-lint -n "__fish_mesh_lint_using_subcommand trace" -l exclude -d 'Glob of paths not to read (repeatable)' -r
+complete -c mesh-lint -n "__fish_mesh_lint_using_subcommand trace" -l from -d 'The client: NAMESPACE or NAMESPACE/WORKLOAD' -r
+complete -c mesh-lint -n "__fish_mesh_lint_using_subcommand trace" -l to -d 'The destination: HOST:PORT, pod:NS/NAME:PORT or IP:PORT' -r
+complete -c mesh-lint -n "__fish_mesh_lint_using_subcommand trace" -s o -l format -d 'Output format' -r -f -a "table\t''
+json\t''"
+complete -c mesh-lint -n "__fish_mesh_lint_using_subcommand trace" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c mesh-lint -n "__fish_mesh_lint_using_subcommand trace" -s h -l help -d 'Print help'
 complete -c mesh-lint -n "__fish_mesh_lint_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -1,18 +1,31 @@
 #!/usr/bin/env python3
-"""Generate a benchmark corpus of Helm-style manifests (seeded, reproducible).
+"""Generate a benchmark mesh: one file per namespace (seeded, reproducible).
 
-usage: scripts/gen-corpus.py OUT_DIR [FILES=100] [APPS_PER_FILE=75]
+usage: scripts/gen-corpus.py OUT_DIR [NAMESPACES=1000]
 
-Each app renders a Service, Deployment, VirtualService and DestinationRule (and every other app
-a Sidecar or ServiceEntry) with `# Source:` comments, as `helm template` emits them. About one
-port in eight is misnamed, so the run has findings to render.
+Each namespace file holds what a team's namespace in a large mesh holds: a Namespace, three
+Deployments, three Services with two ports each, a VirtualService and a DestinationRule, a
+ConfigMap, a ServiceEntry, and in every other namespace a Sidecar (one in five of those
+namespace-wide, the rest for one workload). About 11.5 objects and 8 KB per namespace. No
+Service sets exportTo, Istio's default and the common case: every Service is visible in every
+namespace, so the cost of a lint must not grow with namespaces x ports. About one port in
+eight is misnamed and one route in forty names a host that does not exist, so the run has
+findings to render.
 """
 import os
 import random
 import sys
 
+NAMESPACE = """apiVersion: v1
+kind: Namespace
+metadata:
+  name: {ns}
+  labels:
+    istio-injection: enabled
+    team: {team}
+"""
+
 SERVICE = """---
-# Source: {chart}/templates/service.yaml
 apiVersion: v1
 kind: Service
 metadata:
@@ -20,7 +33,7 @@ metadata:
   namespace: {ns}
   labels:
     app.kubernetes.io/name: {app}
-    app.kubernetes.io/instance: release-{i}
+    app.kubernetes.io/part-of: {ns}
 spec:
   selector:
     app: {app}
@@ -30,15 +43,17 @@ spec:
       targetPort: {target}
     - name: grpc-admin
       port: {admin}
+      targetPort: 9901
 """
 
 DEPLOYMENT = """---
-# Source: {chart}/templates/deployment.yaml
 apiVersion: apps/v1
 kind: Deployment
 metadata:
   name: {app}
   namespace: {ns}
+  labels:
+    app.kubernetes.io/name: {app}
 spec:
   replicas: 2
   selector:
@@ -52,27 +67,55 @@ spec:
       annotations:
         proxy.istio.io/config: '{{"holdApplicationUntilProxyStarts": true}}'
     spec:
+      serviceAccountName: {app}
       containers:
         - name: {app}
-          image: registry.example.com/{app}:1.{i}.0
+          image: registry.example.com/{ns}/{app}:1.{i}.0
           ports:
             - name: http
               containerPort: {target}
+            - name: grpc-admin
+              containerPort: 9901
           env:
             - name: LOG_LEVEL
               value: info
+            - name: UPSTREAM
+              value: "http://{peer}.{ns}.svc.cluster.local:{port}"
+            - name: OTEL_EXPORTER_OTLP_ENDPOINT
+              value: "http://otel-collector.observability.svc.cluster.local:4317"
           resources:
             requests:
               cpu: 100m
               memory: 128Mi
+            limits:
+              memory: 256Mi
           readinessProbe:
             httpGet:
               path: /ready
               port: {target}
+            periodSeconds: 10
+          livenessProbe:
+            httpGet:
+              path: /healthz
+              port: {target}
+            initialDelaySeconds: 15
+          securityContext:
+            runAsNonRoot: true
+            allowPrivilegeEscalation: false
+            readOnlyRootFilesystem: true
+            capabilities:
+              drop: ["ALL"]
+          volumeMounts:
+            - name: settings
+              mountPath: /etc/{app}
+              readOnly: true
+      volumes:
+        - name: settings
+          configMap:
+            name: {ns}-settings
 """
 
 VIRTUAL_SERVICE = """---
-# Source: {chart}/templates/virtualservice.yaml
 apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata:
@@ -94,15 +137,13 @@ spec:
               number: {port}
     - route:
         - destination:
-            host: {app}.{ns}.svc.cluster.local
-            subset: v1
+            host: {route_host}
             port:
               number: {port}
           weight: 100
 """
 
 DESTINATION_RULE = """---
-# Source: {chart}/templates/destinationrule.yaml
 apiVersion: networking.istio.io/v1
 kind: DestinationRule
 metadata:
@@ -120,8 +161,41 @@ spec:
         version: v1
 """
 
-SIDECAR = """---
-# Source: {chart}/templates/sidecar.yaml
+CONFIG_MAP = """---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {ns}-settings
+  namespace: {ns}
+data:
+  application.yaml: |
+    server:
+      port: {target}
+    logging:
+      level: info
+    features:
+      canary: true
+      tracing: {tracing}
+"""
+
+SERVICE_ENTRY = """---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata:
+  name: {ns}-payments-api
+  namespace: {ns}
+spec:
+  hosts:
+    - payments-{ns}.api.example.com
+  location: MESH_EXTERNAL
+  resolution: DNS
+  ports:
+    - number: 443
+      name: https
+      protocol: HTTPS
+"""
+
+SIDECAR_WORKLOAD = """---
 apiVersion: networking.istio.io/v1
 kind: Sidecar
 metadata:
@@ -137,58 +211,75 @@ spec:
         - "istio-system/*"
 """
 
-SERVICE_ENTRY = """---
-# Source: {chart}/templates/serviceentry.yaml
+SIDECAR_NAMESPACE = """---
 apiVersion: networking.istio.io/v1
-kind: ServiceEntry
+kind: Sidecar
 metadata:
-  name: {app}-external
+  name: default
   namespace: {ns}
 spec:
-  hosts:
-    - {app}.api.example.com
-  exportTo: ["."]
-  location: MESH_EXTERNAL
-  resolution: DNS
-  ports:
-    - number: 443
-      name: https
-      protocol: HTTPS
+  egress:
+    - hosts:
+        - "./*"
+        - "istio-system/*"
+        - "{other}/*"
 """
 
 
+def namespace_text(n, rng):
+    ns = f"team-{n:05}"
+    parts = [NAMESPACE.format(ns=ns, team=f"t{n % 97}")]
+    apps = [f"{kind}-{n}" for kind in ("api", "web", "worker")]
+    ctx = {}
+    for k, app in enumerate(apps):
+        port = rng.choice([80, 8080, 9080])
+        ctx = dict(
+            ns=ns,
+            app=app,
+            peer=apps[(k + 1) % 3],
+            i=n,
+            port=port,
+            target=rng.choice([8080, 9000, 9080]),
+            admin=9000 + rng.randrange(1000),
+            port_name="web" if rng.random() < 0.125 else "http-web",
+        )
+        parts.append(DEPLOYMENT.format(**ctx))
+        parts.append(SERVICE.format(**ctx))
+    app = apps[0]
+    route_host = f"{app}.{ns}.svc.cluster.local"
+    if rng.random() < 0.025:
+        route_host = f"retired-{n}.{ns}.svc.cluster.local"
+    parts.append(VIRTUAL_SERVICE.format(ns=ns, app=app, port=80, route_host=route_host))
+    parts.append(DESTINATION_RULE.format(ns=ns, app=app))
+    parts.append(
+        CONFIG_MAP.format(ns=ns, target=ctx["target"], tracing="true" if n % 2 else "false")
+    )
+    parts.append(SERVICE_ENTRY.format(ns=ns))
+    if n % 2:
+        if n % 10 == 1:
+            other = f"team-{(n + 1) % 100000:05}"
+            parts.append(SIDECAR_NAMESPACE.format(ns=ns, other=other))
+        else:
+            parts.append(SIDECAR_WORKLOAD.format(ns=ns, app=apps[1]))
+    return ns, "".join(parts)
+
+
 def main():
+    if len(sys.argv) < 2:
+        sys.exit(__doc__.strip())
     out = sys.argv[1]
-    files = int(sys.argv[2]) if len(sys.argv) > 2 else 100
-    apps = int(sys.argv[3]) if len(sys.argv) > 3 else 75
+    count = int(sys.argv[2]) if len(sys.argv) > 2 else 1000
     rng = random.Random(42)
     os.makedirs(out, exist_ok=True)
-    total = 0
-    for f in range(files):
-        parts = []
-        ns = f"team-{f % 20}"
-        for a in range(apps):
-            i = f * apps + a
-            app = f"svc-{i}"
-            ctx = dict(
-                chart=f"chart-{f}",
-                app=app,
-                ns=ns,
-                i=i,
-                port=rng.choice([80, 8080, 9080]),
-                target=rng.choice([8080, 9000, 9080]),
-                admin=9000 + rng.randrange(1000),
-                port_name="web" if rng.random() < 0.125 else "http-web",
-            )
-            parts += [SERVICE, DEPLOYMENT, VIRTUAL_SERVICE, DESTINATION_RULE]
-            parts.append(SIDECAR if a % 2 else SERVICE_ENTRY)
-            text = "".join(p.format(**ctx) for p in parts[-5:])
-            parts[-5:] = [text]
-        path = os.path.join(out, f"release-{f:03}.yaml")
+    total = objects = 0
+    for n in range(count):
+        ns, text = namespace_text(n, rng)
+        path = os.path.join(out, f"{ns}.yaml")
         with open(path, "w") as fh:
-            fh.write("".join(parts))
-        total += os.path.getsize(path)
-    print(f"{files} files, {total} bytes, {files * apps * 5} documents in {out}")
+            fh.write(text)
+        total += len(text.encode())
+        objects += text.count("\nkind: ")
+    print(f"{count} namespaces, {count} files, {total} bytes, {objects} objects in {out}")
 
 
 if __name__ == "__main__":

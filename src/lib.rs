@@ -21,6 +21,7 @@ pub mod fix;
 pub mod lint;
 pub mod model;
 pub mod parse;
+pub mod proxy;
 pub mod render;
 pub mod rules;
 pub mod source;

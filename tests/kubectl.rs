@@ -160,7 +160,17 @@ fn kubectl_complete_offers_subcommands_flags_rules_and_formats() {
         return;
     };
     let (subs, directive) = complete(&sb, &[""]);
-    assert_eq!(subs, ["check", "explain", "rules", "completions"]);
+    assert_eq!(
+        subs,
+        [
+            "check",
+            "explain",
+            "rules",
+            "listeners",
+            "trace",
+            "completions"
+        ]
+    );
     assert_eq!(directive, ":4");
 
     let (flags, _) = complete(&sb, &["--"]);
@@ -230,7 +240,7 @@ tab kubectl mesh-lint explain short
     assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
     let expected = [
         "kubectl mesh-l => mesh-lint",
-        "kubectl mesh-lint  => check explain rules completions",
+        "kubectl mesh-lint  => check explain rules listeners trace completions",
         "kubectl mesh-lint --fo => --format",
         "kubectl mesh-lint -o s => sarif",
         "kubectl mesh-lint --select MESH30 => MESH301 MESH302 MESH303 MESH304 MESH305 MESH306 MESH307",

@@ -9,6 +9,9 @@ use std::fs;
 use std::path::Path;
 use tempfile::TempDir;
 
+/// A DestinationRule with a short host: MESH301 with a safe fix.
+const DR_SHORT_HOST: &str = "apiVersion: v1\nkind: Service\nmetadata:\n  name: reviews\n  namespace: shop\nspec:\n  ports:\n    - name: http\n      port: 9080\n---\napiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata:\n  name: reviews\n  namespace: shop\nspec:\n  host: reviews\n";
+
 const BROKEN: &str =
     "apiVersion: v1\nkind: Service\nmetadata:\n  name: reviews\n    namespace: x\n";
 
@@ -127,9 +130,14 @@ fn repo_with_config() -> TempDir {
         fs::create_dir_all(full.parent().unwrap()).unwrap();
         fs::write(full, web.replace("NAME", name)).unwrap();
     }
+    // A short host in legacy/: MESH301 is not in its per-path-ignores and stays.
+    let vs = "---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: legacy-vs\n  namespace: shop\nspec:\n  hosts: [legacy]\n";
+    let legacy = dir.path().join("legacy/a.yaml");
+    let text = fs::read_to_string(&legacy).unwrap();
+    fs::write(&legacy, text + vs).unwrap();
     fs::write(
         dir.path().join(".mesh-lint.yaml"),
-        "select: [MESH101]\nper-path-ignores: {\"legacy/**\": [MESH101]}\nexclude: [\"vendor/**\"]\n",
+        "select: [MESH101, MESH301]\nper-path-ignores: {\"legacy/**\": [MESH101]}\nexclude: [\"vendor/**\"]\n",
     )
     .unwrap();
     dir
@@ -140,7 +148,10 @@ fn linted_services(report: &serde_json::Value) -> Vec<String> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|d| d["object"]["name"].as_str().unwrap().to_owned())
+        .map(|d| {
+            let name = d["object"]["name"].as_str().unwrap();
+            format!("{} {name}", d["code"].as_str().unwrap())
+        })
         .collect();
     names.sort();
     names
@@ -173,7 +184,7 @@ fn config_paths_are_relative_to_the_config_file() {
         let (code, report) = json_in(&cwd, &argv);
         assert_eq!(
             linted_services(&report),
-            ["apps"],
+            ["MESH101 apps", "MESH301 legacy-vs"],
             "from {} with {args:?}",
             cwd.display()
         );
@@ -318,4 +329,59 @@ fn rule_names_are_case_insensitive_and_explain_suggests() {
     ]);
     assert_eq!(code, 1);
     assert!(codes(&r).iter().all(|c| c == "MESH301") && !codes(&r).is_empty());
+}
+
+#[test]
+fn out_of_range_ports_are_invalid_objects_not_port_zero() {
+    let dir = TempDir::new().unwrap();
+    let se = |name: &str| {
+        format!(
+            "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: {name}\n  namespace: shop\nspec:\n  hosts: [{name}.example.com]\n  ports:\n    - number: 4294967295\n      name: tcp\n      protocol: TCP\n  resolution: DNS\n"
+        )
+    };
+    fs::write(
+        dir.path().join("se.yaml"),
+        format!("{}---\n{}", se("a"), se("b")),
+    )
+    .unwrap();
+    let (code, report) = json_in(dir.path(), &["se.yaml"]);
+    // Before: two port-0 catch-all listeners (MESH103) conflicting with each other (MESH104).
+    assert_eq!(codes(&report), ["MESH002", "MESH002"], "{report}");
+    assert_eq!(code, 1);
+    let d = &report["diagnostics"][0];
+    assert_eq!(d["start"]["line"], 9, "{d}");
+    assert!(
+        d["message"]
+            .as_str()
+            .unwrap()
+            .contains("spec.ports[0].number"),
+        "{d}"
+    );
+}
+
+#[test]
+fn fix_never_rewrites_a_file_holding_invalid_utf8() {
+    let dir = TempDir::new().unwrap();
+    let mut bytes = b"# caf\xe9 (Latin-1, outside any document)\n".to_vec();
+    bytes.extend_from_slice(DR_SHORT_HOST.as_bytes());
+    fs::write(dir.path().join("a.yaml"), &bytes).unwrap();
+    let (code, report) = json_in(dir.path(), &["--select", "MESH301", "a.yaml"]);
+    assert_eq!(codes(&report), ["MESH001", "MESH301"], "{report}");
+    let (code2, _, stderr) = run_in(dir.path(), &["--fix", "--select", "MESH301", "a.yaml"]);
+    assert_eq!((code, code2), (1, 1), "{stderr}");
+    assert_eq!(fs::read(dir.path().join("a.yaml")).unwrap(), bytes);
+}
+
+#[test]
+fn fix_writes_a_file_named_without_a_directory() {
+    let dir = TempDir::new().unwrap();
+    let text = DR_SHORT_HOST;
+    fs::write(dir.path().join("a.yaml"), text).unwrap();
+    let (code, _, stderr) = run_in(dir.path(), &["--fix", "--select", "MESH301", "a.yaml"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("fixed 1 finding"), "{stderr}");
+    assert_eq!(
+        fs::read_to_string(dir.path().join("a.yaml")).unwrap(),
+        text.replace("host: reviews", "host: reviews.shop.svc.cluster.local")
+    );
 }

@@ -38,6 +38,10 @@ pub enum Command {
         #[arg(short = 'o', long, value_enum, default_value_t = RulesFormat::Table)]
         format: RulesFormat,
     },
+    /// Show the outbound listeners a sidecar gets, like `istioctl proxy-config listeners`.
+    Listeners(ListenersArgs),
+    /// Follow one connection through a sidecar: iptables, listener, route, cluster.
+    Trace(TraceArgs),
     /// Print a shell completion script.
     ///
     /// The script completes the executable that prints it: `mesh-lint`, or `kubectl-mesh_lint`
@@ -145,4 +149,111 @@ pub struct CheckArgs {
     /// Print counts per rule instead of findings
     #[arg(long)]
     pub statistics: bool,
+}
+
+/// What the proxy-view commands read: the inputs and the context, as for `check`.
+#[derive(Clone, Debug, Default, Args)]
+pub struct ModelArgs {
+    /// Files, directories or `-` for stdin [default: .]
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<String>,
+
+    /// Istio minor version whose behaviour to assume, e.g. 1.22 [default: newest stable known]
+    #[arg(long, value_name = "X.Y")]
+    pub istio_version: Option<String>,
+
+    /// MeshConfig YAML (what the `istio` ConfigMap's `mesh` key holds)
+    #[arg(long, value_name = "FILE")]
+    pub mesh_config: Option<PathBuf>,
+
+    /// Cluster DNS domain [default: cluster.local]
+    #[arg(long, value_name = "D")]
+    pub cluster_domain: Option<String>,
+
+    /// Config file [default: nearest .mesh-lint.yaml upwards]
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Glob of paths not to read (repeatable)
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+}
+
+impl ModelArgs {
+    /// The same settings `check` would resolve from these flags.
+    pub fn as_check(&self) -> CheckArgs {
+        CheckArgs {
+            paths: self.paths.clone(),
+            istio_version: self.istio_version.clone(),
+            mesh_config: self.mesh_config.clone(),
+            cluster_domain: self.cluster_domain.clone(),
+            config: self.config.clone(),
+            exclude: self.exclude.clone(),
+            ..CheckArgs::default()
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ViewFormat {
+    Table,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum GraphKind {
+    Dot,
+    Mermaid,
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct ListenersArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
+
+    /// Namespace of the sidecar (required unless --graph)
+    #[arg(
+        long = "namespace",
+        value_name = "NS",
+        required_unless_present = "graph"
+    )]
+    pub namespace: Option<String>,
+
+    /// The workload (Deployment, StatefulSet, Pod, ...) whose own Sidecar applies
+    #[arg(long, value_name = "NAME")]
+    pub workload: Option<String>,
+
+    /// Only listeners on this port
+    #[arg(long, value_name = "N")]
+    pub port: Option<i32>,
+
+    /// Output format
+    #[arg(short = 'o', long = "format", value_enum, default_value_t = ViewFormat::Table, value_name = "FORMAT")]
+    pub format: ViewFormat,
+
+    /// Draw which namespaces get which wildcard listeners instead
+    #[arg(long, value_enum, value_name = "KIND")]
+    pub graph: Option<GraphKind>,
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct TraceArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
+
+    /// The client: NAMESPACE or NAMESPACE/WORKLOAD
+    #[arg(long, value_name = "NS[/WORKLOAD]")]
+    pub from: String,
+
+    /// The destination: HOST:PORT, pod:NS/NAME:PORT or IP:PORT
+    #[arg(long, value_name = "HOST_OR_IP:PORT")]
+    pub to: String,
+
+    /// Output format
+    #[arg(short = 'o', long = "format", value_enum, default_value_t = ViewFormat::Table, value_name = "FORMAT")]
+    pub format: ViewFormat,
+
+    /// When to use colour (NO_COLOR is honoured)
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
 }

@@ -8,7 +8,7 @@ use crate::fix;
 use crate::lint::{lint, LintResult};
 use crate::render::{self, Format, RenderContext, Summary};
 use crate::rules;
-use crate::source::{discover, Files, SourceFile};
+use crate::source::{discover, FileId, Files};
 use std::io::{IsTerminal, Write};
 
 pub fn run(args: CheckArgs) -> u8 {
@@ -46,59 +46,63 @@ pub fn run(args: CheckArgs) -> u8 {
         } else {
             Applicability::Safe
         };
-        let planned = fix::plan(&discovery.files, &result.diagnostics, min, &result.blocked);
+        let relint = |files: &Files| lint(files, &settings.lint);
+        let outcome = fix::until_stable(&mut discovery.files, min, result, &relint);
+        result = outcome.result;
+        if outcome.remaining > 0 {
+            eprintln!(
+                "mesh-lint: warning: {} more fix{} overlapped fixes applied in {} passes; run again to apply {}",
+                outcome.remaining,
+                if outcome.remaining == 1 { "" } else { "es" },
+                fix::MAX_PASSES,
+                if outcome.remaining == 1 { "it" } else { "them" },
+            );
+        }
         if args.diff {
             let mut out = std::io::stdout().lock();
-            for f in &planned {
-                let file = discovery.files.get(f.file);
-                let _ = write!(
-                    out,
-                    "{}",
-                    fix::unified_diff(&file.name, &file.text, &f.new_text)
-                );
+            for (&id, old) in &outcome.originals {
+                let new = discovery.files.get(id);
+                let _ = write!(out, "{}", fix::unified_diff(&new.name, old, &new.text));
             }
-            return u8::from(!planned.is_empty());
+            return u8::from(!outcome.originals.is_empty());
         }
-        match apply(&mut discovery.files, planned) {
-            Ok(0) => {}
-            Ok(n) => {
-                eprintln!(
-                    "mesh-lint: fixed {n} finding{}",
-                    if n == 1 { "" } else { "s" }
-                );
-                // Re-lint what was written so the report shows what is left.
-                result = lint(&discovery.files, &settings.lint);
-            }
-            Err(msg) => {
-                error(msg);
-                return EXIT_USAGE;
-            }
+        if let Err(msg) = write(&discovery.files, outcome.originals.keys()) {
+            error(msg);
+            return EXIT_USAGE;
+        }
+        // Stdin is never written, so its fixes do not count as applied.
+        let n: usize = outcome
+            .applied
+            .iter()
+            .filter(|(&id, _)| discovery.files.get(id).path.is_some())
+            .map(|(_, n)| n)
+            .sum();
+        if n > 0 {
+            eprintln!(
+                "mesh-lint: fixed {n} finding{}",
+                if n == 1 { "" } else { "s" }
+            );
         }
     }
     report(&args, &settings, &discovery.files, &result)
 }
 
-/// Writes the fixed files and swaps their new text into `files`; returns the fixes applied.
-fn apply(files: &mut Files, planned: Vec<fix::FixedFile>) -> Result<usize, String> {
-    let mut applied = 0;
-    for f in planned {
-        let file = files.get(f.file);
+/// Writes the fixed files in the encoding each was read in (UTF-16/UTF-32 with their BOM);
+/// stdin's fixes are only shown by `--diff`.
+fn write<'f>(files: &Files, changed: impl Iterator<Item = &'f FileId>) -> Result<(), String> {
+    for &id in changed {
+        let file = files.get(id);
         let _w = crate::crash::working_on(format!("writing the fixes of `{}`", file.name));
-        let Some(path) = file.path.clone() else {
+        let Some(path) = &file.path else {
             eprintln!(
                 "mesh-lint: warning: fixes for stdin are not applied; use --diff to see them"
             );
             continue;
         };
-        // Written back in the encoding it was read in (UTF-16/UTF-32 with their BOM).
-        let bytes = file.encode(&f.new_text);
-        fix::write_atomically(&path, &bytes)
+        fix::write_atomically(path, file.encode(&file.text))
             .map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
-        let name = file.name.clone();
-        files.replace(f.file, SourceFile::decode(name, Some(path), bytes));
-        applied += f.applied;
     }
-    Ok(applied)
+    Ok(())
 }
 
 fn report(args: &CheckArgs, settings: &Settings, files: &Files, result: &LintResult) -> u8 {

@@ -325,7 +325,14 @@ mod tests {
         let c = complete(&words(&[""]));
         assert_eq!(
             values(&c),
-            ["check", "explain", "rules", "completions"],
+            [
+                "check",
+                "explain",
+                "rules",
+                "listeners",
+                "trace",
+                "completions"
+            ],
             "{c:?}"
         );
         assert_eq!(c.directive, directive::NO_FILE_COMP);

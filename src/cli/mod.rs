@@ -7,7 +7,10 @@ mod dns;
 pub mod docs;
 mod explain;
 mod list;
+mod listeners;
 mod settings;
+mod trace;
+mod view;
 
 pub use args::{CheckArgs, Cli, Command, FailOn};
 
@@ -45,6 +48,8 @@ pub fn main() -> ExitCode {
         Some(Command::Check(args)) => check::run(args),
         Some(Command::Explain { rule }) => explain::run(&rule),
         Some(Command::Rules { format }) => list::run(format),
+        Some(Command::Listeners(args)) => listeners::run(&args),
+        Some(Command::Trace(args)) => trace::run(&args),
         Some(Command::Completions { shell }) => {
             print!("{}", completion_script(shell, &exe));
             0
@@ -84,7 +89,14 @@ fn parse(exe: &str, argv: &[std::ffi::OsString]) -> Result<Cli, clap::Error> {
     parse_as_written(exe, &reordered)
 }
 
-const SUBCOMMANDS: [&str; 4] = ["check", "explain", "rules", "completions"];
+const SUBCOMMANDS: [&str; 6] = [
+    "check",
+    "explain",
+    "rules",
+    "listeners",
+    "trace",
+    "completions",
+];
 
 fn parse_as_written(exe: &str, argv: &[std::ffi::OsString]) -> Result<Cli, clap::Error> {
     let mut cmd = command(exe);

@@ -2,10 +2,12 @@
 //! atomically, files with parse errors never touched.
 
 mod diff;
+mod passes;
 mod plan;
 mod write;
 
 pub use diff::unified_diff;
+pub use passes::{until_stable, FixOutcome, MAX_PASSES};
 pub use plan::plan;
 pub use write::write_atomically;
 
@@ -18,6 +20,7 @@ pub struct FixedFile {
     pub new_text: String,
     /// Number of fixes applied.
     pub applied: usize,
-    /// Fixes skipped because they overlapped an applied one (they may apply on a later pass).
+    /// Fixes skipped because they overlapped an applied one; `check` plans them again on the
+    /// fixed text (up to its pass limit) and reports any still left.
     pub skipped: usize,
 }

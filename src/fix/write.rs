@@ -104,6 +104,24 @@ mod tests {
         assert_eq!(entries(dir.path()), ["app.yaml"]);
     }
 
+    /// Root fixing someone else's checkout gives the file back to its owner. (Only root may
+    /// change a file's owner, so elsewhere there is nothing to check.)
+    #[cfg(unix)]
+    #[test]
+    fn keeps_the_original_owner_when_root() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("owned.yaml");
+        fs::write(&path, "a: 1\n").unwrap();
+        if std::os::unix::fs::chown(&path, Some(4242), Some(4343)).is_err() {
+            return;
+        }
+        write_atomically(&path, "a: 2\n").unwrap();
+        let meta = fs::metadata(&path).unwrap();
+        assert_eq!((meta.uid(), meta.gid()), (4242, 4343));
+        assert_eq!(fs::read_to_string(&path).unwrap(), "a: 2\n");
+    }
+
     #[cfg(unix)]
     #[test]
     fn keeps_the_original_permissions() {

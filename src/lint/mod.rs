@@ -63,9 +63,11 @@ pub fn lint(files: &Files, opts: &LintOptions) -> LintResult {
             parse_file(id, file, &opts.limits)
         })
         .collect();
+    // Invalid UTF-8 anywhere blocks fixes too: the text holds replacements for those bytes,
+    // and writing it back would change them.
     let blocked = parsed
         .iter()
-        .filter(|p| p.has_errors())
+        .filter(|p| p.has_errors() || !files.get(p.file).invalid_utf8.is_empty())
         .map(|p| p.file)
         .collect();
     let mut result = LintResult {
@@ -81,9 +83,7 @@ pub fn lint(files: &Files, opts: &LintOptions) -> LintResult {
         result.objects += objects;
         result.models.absorb(models);
     }
-    let diagnostics = &mut result.diagnostics;
-    diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    diagnostics.dedup_by(|a, b| a.sort_key() == b.sort_key() && a.message == b.message);
+    sort_and_dedup(&mut result.diagnostics);
     result
 }
 
@@ -149,6 +149,18 @@ fn lint_mesh(
     (diagnostics, index.objects.len(), models)
 }
 
+/// Sorts findings by position and code, and drops exact repeats (one finding reached twice,
+/// e.g. through a List item and an alias): same place, code and message. Findings at one place
+/// with different messages are all kept.
+fn sort_and_dedup(diagnostics: &mut Vec<Diagnostic>) {
+    diagnostics.sort_by(|a, b| {
+        a.sort_key()
+            .cmp(&b.sort_key())
+            .then_with(|| a.message.cmp(&b.message))
+    });
+    diagnostics.dedup_by(|a, b| a.sort_key() == b.sort_key() && a.message == b.message);
+}
+
 fn path_ignored(d: &Diagnostic, files: &Files, opts: &LintOptions) -> bool {
     let ignores = &opts.per_path_ignores;
     if ignores.globs.is_empty() {
@@ -170,4 +182,76 @@ fn path_ignored(d: &Diagnostic, files: &Files, opts: &LintOptions) -> bool {
         .globs
         .iter()
         .any(|(glob, sels)| glob.is_match(&relative) && sels.iter().any(|s| s.matches(meta)))
+}
+
+/// Parses `files` as one mesh, builds the index, detects the context from the inputs, and
+/// hands `f` the checker whose lazily built models the rules use: the proxy-view commands
+/// (`listeners`, `trace`) are queries over the same models, never a second picture of Istio.
+/// Returns `f`'s answer and the number of documents that did not parse.
+pub fn with_checker<R>(
+    files: &Files,
+    opts: &LintOptions,
+    f: impl FnOnce(&Checker<'_, '_>) -> R,
+) -> (R, usize) {
+    let parsed: Vec<ParsedFile> = files
+        .iter()
+        .collect::<Vec<_>>()
+        .into_par_iter()
+        .map(|(id, file)| parse_file(id, file, &opts.limits))
+        .collect();
+    let broken = parsed.iter().filter(|p| p.has_errors()).count();
+    let mut context = opts.context.clone();
+    let index = MeshIndex::build(&parsed, &context, &opts.limits);
+    detect::context_from_inputs(&index, &mut context);
+    let ck = Checker::new(files, &parsed, &index, &context);
+    (f(&ck), broken)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::{Label, Severity};
+    use mesh_lint_yaml::Span;
+
+    fn d(file: u32, start: u32, code: &'static str, message: &str) -> Diagnostic {
+        let at = Label::new(FileId(file), Span::new(start, start + 1), "");
+        Diagnostic::new(code, "x", Severity::Warning, message, at)
+    }
+
+    fn keys(ds: &[Diagnostic]) -> Vec<(u32, u32, &str, &str)> {
+        ds.iter()
+            .map(|d| {
+                (
+                    d.primary.file.0,
+                    d.primary.span.start,
+                    d.code,
+                    d.message.as_str(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn repeats_are_dropped_and_distinct_findings_kept_in_order() {
+        let mut ds = vec![
+            d(1, 0, "MESH101", "a"),
+            d(0, 5, "MESH301", "b"),
+            d(0, 5, "MESH301", "a"),
+            d(0, 5, "MESH301", "b"),
+            d(0, 5, "MESH302", "b"),
+            d(0, 2, "MESH301", "b"),
+            d(1, 0, "MESH101", "a"),
+        ];
+        sort_and_dedup(&mut ds);
+        assert_eq!(
+            keys(&ds),
+            [
+                (0, 2, "MESH301", "b"),
+                (0, 5, "MESH301", "a"),
+                (0, 5, "MESH301", "b"),
+                (0, 5, "MESH302", "b"),
+                (1, 0, "MESH101", "a"),
+            ]
+        );
+    }
 }

@@ -8,7 +8,8 @@ use crate::model::MeshIndex;
 pub const IGNORE_ANNOTATION: &str = "mesh-lint.io/ignore";
 const ISTIOCTL_ANNOTATION: &str = "galley.istio.io/analyze-suppress";
 
-/// istioctl analyze codes and the mesh-lint rules that report the same problem.
+/// istioctl analyze codes and the mesh-lint rules that report the same problem. Only rules
+/// that exist are listed (a test checks it): a rule added later adds its IST codes here.
 const IST_EQUIVALENTS: &[(&str, &[&str])] = &[
     ("IST0101", &["MESH304", "MESH307"]),
     ("IST0107", &["MESH402"]),
@@ -61,4 +62,28 @@ fn matches_entry(entry: &str, d: &Diagnostic) -> bool {
     entry == "*"
         || entry.eq_ignore_ascii_case(d.name)
         || (entry.len() >= 4 && d.code.starts_with(&entry.to_ascii_uppercase()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::IST_EQUIVALENTS;
+
+    #[test]
+    fn ist_equivalents_name_existing_rules_once() {
+        let mut ist: Vec<&str> = IST_EQUIVALENTS.iter().map(|(code, _)| *code).collect();
+        let n = ist.len();
+        ist.sort();
+        ist.dedup();
+        assert_eq!(ist.len(), n, "an IST code listed twice");
+        for (code, ours) in IST_EQUIVALENTS {
+            assert!(code.starts_with("IST") && code.len() == 7, "{code}");
+            assert!(!ours.is_empty(), "{code}");
+            for rule in *ours {
+                assert!(
+                    crate::rules::find(rule).is_some_and(|m| m.code == *rule),
+                    "{code} maps to {rule}, which is not a rule"
+                );
+            }
+        }
+    }
 }

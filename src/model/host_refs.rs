@@ -1,5 +1,5 @@
 //! Every host-bearing field of the inputs, with its node, so each host rule is one loop over
-//! [`host_refs`] plus lookups in the [`super::HostRegistry`].
+//! [`host_refs`] plus lookups in the [`HostRegistry`](super::hosts::HostRegistry).
 //!
 //! Walked fields (§3.2): VirtualService `hosts[]`, `http[].route[].destination`,
 //! `tcp[].route[].destination`, `tls[].route[].destination`, `http[].mirror`,

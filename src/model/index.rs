@@ -2,7 +2,7 @@
 //! cross-resource rules are lookups here, never nested loops over all objects.
 
 use super::object::{is_cluster_scoped, string_map, Object, ObjectRef};
-use super::workload::{template_path, Workload};
+use super::workload::{container_views, template_path, Workload};
 use super::LintContext;
 use crate::parse::ParsedFile;
 use k8s_openapi::api::core::v1::Service;
@@ -74,8 +74,6 @@ pub struct IstioObject<'a, T> {
 pub struct NamespaceInfo {
     pub object: Option<ObjectRef>,
     pub labels: BTreeMap<String, String>,
-    /// Objects in it, in input order.
-    pub members: Vec<ObjectRef>,
 }
 
 #[derive(Debug, Default)]
@@ -91,7 +89,6 @@ pub struct MeshIndex<'a> {
     pub sidecars: Vec<IstioObject<'a, istio::SidecarSpec>>,
     by_kind: HashMap<&'a str, Vec<ObjectRef>>,
     services_by_ns: HashMap<String, Vec<usize>>,
-    services_by_port: HashMap<i32, Vec<usize>>,
     /// Per Service, the workloads its selector matches; per workload, the Services selecting it.
     service_workloads: Vec<Vec<usize>>,
     workload_services: Vec<Vec<usize>>,
@@ -119,12 +116,25 @@ impl<'a> MeshIndex<'a> {
         }
         index.copies = mark_shadowed(&mut found);
         let mut budgets: Vec<Option<Budget>> = (0..documents).map(|_| None).collect();
+        index.objects.reserve_exact(found.len());
         for (object, doc) in found {
             let budget = budgets[doc].get_or_insert_with(|| Budget::new(limits.max_expanded_nodes));
             index.add(object, budget);
         }
         index.link_selectors();
+        index.shrink_to_fit();
         index
+    }
+
+    /// Every object stays in memory until the report: drop the growth slack of the lists.
+    fn shrink_to_fit(&mut self) {
+        self.objects.shrink_to_fit();
+        self.services.shrink_to_fit();
+        self.workloads.shrink_to_fit();
+        self.service_entries.shrink_to_fit();
+        self.virtual_services.shrink_to_fit();
+        self.destination_rules.shrink_to_fit();
+        self.sidecars.shrink_to_fit();
     }
 
     /// Earlier objects with the same identity as `object` (which `kubectl apply` of all the
@@ -181,11 +191,7 @@ impl<'a> MeshIndex<'a> {
         let ns = object.namespace.clone();
         self.by_kind.entry(kind).or_default().push(id);
         if let Some(ns) = ns.as_ref().filter(|_| !object.is_shadowed()) {
-            self.namespaces
-                .entry(ns.clone())
-                .or_default()
-                .members
-                .push(id);
+            self.namespaces.entry(ns.clone()).or_default();
         }
         let core = object.group().is_empty();
         let apps_like = matches!(object.group(), "" | "apps" | "batch" | "argoproj.io");
@@ -209,25 +215,18 @@ impl<'a> MeshIndex<'a> {
             Err(err) => return self.invalid(id, "", err),
         };
         default_target_ports(&mut spec);
+        // Validated whole (MESH002); rules read only `spec`, and the object keeps the labels.
+        spec.metadata = Default::default();
+        spec.status = None;
         let port_nodes: Vec<Node<'a>> = node
             .at_keys("spec.ports")
             .map(|p| p.items().collect())
             .unwrap_or_default();
         self.check_l4_protocols(id, &port_nodes);
+        self.check_port_numbers(id, &port_nodes);
         let ns = self.objects[id].ns().to_owned();
         let idx = self.services.len();
         let shadowed = self.objects[id].is_shadowed();
-        for port in spec
-            .spec
-            .iter()
-            .flat_map(|s| s.ports.iter().flatten())
-            .filter(|_| !shadowed)
-        {
-            let list = self.services_by_port.entry(port.port).or_default();
-            if list.last() != Some(&idx) {
-                list.push(idx);
-            }
-        }
         if !shadowed {
             self.services_by_ns.entry(ns).or_default().push(idx);
         }
@@ -262,6 +261,32 @@ impl<'a> MeshIndex<'a> {
         }
     }
 
+    /// The API server rejects a `port` (or numeric `targetPort`) outside 1–65535; one that
+    /// mesh-lint read anyway would produce listeners that never exist. `targetPort: 0` means
+    /// unset (the API server defaults it to `port`).
+    fn check_port_numbers(&mut self, id: ObjectRef, port_nodes: &[Node<'a>]) {
+        for (i, port) in port_nodes.iter().enumerate() {
+            for (field, zero_ok) in [("port", false), ("targetPort", true)] {
+                let Some(value) = port.get(field) else {
+                    continue;
+                };
+                let Some(n) = value.as_i64() else { continue };
+                if mesh_lint_kube::port::in_range(n) || (zero_ok && n == 0) {
+                    continue;
+                }
+                self.invalid.push(InvalidObject {
+                    object: id,
+                    path: format!("spec.ports[{i}].{field}"),
+                    span: value.span(),
+                    message: format!(
+                        "invalid value: integer `{n}`, expected a port number from 1 to 65535"
+                    ),
+                    budget_exceeded: false,
+                });
+            }
+        }
+    }
+
     fn add_namespace(&mut self, id: ObjectRef, node: Node<'a>, budget: &mut Budget) {
         if let Err(err) = mesh_lint_kube::namespace(node, budget) {
             return self.invalid(id, "", err);
@@ -289,21 +314,53 @@ impl<'a> MeshIndex<'a> {
         let Some(template_node) = template_node else {
             return;
         };
-        let template = match mesh_lint_kube::pod_template(template_node, budget) {
+        let mut template = match mesh_lint_kube::pod_template(template_node, budget) {
             Ok(t) => t,
             Err(err) => return self.invalid(id, path, err),
         };
         let labels = template
             .metadata
-            .as_ref()
-            .and_then(|m| m.labels.clone())
+            .as_mut()
+            .and_then(|m| m.labels.take())
             .unwrap_or_default();
+        // Sorted and unique already (a BTreeMap): one exactly sized slice instead of its nodes.
+        let annotations = template
+            .metadata
+            .as_mut()
+            .and_then(|m| m.annotations.take())
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
+        let host_network = template
+            .spec
+            .as_ref()
+            .and_then(|s| s.host_network)
+            .unwrap_or(false);
+        let pod_security = template
+            .spec
+            .as_ref()
+            .and_then(|s| s.security_context.as_ref());
+        let pod_run_as_user = pod_security.and_then(|s| s.run_as_user);
+        let pod_run_as_group = pod_security.and_then(|s| s.run_as_group);
+        let init_containers = template
+            .spec
+            .as_mut()
+            .and_then(|s| s.init_containers.take())
+            .unwrap_or_default()
+            .into_iter()
+            .map(|c| c.name)
+            .collect();
         self.workloads.push(Workload {
             id: self.workloads.len(),
             object: id,
             template_node,
             template_path: path,
-            template,
+            containers: container_views(template),
+            host_network,
+            pod_run_as_user,
+            pod_run_as_group,
+            init_containers,
+            annotations,
             labels,
         });
     }
@@ -368,14 +425,6 @@ impl<'a> MeshIndex<'a> {
             .map(|&i| &self.services[i])
     }
 
-    pub fn services_on_port(&self, port: i32) -> impl Iterator<Item = &ServiceInfo<'a>> {
-        self.services_by_port
-            .get(&port)
-            .into_iter()
-            .flatten()
-            .map(|&i| &self.services[i])
-    }
-
     /// Workloads in the Service's namespace whose pod-template labels its selector matches.
     pub fn selected_workloads<'s>(
         &'s self,
@@ -394,13 +443,6 @@ impl<'a> MeshIndex<'a> {
         self.workload_services[w.id]
             .iter()
             .map(|&s| &self.services[s])
-    }
-
-    /// Looks an object up by kind, namespace and name.
-    pub fn find(&self, kind: &str, ns: Option<&str>, name: &str) -> Option<&Object<'a>> {
-        self.by_kind(kind)
-            .map(|(_, o)| o)
-            .find(|o| o.name == name && o.namespace.as_deref() == ns && !o.is_shadowed())
     }
 }
 

@@ -460,26 +460,18 @@ struct PodView<'w, 'a> {
 
 impl<'w, 'a> PodView<'w, 'a> {
     fn new(workload: &'w Workload<'a>) -> Self {
-        let host_network = workload
-            .template
-            .spec
-            .as_ref()
-            .and_then(|s| s.host_network)
-            .unwrap_or(false);
         PodView {
             workload,
-            host_network,
+            host_network: workload.host_network,
         }
     }
 
     fn label(&self, key: &str) -> Option<&'w str> {
-        let meta = self.workload.template.metadata.as_ref()?;
-        meta.labels.as_ref()?.get(key).map(String::as_str)
+        self.workload.labels.get(key).map(String::as_str)
     }
 
     fn annotation(&self, key: &str) -> Option<&'w str> {
-        let meta = self.workload.template.metadata.as_ref()?;
-        meta.annotations.as_ref()?.get(key).map(String::as_str)
+        self.workload.annotation(key)
     }
 
     /// The span of `metadata.<section>.<key>`'s value in the pod template.

@@ -23,5 +23,5 @@ pub use context::{
     IstioVersion, LintContext, MeshConfig, NativeSidecars, Origin, ProxyConfig as MeshProxyConfig,
 };
 pub use index::{InvalidObject, IstioObject, MeshIndex, NamespaceInfo, ServiceInfo};
-pub use object::{is_system_namespace, Object, ObjectRef};
-pub use workload::{Workload, WORKLOAD_KINDS};
+pub use object::{is_system_namespace, Object, ObjectRef, StrMap};
+pub use workload::{ContainerView, Workload, WORKLOAD_KINDS};

@@ -1,7 +1,6 @@
 use crate::diagnostic::ObjectId;
 use crate::source::FileId;
 use mesh_lint_yaml::Node;
-use std::collections::BTreeMap;
 
 /// Index of an object in [`crate::model::MeshIndex::objects`].
 pub type ObjectRef = usize;
@@ -21,8 +20,8 @@ pub struct Object<'a> {
     /// True when `metadata.namespace` is written in the file (fixes may then bake it in).
     pub namespace_explicit: bool,
     pub source: Option<&'a str>,
-    pub labels: BTreeMap<&'a str, &'a str>,
-    pub annotations: BTreeMap<&'a str, &'a str>,
+    pub labels: StrMap<'a>,
+    pub annotations: StrMap<'a>,
     /// A later object with the same identity (group, kind, namespace, name), which `kubectl
     /// apply` of all the inputs would leave in place. This copy is still linted on its own, but
     /// cross-resource lookups see only the later one.
@@ -102,11 +101,60 @@ pub fn is_cluster_scoped(kind: &str) -> bool {
 
 /// A string-to-string map (labels, annotations); non-scalar values are skipped here and left to
 /// MESH002.
-pub fn string_map(node: Option<Node<'_>>) -> BTreeMap<&str, &str> {
+pub fn string_map(node: Option<Node<'_>>) -> StrMap<'_> {
     let Some(node) = node else {
-        return BTreeMap::new();
+        return StrMap::default();
     };
     node.entries()
         .filter_map(|(k, v)| Some((k.as_str()?, v.as_str()?)))
         .collect()
+}
+
+/// Labels or annotations of an object, read like a `BTreeMap` (sorted by key, the last of equal
+/// keys wins) but held in one exactly sized allocation: a `BTreeMap` allocates a node for
+/// eleven entries for even one label, and every object of a run keeps two of them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StrMap<'a> {
+    entries: Box<[(&'a str, &'a str)]>,
+}
+
+impl<'a> StrMap<'a> {
+    pub fn get(&self, key: &str) -> Option<&&'a str> {
+        let i = self.entries.binary_search_by(|(k, _)| (*k).cmp(key)).ok()?;
+        Some(&self.entries[i].1)
+    }
+
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&&'a str, &&'a str)> {
+        self.entries.iter().map(|(k, v)| (k, v))
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+impl<'a> FromIterator<(&'a str, &'a str)> for StrMap<'a> {
+    fn from_iter<I: IntoIterator<Item = (&'a str, &'a str)>>(iter: I) -> Self {
+        let mut entries: Vec<(&str, &str)> = iter.into_iter().collect();
+        // Stable, so equal keys stay in input order; keep the last, as `BTreeMap` inserts do.
+        entries.sort_by(|a, b| a.0.cmp(b.0));
+        let mut kept: Vec<(&str, &str)> = Vec::with_capacity(entries.len());
+        for e in entries {
+            match kept.last_mut() {
+                Some(last) if last.0 == e.0 => *last = e,
+                _ => kept.push(e),
+            }
+        }
+        StrMap {
+            entries: kept.into_boxed_slice(),
+        }
+    }
 }

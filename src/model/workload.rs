@@ -1,5 +1,5 @@
 use super::ObjectRef;
-use k8s_openapi::api::core::v1::{PodTemplateSpec, ServicePort};
+use k8s_openapi::api::core::v1::{ContainerPort, PodTemplateSpec, ServicePort};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use mesh_lint_kube::k8s_openapi;
 use mesh_lint_yaml::Node;
@@ -26,7 +26,39 @@ pub fn template_path(kind: &str) -> Option<&'static str> {
         .map(|(_, p)| *p)
 }
 
-/// A workload with its pod template, typed and as a tree node.
+/// What the rules read of one container of a pod template. The full typed template is only
+/// read to validate its shape (MESH002) and then dropped: a k8s-openapi `PodTemplateSpec`
+/// holds every field of every container and costs several times the YAML it came from.
+#[derive(Debug)]
+pub struct ContainerView {
+    pub name: String,
+    pub image: Option<String>,
+    /// `securityContext.runAsUser` / `runAsGroup` of the container.
+    pub run_as_user: Option<i64>,
+    pub run_as_group: Option<i64>,
+    pub ports: Vec<ContainerPort>,
+}
+
+/// The containers of a typed pod template, in order (init containers are not included).
+pub fn container_views(template: PodTemplateSpec) -> Vec<ContainerView> {
+    let containers = template.spec.map(|s| s.containers).unwrap_or_default();
+    // A fresh Vec, not `into_iter().collect()`: that reuses the typed containers' far larger
+    // allocation in place.
+    let mut views = Vec::with_capacity(containers.len());
+    for c in containers {
+        let sc = c.security_context.as_ref();
+        views.push(ContainerView {
+            run_as_user: sc.and_then(|s| s.run_as_user),
+            run_as_group: sc.and_then(|s| s.run_as_group),
+            name: c.name,
+            image: c.image,
+            ports: c.ports.unwrap_or_default(),
+        });
+    }
+    views
+}
+
+/// A workload with its pod template, as a tree node and the few typed fields rules read.
 #[derive(Debug)]
 pub struct Workload<'a> {
     pub object: ObjectRef,
@@ -36,12 +68,31 @@ pub struct Workload<'a> {
     pub template_node: Node<'a>,
     /// The dotted path from the object to the template (`""` for a Pod).
     pub template_path: &'static str,
-    pub template: PodTemplateSpec,
+    /// `spec.containers` of the template, in order.
+    pub containers: Vec<ContainerView>,
+    /// `spec.hostNetwork` of the template.
+    pub host_network: bool,
+    /// `spec.securityContext.runAsUser` / `runAsGroup` of the template (the pod's defaults).
+    pub pod_run_as_user: Option<i64>,
+    pub pod_run_as_group: Option<i64>,
+    /// The names of `spec.initContainers` of the template, in order.
+    pub init_containers: Vec<String>,
+    /// The pod template's annotations, sorted by key.
+    pub annotations: Box<[(String, String)]>,
     /// The pod template's labels, what Service selectors match.
     pub labels: BTreeMap<String, String>,
 }
 
 impl Workload<'_> {
+    /// The pod template's annotation `key`.
+    pub fn annotation(&self, key: &str) -> Option<&str> {
+        let i = self
+            .annotations
+            .binary_search_by(|(k, _)| k.as_str().cmp(key))
+            .ok()?;
+        Some(self.annotations[i].1.as_str())
+    }
+
     /// True when every `selector` entry is among the pod labels (an empty selector selects
     /// nothing, as for Services).
     pub fn matches(&self, selector: &BTreeMap<String, String>) -> bool {
@@ -57,11 +108,9 @@ impl Workload<'_> {
             Some(IntOrString::Int(n)) => Some(*n),
             None => Some(port.port),
             Some(IntOrString::String(name)) => self
-                .template
-                .spec
+                .containers
                 .iter()
-                .flat_map(|s| s.containers.iter())
-                .flat_map(|c| c.ports.iter().flatten())
+                .flat_map(|c| c.ports.iter())
                 .find(|p| p.name.as_deref() == Some(name.as_str()))
                 .map(|p| p.container_port),
         }

@@ -41,6 +41,7 @@ pub fn parse_error_message(kind: ParseErrorKind, message: &str) -> String {
             Limits::default().max_depth
         ),
         ParseErrorKind::BadAlias => format!("invalid YAML alias: {message}"),
+        ParseErrorKind::TooLarge => format!("YAML document too large: {message}"),
     }
 }
 

@@ -6,8 +6,9 @@ pub mod lenient;
 pub mod load;
 
 use crate::source::{FileId, SourceFile};
-use mesh_lint_yaml::{parse_stream, Document, Limits};
+use mesh_lint_yaml::{parse_shared, Document, Limits};
 use rayon::prelude::*;
+use std::sync::Arc;
 
 /// One YAML document of a file, ready for the model.
 #[derive(Debug)]
@@ -115,7 +116,7 @@ fn with_leniency(
     let Some(patched) = patched.and_then(|b| String::from_utf8(b).ok()) else {
         return plain(docs);
     };
-    parse_stream(&patched, limits)
+    mesh_lint_yaml::parse_stream(&patched, limits)
         .into_iter()
         .map(|d| {
             let mine = if d.error.is_none() {
@@ -136,49 +137,73 @@ fn with_leniency(
 /// parsed in parallel: one large Helm render on stdin should use every core too.
 const CHUNK: usize = 1 << 20;
 
-/// Parses `text` as [`parse_stream`] does, in parallel chunks when it is larger than `chunk`.
-/// Chunks end before a line starting with `---` (plus a space, tab or line end): the YAML
-/// spec forbids that marker at column 0 inside any content, so it always starts a document.
-fn parse_chunked(text: &str, limits: &Limits, chunk: usize) -> Vec<Document> {
-    let ranges = document_chunks(text, chunk);
+/// Parses `text` as [`mesh_lint_yaml::parse_stream`] does, in parallel chunks when it is larger
+/// than `chunk`; the documents share `text`. Chunks end before a line starting with `---` (plus
+/// a space, tab or line end): the YAML spec forbids that marker at column 0 inside any content,
+/// so it always starts a document.
+fn parse_chunked(text: &Arc<str>, limits: &Limits, chunk: usize) -> Vec<Document> {
+    // Small texts (nearly all) need no scan for document markers.
+    let ranges = if text.len() <= chunk {
+        Vec::new()
+    } else {
+        document_chunks(text, chunk)
+    };
     if ranges.len() < 2 {
-        return parse_stream(text, limits);
+        return parse_shared(text, 0..text.len(), limits);
     }
     let parts: Vec<Vec<Document>> = ranges
         .into_par_iter()
-        .map(|r| {
-            let mut docs = parse_stream(&text[r.clone()], limits);
-            for d in &mut docs {
-                d.shift(r.start as u32);
-            }
-            docs
-        })
+        .map(|r| parse_shared(text, r, limits))
         .collect();
     parts.into_iter().flatten().collect()
 }
 
 /// Byte ranges covering `text`, each at least `chunk` long (but the last), split only where a
-/// line starts with a document marker.
+/// line starts with a document marker. Directives (`%YAML 1.2`) belong to the document after
+/// them: when a document end marker (`...`) is followed only by directives, comments and blank
+/// lines before the `---`, the split goes right after the `...`, so the directives stay with
+/// their document. (Without a `...` before them, directives are an error in any case.)
 fn document_chunks(text: &str, chunk: usize) -> Vec<std::ops::Range<usize>> {
     let mut ranges = Vec::new();
     let mut start = 0;
     let mut line_start = 0;
+    // The start of the line after the last `...`, while only directives, comments and blank
+    // lines followed it.
+    let mut after_end: Option<usize> = None;
     let bytes = text.as_bytes();
     while line_start < bytes.len() {
         let line_end = memchr_newline(bytes, line_start);
-        let is_marker = bytes[line_start..].starts_with(b"---")
-            && matches!(
-                bytes.get(line_start + 3),
-                None | Some(b' ' | b'\t' | b'\r' | b'\n')
-            );
-        if is_marker && line_start - start >= chunk {
-            ranges.push(start..line_start);
-            start = line_start;
+        let line = &bytes[line_start..line_end];
+        if is_marker(line, b"---") {
+            let split = after_end.unwrap_or(line_start);
+            if split - start >= chunk {
+                ranges.push(start..split);
+                start = split;
+            }
+            after_end = None;
+        } else if is_marker(line, b"...") {
+            after_end = Some(line_end);
+        } else if !(line.starts_with(b"%") || line.starts_with(b"#") || is_blank(line)) {
+            after_end = None;
         }
         line_start = line_end;
     }
     ranges.push(start..text.len());
     ranges
+}
+
+/// Whether `line` starts with the document marker `marker` followed by a space, tab or line
+/// end: the YAML spec forbids that at column 0 inside any content.
+fn is_marker(line: &[u8], marker: &[u8]) -> bool {
+    line.starts_with(marker)
+        && matches!(
+            line.get(marker.len()),
+            None | Some(b' ' | b'\t' | b'\r' | b'\n')
+        )
+}
+
+fn is_blank(line: &[u8]) -> bool {
+    line.iter().all(u8::is_ascii_whitespace)
 }
 
 /// The offset just past the next `\n` at or after `from`, or the end.
@@ -209,6 +234,7 @@ pub fn stray_invalid_utf8(file: &SourceFile, parsed: &ParsedFile) -> Option<u32>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use mesh_lint_yaml::parse_stream;
 
     /// Chunked and whole parses must agree on every document's span, error and root.
     #[test]
@@ -224,7 +250,7 @@ mod tests {
         }
         let limits = Limits::default();
         let whole = parse_stream(&text, &limits);
-        let chunked = parse_chunked(&text, &limits, 1000);
+        let chunked = parse_chunked(&Arc::from(text.as_str()), &limits, 1000);
         assert!(document_chunks(&text, 1000).len() > 10);
         assert_eq!(whole.len(), chunked.len());
         for (a, b) in whole.iter().zip(&chunked) {
@@ -237,6 +263,35 @@ mod tests {
                     .map(|n| (n.span(), n.as_str().map(str::to_owned)))
             };
             assert_eq!(name(a), name(b));
+        }
+    }
+
+    /// A directive before `---` stays with its document wherever the chunk boundary falls.
+    #[test]
+    fn directives_stay_with_their_document() {
+        let mut text = String::new();
+        for i in 0..40 {
+            text.push_str(&format!("kind: Service\nmetadata:\n  name: s{i}\n...\n"));
+            if i % 3 == 0 {
+                text.push_str(
+                    "# the next one is YAML 1.2\n%YAML 1.2\n%TAG ! tag:example.com,2000:\n\n",
+                );
+            }
+            text.push_str("---\n");
+        }
+        text.push_str("kind: Service\n");
+        let limits = Limits::default();
+        let whole = parse_stream(&text, &limits);
+        assert!(whole.iter().all(|d| d.error.is_none()));
+        let shared: Arc<str> = Arc::from(text.as_str());
+        for chunk in 1..200 {
+            let chunked = parse_chunked(&shared, &limits, chunk);
+            let errors: Vec<_> = chunked.iter().filter_map(|d| d.error.as_ref()).collect();
+            assert!(errors.is_empty(), "chunk {chunk}: {errors:?}");
+            assert_eq!(chunked.len(), whole.len(), "chunk {chunk}");
+            for (a, b) in whole.iter().zip(&chunked) {
+                assert_eq!(a.span, b.span, "chunk {chunk}");
+            }
         }
     }
 

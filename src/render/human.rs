@@ -16,6 +16,16 @@ pub fn render(
     ctx: &RenderContext<'_>,
     out: &mut dyn Write,
 ) -> io::Result<()> {
+    render_reports(diagnostics, ctx, out)?;
+    write_summary(ctx, out)
+}
+
+/// The reports alone, without the summary line (what `mesh-lint trace` prints per step).
+pub fn render_reports(
+    diagnostics: &[Diagnostic],
+    ctx: &RenderContext<'_>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let handler = handler(ctx);
     let mut buf = String::new();
     for d in diagnostics {
@@ -27,7 +37,7 @@ pub fn render(
         write_trimmed(&buf, out)?;
         writeln!(out)?;
     }
-    write_summary(ctx, out)
+    Ok(())
 }
 
 /// miette leaves trailing spaces (e.g. after `Advice:` of a related report); drop them so the
@@ -164,7 +174,11 @@ impl<'a> Report<'a> {
                 Severity::Warning => miette::Severity::Warning,
                 Severity::Info => miette::Severity::Advice,
             },
-            code: format!("{}({})", d.code, d.name),
+            code: if d.code.is_empty() {
+                String::new()
+            } else {
+                format!("{}({})", d.code, d.name)
+            },
             url: text::url_of(d, ctx),
             help: help(d),
             source: IndexedSource::new(file),
@@ -220,6 +234,10 @@ impl std::error::Error for Report<'_> {}
 
 impl miette::Diagnostic for Report<'_> {
     fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        // Reports that are no rule's finding (a `trace` step) carry no code.
+        if self.code.is_empty() {
+            return None;
+        }
         Some(Box::new(&self.code))
     }
 

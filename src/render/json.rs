@@ -14,8 +14,21 @@ const SCHEMA_VERSION: u32 = 1;
 struct Document<'a> {
     version: u32,
     tool: Tool,
-    diagnostics: Vec<JsonDiagnostic<'a>>,
+    diagnostics: Diagnostics<'a>,
     summary: JsonSummary,
+}
+
+/// The findings, each converted as it is written: a large run has tens of thousands, and a
+/// list of their JSON views would only add to the peak.
+struct Diagnostics<'a> {
+    list: &'a [Diagnostic],
+    ctx: &'a RenderContext<'a>,
+}
+
+impl Serialize for Diagnostics<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.list.iter().map(|d| diagnostic(d, self.ctx)))
+    }
 }
 
 #[derive(Serialize)]
@@ -143,7 +156,10 @@ pub fn render(
             name: "mesh-lint",
             version: ctx.tool_version,
         },
-        diagnostics: diagnostics.iter().map(|d| diagnostic(d, ctx)).collect(),
+        diagnostics: Diagnostics {
+            list: diagnostics,
+            ctx,
+        },
         summary: JsonSummary {
             files: s.files,
             objects: s.objects,

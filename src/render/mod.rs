@@ -10,6 +10,7 @@ mod source_code;
 mod stats;
 mod text;
 
+pub use human::render_reports as human_reports;
 pub use position::Position;
 
 use crate::diagnostic::Diagnostic;

@@ -1,5 +1,5 @@
 //! The rule catalogue: one file per rule under its area (`input`, `ports`, ...), holding the
-//! rule's metadata, documentation, wording and check. [`registry`] lists them all.
+//! rule's metadata, documentation, wording and check. [`all`] lists them all.
 
 #[macro_use]
 mod macros;

@@ -24,10 +24,12 @@ pub struct ServiceEntrySpec {
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ServiceEntryPort {
+    #[serde(deserialize_with = "crate::port::required")]
     pub number: u32,
     /// Parsed whole and case-insensitively; empty means sniffed (§1.6).
     pub protocol: Option<String>,
     pub name: Option<String>,
+    #[serde(deserialize_with = "crate::port::optional")]
     pub target_port: Option<u32>,
 }
 
@@ -35,6 +37,7 @@ pub struct ServiceEntryPort {
 #[serde(rename_all = "camelCase", default)]
 pub struct WorkloadEntrySpec {
     pub address: Option<String>,
+    #[serde(deserialize_with = "crate::port::by_name")]
     pub ports: BTreeMap<String, u32>,
     pub labels: BTreeMap<String, String>,
 }
@@ -97,6 +100,7 @@ pub struct Destination {
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(default)]
 pub struct PortSelector {
+    #[serde(deserialize_with = "crate::port::optional")]
     pub number: Option<u32>,
 }
 
@@ -137,6 +141,7 @@ pub struct EgressListener {
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(default)]
 pub struct SidecarPort {
+    #[serde(deserialize_with = "crate::port::required")]
     pub number: u32,
     pub protocol: Option<String>,
     pub name: Option<String>,

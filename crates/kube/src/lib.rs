@@ -14,6 +14,7 @@
 )]
 
 pub mod istio;
+pub mod port;
 mod typed;
 
 pub use k8s_openapi;

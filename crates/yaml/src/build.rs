@@ -5,58 +5,118 @@ use crate::events::{Event, EventKind, EventSource};
 use crate::node::ScalarStyle;
 use crate::parse::{Document, DuplicateKey, Limits, ParseError, ParseErrorKind};
 use crate::span::Span;
-use crate::tree::{Kind, Rec, Tree, HAS_DUPLICATE, HAS_MERGE, OPEN};
+use crate::tree::{Kind, Rec, Tree, BORROWED, HAS_DUPLICATE, HAS_MERGE, INSET, MAX_NODES, OPEN};
 use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Growable buffers that every document of a stream reuses, so that each document's tree is
+/// allocated once at its exact size instead of growing by doubling and shrinking at its end.
+#[derive(Default)]
+pub(crate) struct Buffers {
+    nodes: Vec<Rec>,
+    children: Vec<u32>,
+    text: String,
+    owned: Vec<(u32, u32)>,
+    frames: Vec<Frame>,
+    scratch: Vec<u32>,
+}
 
 /// Reads events up to and including the `DocumentEnd` of the document that `start` (the
 /// `DocumentStart` event's span) opened. On error the returned document is marked failed and
-/// the caller must resume the source at the next document.
+/// the caller must resume the source at the next document. `shared` is the shared text that
+/// `text` (what the events' spans index) starts at, and that offset.
 pub(crate) fn document(
     source: &mut EventSource<'_>,
     text: &str,
+    shared: (&Arc<str>, u32),
     limits: &Limits,
     start: Span,
+    buffers: &mut Buffers,
 ) -> Document {
     let mut builder = Builder {
         text,
         max_depth: limits.max_depth,
         ..Builder::default()
     };
-    loop {
-        let event = match source.next() {
-            Some(Ok(event)) => event,
-            Some(Err(error)) => return failed(start, error),
-            None => {
-                let at = text.len() as u32;
-                let message = "unexpected end of the event stream".to_string();
-                let error = ParseError {
-                    kind: ParseErrorKind::Syntax,
-                    span: Span::new(at, at),
-                    message,
-                };
-                return failed(start, error);
-            }
-        };
-        if matches!(event.kind, EventKind::DocumentEnd) {
-            break;
-        }
-        if let Err(error) = builder.event(event) {
-            return failed(start, error);
-        }
+    builder.tree.nodes = std::mem::take(&mut buffers.nodes);
+    builder.tree.children = std::mem::take(&mut buffers.children);
+    builder.tree.text = std::mem::take(&mut buffers.text);
+    builder.tree.owned = std::mem::take(&mut buffers.owned);
+    builder.frames = std::mem::take(&mut buffers.frames);
+    builder.scratch = std::mem::take(&mut buffers.scratch);
+    builder.tree.src = Arc::clone(shared.0);
+    builder.tree.base = shared.1;
+    let read = read_document(&mut builder, source, text);
+    let Builder {
+        mut tree,
+        mut frames,
+        mut scratch,
+        duplicates,
+        ..
+    } = builder;
+    // Every document of a run stays in memory until the report: copy the tree out at its
+    // exact size and keep the buffers for the next document.
+    let exact = Tree {
+        nodes: tree.nodes.as_slice().to_vec(),
+        children: tree.children.as_slice().to_vec(),
+        text: tree.text.as_str().to_owned(),
+        owned: tree.owned.as_slice().to_vec(),
+        tags: std::mem::take(&mut tree.tags),
+        root: tree.root,
+        src: Arc::clone(&tree.src),
+        base: tree.base,
+        aliases: tree.aliases,
+    };
+    tree.nodes.clear();
+    tree.children.clear();
+    tree.text.clear();
+    tree.owned.clear();
+    frames.clear();
+    scratch.clear();
+    *buffers = Buffers {
+        nodes: tree.nodes,
+        children: tree.children,
+        text: tree.text,
+        owned: tree.owned,
+        frames,
+        scratch,
+    };
+    if let Err(error) = read {
+        return failed(start, error);
     }
-    let mut tree = builder.tree;
-    // Every document of a run stays in memory until the report: drop the growth slack.
-    tree.nodes.shrink_to_fit();
-    tree.children.shrink_to_fit();
-    tree.text.shrink_to_fit();
-    let end = tree
+    let end = exact
         .root
-        .map_or(start.end, |root| tree.rec(root).span.end.max(start.end));
+        .map_or(start.end, |root| exact.rec(root).span.end.max(start.end));
     Document {
         span: Span::new(start.start, end),
         error: None,
-        duplicate_keys: builder.duplicates,
-        tree,
+        duplicate_keys: duplicates,
+        tree: exact,
+    }
+}
+
+fn read_document(
+    builder: &mut Builder<'_>,
+    source: &mut EventSource<'_>,
+    text: &str,
+) -> Result<(), ParseError> {
+    loop {
+        let event = match source.next() {
+            Some(Ok(event)) => event,
+            Some(Err(error)) => return Err(error),
+            None => {
+                let at = text.len() as u32;
+                return Err(ParseError {
+                    kind: ParseErrorKind::Syntax,
+                    span: Span::new(at, at),
+                    message: "unexpected end of the event stream".to_string(),
+                });
+            }
+        };
+        if matches!(event.kind, EventKind::DocumentEnd) {
+            return Ok(());
+        }
+        builder.event(event)?;
     }
 }
 
@@ -94,29 +154,20 @@ impl Builder<'_> {
                 anchor,
                 tag,
             } => {
-                let start = self.tree.text.len() as u32;
-                // granit reports an implicit empty value as `~`; the node should read as empty.
-                if !(style == ScalarStyle::Plain && span.is_empty()) {
-                    self.tree.text.push_str(&value);
-                }
-                let len = self.tree.text.len() as u32 - start;
                 let span = match style {
                     ScalarStyle::Literal | ScalarStyle::Folded => {
                         block_scalar_span(self.text, span)
                     }
                     _ => span,
                 };
-                let id = self.push(
-                    Rec {
-                        span,
-                        kind: Kind::Scalar(style),
-                        flags: 0,
-                        a: start,
-                        b: len,
-                    },
-                    anchor,
-                    tag,
-                );
+                // granit reports an implicit empty value as `~`; the node should read as empty.
+                let value = if style == ScalarStyle::Plain && span.is_empty() {
+                    ""
+                } else {
+                    &value
+                };
+                let (flags, x) = self.scalar_text(value, style, span);
+                let id = self.push(Rec::new(span, Kind::Scalar(style), flags, x), anchor, tag)?;
                 self.attach(id);
             }
             EventKind::SequenceStart { flow, anchor, tag } => {
@@ -128,22 +179,31 @@ impl Builder<'_> {
             EventKind::SequenceEnd | EventKind::MappingEnd => self.close(span),
             EventKind::Alias(anchor) => {
                 let target = self.alias_target(anchor, span)?;
-                let id = self.push(
-                    Rec {
-                        span,
-                        kind: Kind::Alias,
-                        flags: 0,
-                        a: target,
-                        b: 0,
-                    },
-                    0,
-                    None,
-                );
+                let id = self.push(Rec::new(span, Kind::Alias, 0, target), 0, None)?;
+                self.tree.aliases = true;
                 self.attach(id);
             }
             _ => {}
         }
         Ok(())
+    }
+
+    /// Flags and `x` of a scalar: borrowed when the source text of its span (or of the span
+    /// inside its quotes) is its value, else a copy in the tree's text.
+    fn scalar_text(&mut self, value: &str, style: ScalarStyle, span: Span) -> (u8, u32) {
+        let written = self.text.get(span.range()).unwrap_or("");
+        if written == value {
+            return (BORROWED, 0);
+        }
+        let quoted = matches!(style, ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted);
+        if quoted && written.len() >= 2 && written.get(1..written.len() - 1) == Some(value) {
+            return (BORROWED | INSET, 0);
+        }
+        let start = self.tree.text.len() as u32;
+        self.tree.text.push_str(value);
+        let x = self.tree.owned.len() as u32;
+        self.tree.owned.push((start, value.len() as u32));
+        (0, x)
     }
 
     fn alias_target(&self, anchor: usize, span: Span) -> Result<u32, ParseError> {
@@ -156,8 +216,7 @@ impl Builder<'_> {
                 message,
             });
         };
-        let rec = self.tree.rec(target);
-        if rec.b == OPEN && matches!(rec.kind, Kind::Mapping | Kind::Sequence) {
+        if self.tree.is_open(self.tree.rec(target)) {
             let message = format!("{alias} refers to a node that contains it (a cycle)");
             return Err(ParseError {
                 kind: ParseErrorKind::BadAlias,
@@ -168,7 +227,15 @@ impl Builder<'_> {
         Ok(target)
     }
 
-    fn push(&mut self, rec: Rec, anchor: usize, tag: Option<&str>) -> u32 {
+    fn push(&mut self, rec: Rec, anchor: usize, tag: Option<&str>) -> Result<u32, ParseError> {
+        if self.tree.nodes.len() >= MAX_NODES {
+            let at = Span::new(rec.span.start, rec.span.start);
+            return Err(ParseError {
+                kind: ParseErrorKind::TooLarge,
+                span: at,
+                message: format!("the document has more than {MAX_NODES} nodes"),
+            });
+        }
         let id = self.tree.nodes.len() as u32;
         self.tree.nodes.push(rec);
         if anchor != 0 {
@@ -181,7 +248,7 @@ impl Builder<'_> {
                 .tags
                 .push((id, start, self.tree.text.len() as u32));
         }
-        id
+        Ok(id)
     }
 
     fn attach(&mut self, id: u32) {
@@ -209,17 +276,7 @@ impl Builder<'_> {
                 message,
             });
         }
-        let id = self.push(
-            Rec {
-                span,
-                kind,
-                flags: 0,
-                a: 0,
-                b: OPEN,
-            },
-            anchor,
-            tag,
-        );
+        let id = self.push(Rec::new(span, kind, 0, OPEN), anchor, tag)?;
         self.frames.push(Frame {
             node: id,
             first: self.scratch.len(),
@@ -234,6 +291,7 @@ impl Builder<'_> {
         };
         let start = self.tree.children.len() as u32;
         let count = (self.scratch.len() - frame.first) as u32;
+        self.tree.children.push(count);
         self.tree.children.extend(self.scratch.drain(frame.first..));
         let last_end = self
             .tree
@@ -242,14 +300,13 @@ impl Builder<'_> {
             .filter(|_| count > 0)
             .map(|&c| self.tree.rec(c).span.end);
         let rec = &mut self.tree.nodes[frame.node as usize];
-        rec.a = start;
-        rec.b = count;
+        rec.set_x(start);
         rec.span.end = match (frame.flow, last_end) {
             (true, _) => end.end,
             (false, Some(last)) => last.max(rec.span.start),
             (false, None) => rec.span.start,
         };
-        if rec.kind == Kind::Mapping {
+        if rec.kind() == Kind::Mapping {
             self.mapping_flags(frame.node);
         }
         self.attach(frame.node);
@@ -289,14 +346,14 @@ impl Builder<'_> {
         if self.duplicates.len() > before {
             flags |= HAS_DUPLICATE;
         }
-        self.tree.nodes[id as usize].flags = flags;
+        self.tree.nodes[id as usize].set_flags(flags);
     }
 }
 
 /// Only scalars written as keys count for duplicates (not aliases or collections).
 fn scalar_key(tree: &Tree, id: u32) -> Option<&str> {
     let rec = tree.rec(id);
-    matches!(rec.kind, Kind::Scalar(_)).then(|| tree.scalar_text(rec))
+    matches!(rec.kind(), Kind::Scalar(_)).then(|| tree.scalar_text(rec))
 }
 
 fn duplicate(tree: &Tree, key: &str, first: u32, second: u32) -> DuplicateKey {

@@ -17,6 +17,10 @@ impl Document {
     pub fn expanded_size(&self, cap: usize) -> Result<usize, Span> {
         let tree = &self.tree;
         let Some(root) = tree.root else { return Ok(0) };
+        // Without aliases every node is reached once from the root: no walk needed.
+        if !tree.aliases && tree.nodes.len() <= cap {
+            return Ok(tree.nodes.len());
+        }
         expanded(tree, root, cap as u64).map(|n| n as usize)
     }
 }
@@ -30,7 +34,7 @@ fn expanded(tree: &Tree, root: u32, cap: u64) -> Result<u64, Span> {
             continue;
         }
         let rec = tree.rec(id);
-        let children = match rec.kind {
+        let children = match rec.kind() {
             Kind::Mapping | Kind::Sequence => tree.children_of(rec),
             Kind::Scalar(_) | Kind::Alias => &[],
         };

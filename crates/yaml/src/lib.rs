@@ -32,7 +32,9 @@ mod tree;
 pub use de::{Budget, DeError};
 pub use line_index::LineIndex;
 pub use node::{Entries, Items, Node, NodeKind, PathSeg, Scalar, ScalarStyle};
-pub use parse::{parse_stream, Document, DuplicateKey, Limits, ParseError, ParseErrorKind};
+pub use parse::{
+    parse_shared, parse_stream, Document, DuplicateKey, Limits, ParseError, ParseErrorKind,
+};
 pub use span::Span;
 
 #[cfg(test)]

@@ -57,7 +57,7 @@ impl<'a> Node<'a> {
     }
 
     pub fn kind(self) -> NodeKind {
-        match self.target().kind {
+        match self.target().kind() {
             Kind::Mapping => NodeKind::Mapping,
             Kind::Sequence => NodeKind::Sequence,
             Kind::Scalar(_) | Kind::Alias => NodeKind::Scalar,
@@ -65,13 +65,13 @@ impl<'a> Node<'a> {
     }
 
     pub fn is_alias(self) -> bool {
-        self.tree.rec(self.id).kind == Kind::Alias
+        self.tree.rec(self.id).kind() == Kind::Alias
     }
 
     pub fn scalar(self) -> Option<Scalar<'a>> {
         let id = self.tree.resolve(self.id);
         let rec = self.tree.rec(id);
-        let Kind::Scalar(style) = rec.kind else {
+        let Kind::Scalar(style) = rec.kind() else {
             return None;
         };
         Some(Scalar {
@@ -111,7 +111,7 @@ impl<'a> Node<'a> {
     /// Like [`Node::get`] but also returns the key node (for pointing at the key).
     pub fn get_entry(self, key: &str) -> Option<(Node<'a>, Node<'a>)> {
         let rec = self.target();
-        if rec.kind != Kind::Mapping {
+        if rec.kind() != Kind::Mapping {
             return None;
         }
         let tree = self.tree;
@@ -122,7 +122,7 @@ impl<'a> Node<'a> {
         if let Some(pair) = own {
             return Some((self.child(pair[0]), self.child(pair[1])));
         }
-        if rec.flags & HAS_MERGE == 0 {
+        if rec.flags() & HAS_MERGE == 0 {
             return None;
         }
         self.entries().find(|(k, _)| k.as_str() == Some(key))
@@ -145,7 +145,7 @@ impl<'a> Node<'a> {
     /// A sequence's items in order. Empty for non-sequences.
     pub fn items(self) -> Items<'a> {
         let rec = self.target();
-        let ids: &'a [u32] = match rec.kind {
+        let ids: &'a [u32] = match rec.kind() {
             Kind::Sequence => self.tree.children_of(rec),
             _ => &[],
         };
@@ -158,9 +158,9 @@ impl<'a> Node<'a> {
     /// Number of entries or items; 0 for scalars.
     pub fn len(self) -> usize {
         let rec = self.target();
-        match rec.kind {
-            Kind::Sequence => rec.b as usize,
-            Kind::Mapping if rec.flags & HAS_MERGE == 0 => rec.b as usize / 2,
+        match rec.kind() {
+            Kind::Sequence => self.tree.children_of(rec).len(),
+            Kind::Mapping if rec.flags() & HAS_MERGE == 0 => self.tree.children_of(rec).len() / 2,
             Kind::Mapping => self.entries().count(),
             Kind::Scalar(_) | Kind::Alias => 0,
         }
@@ -227,7 +227,7 @@ impl<'a> Node<'a> {
 fn is_merge_entry(tree: &Tree, key: u32, value: u32) -> bool {
     tree.is_merge_key(key)
         && matches!(
-            tree.rec(tree.resolve(value)).kind,
+            tree.rec(tree.resolve(value)).kind(),
             Kind::Mapping | Kind::Sequence
         )
 }
@@ -267,7 +267,7 @@ impl<'a> Entries<'a> {
         let tree = node.tree;
         let id = tree.resolve(node.id);
         let rec = tree.rec(id);
-        if rec.kind != Kind::Mapping {
+        if rec.kind() != Kind::Mapping {
             return Entries {
                 tree,
                 pairs: &[],
@@ -275,7 +275,8 @@ impl<'a> Entries<'a> {
                 unique,
             };
         }
-        let needs_state = rec.flags & HAS_MERGE != 0 || (unique && rec.flags & HAS_DUPLICATE != 0);
+        let needs_state =
+            rec.flags() & HAS_MERGE != 0 || (unique && rec.flags() & HAS_DUPLICATE != 0);
         let merge = needs_state.then(|| {
             Box::new(MergeState {
                 seen: HashSet::new(),
@@ -346,12 +347,12 @@ impl<'a> Iterator for Entries<'a> {
 fn push_sources(tree: &Tree, value: u32, out: &mut Vec<u32>) {
     let id = tree.resolve(value);
     let rec = tree.rec(id);
-    if rec.kind == Kind::Mapping {
+    if rec.kind() == Kind::Mapping {
         out.push(id);
         return;
     }
     let items = tree.children_of(rec).iter().map(|&i| tree.resolve(i));
-    out.extend(items.filter(|&i| tree.rec(i).kind == Kind::Mapping));
+    out.extend(items.filter(|&i| tree.rec(i).kind() == Kind::Mapping));
 }
 
 /// Iterator over the items of a sequence.

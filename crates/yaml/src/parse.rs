@@ -3,6 +3,8 @@ use crate::events::{EventKind, EventSource};
 use crate::node::Node;
 use crate::span::Span;
 use crate::tree::Tree;
+use std::ops::Range;
+use std::sync::Arc;
 
 /// [`Limits::max_depth`] by default.
 pub(crate) const DEFAULT_MAX_DEPTH: usize = 128;
@@ -34,6 +36,8 @@ pub enum ParseErrorKind {
     TooDeep,
     /// An alias names an anchor that is undefined, or one that is still open (a cycle).
     BadAlias,
+    /// The document has more nodes than one document's tree holds (about 16.7 million).
+    TooLarge,
 }
 
 /// Why a document could not be read, and where.
@@ -72,6 +76,8 @@ impl Document {
     pub fn shift(&mut self, delta: u32) {
         let by = |s: &mut Span| *s = Span::new(s.start + delta, s.end + delta);
         by(&mut self.span);
+        // Scalars read from the shared text at `base + span`: keep pointing at the same bytes.
+        self.tree.base = self.tree.base.wrapping_sub(delta);
         if let Some(e) = &mut self.error {
             by(&mut e.span);
         }
@@ -123,7 +129,28 @@ impl Document {
 /// at the next `---` (at column 0) costs everything up to that marker: an unclosed quote or
 /// bracket in the last document swallows the rest of the stream.
 pub fn parse_stream(text: &str, limits: &Limits) -> Vec<Document> {
+    parse_in(text, (&Arc::from(text), 0), limits)
+}
+
+/// [`parse_stream`] of `src[range]` (which must start at a document boundary) without copying
+/// the text: the documents share `src`. Spans are offsets in `src`.
+pub fn parse_shared(src: &Arc<str>, range: Range<usize>, limits: &Limits) -> Vec<Document> {
+    let Some(text) = src.get(range.clone()) else {
+        return Vec::new();
+    };
+    let start = range.start as u32;
+    let mut docs = parse_in(text, (src, start), limits);
+    if start > 0 {
+        for d in &mut docs {
+            d.shift(start);
+        }
+    }
+    docs
+}
+
+fn parse_in(text: &str, shared: (&Arc<str>, u32), limits: &Limits) -> Vec<Document> {
     let mut source = EventSource::new(text, limits);
+    let mut buffers = build::Buffers::default();
     let mut docs = Vec::new();
     // End of the last thing read, to place a document that fails before it starts.
     let mut last_end = 0u32;
@@ -144,7 +171,8 @@ pub fn parse_stream(text: &str, limits: &Limits) -> Vec<Document> {
         match event.kind {
             EventKind::DocumentStart => {
                 // Explicit: the `---` marker; implicit: granit puts it at the first content byte.
-                let doc = build::document(&mut source, text, limits, event.span);
+                let doc =
+                    build::document(&mut source, text, shared, limits, event.span, &mut buffers);
                 last_end = doc.span.end;
                 let failed = doc.error.is_some();
                 docs.push(doc);

@@ -179,6 +179,50 @@ fn a_fix_overlapping_itself_or_out_of_bounds_is_dropped() {
     assert_eq!(plan(&files(&[text]), &bad, Safe, &[]), vec![]);
 }
 
+/// Each bad edit alone, next to a good fix, so one check missing cannot hide behind another.
+#[test]
+fn each_kind_of_bad_edit_is_dropped_on_its_own() {
+    let text = "héllo"; // `é` is bytes 1..3
+    let good = safe(vec![edit(0, 5, 6, "O")]);
+    for bad in [
+        edit(0, 3, 1, "x"),  // reversed span, both ends on boundaries
+        edit(0, 4, 99, "x"), // past the end
+        edit(0, 2, 3, "x"),  // starts inside `é`
+        edit(0, 0, 2, "x"),  // ends inside `é`
+        edit(0, 2, 2, "x"),  // insertion inside `é`
+        edit(7, 0, 0, "x"),  // no such file
+    ] {
+        let fixed = plan(
+            &files(&[text]),
+            &[safe(vec![bad.clone()]), good.clone()],
+            Safe,
+            &[],
+        );
+        assert_eq!(fixed.len(), 1, "{bad:?}");
+        assert_eq!(fixed[0].new_text, "héllO", "{bad:?}");
+        assert_eq!((fixed[0].applied, fixed[0].skipped), (1, 0), "{bad:?}");
+    }
+}
+
+#[test]
+fn adjacent_replacements_do_not_overlap() {
+    let fixed = fixed_one(
+        "abcd",
+        &[
+            safe(vec![edit(0, 1, 2, "B")]),
+            safe(vec![edit(0, 2, 3, "C")]),
+        ],
+    );
+    assert_eq!(fixed.new_text, "aBCd");
+    assert_eq!((fixed.applied, fixed.skipped), (2, 0));
+    // Within one fix as well.
+    let fixed = fixed_one(
+        "abcd",
+        &[safe(vec![edit(0, 1, 2, "B"), edit(0, 2, 3, "C")])],
+    );
+    assert_eq!(fixed.new_text, "aBCd");
+}
+
 #[test]
 fn multi_file_fix_is_skipped_whole_when_a_file_is_blocked() {
     let files = files(&["a: 1\n", "b: 1\n", "c: 1\n"]);

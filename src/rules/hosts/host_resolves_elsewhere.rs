@@ -62,7 +62,7 @@ declare_rule! {
         area: "hosts",
         severity: Error,
         fix: Sometimes,
-        fix_kinds: "unsafe/display",
+        fix_kinds: "unsafe",
         summary: "A short host that resolves in the rule's namespace while the Service lives in another",
     };
 }

@@ -171,6 +171,9 @@ fn syntax_finding(
         ParseErrorKind::TooDeep => {
             "Kubernetes manifests never need this depth; check for runaway brackets or indentation"
         }
+        ParseErrorKind::TooLarge => {
+            "split it into several documents; no Kubernetes object comes near this size"
+        }
         ParseErrorKind::BadAlias => {
             "define the anchor (`&name`) before its alias (`*name`), outside the aliased node"
         }

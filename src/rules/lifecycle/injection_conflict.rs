@@ -159,7 +159,7 @@ fn check_workload(ck: &Checker<'_, '_>, w: &Workload<'_>, out: &mut Vec<Diagnost
             d.help = Some(format!("label the namespace `{NAMESPACE_INJECTION_LABEL}: enabled` (or remove the label), or drop the pod's opt-in"));
             out.push(d);
         }
-        if w.template.spec.as_ref().and_then(|s| s.host_network) == Some(true) {
+        if w.host_network {
             let mut d = ck.diagnostic(
                 &META,
                 w.object,

@@ -33,11 +33,7 @@ fn describe(ck: &Checker<'_, '_>, w: &Workload<'_>) -> String {
 
 /// The pod template's annotations (the Pod's own for a Pod).
 fn template_annotations(w: &Workload<'_>) -> BTreeMap<String, String> {
-    w.template
-        .metadata
-        .as_ref()
-        .and_then(|m| m.annotations.clone())
-        .unwrap_or_default()
+    w.annotations.iter().cloned().collect()
 }
 
 /// The `key: value` entry of the pod template's `metadata.<section>`.
@@ -51,13 +47,8 @@ fn template_entry<'a>(w: &Workload<'a>, section: &str, key: &str) -> Option<(Nod
 /// True when the template already declares an `istio-proxy` container: a gateway Deployment or
 /// a pod exported after injection, whose proxy the user manages by hand.
 fn declares_proxy(w: &Workload<'_>) -> bool {
-    let Some(spec) = w.template.spec.as_ref() else {
-        return false;
-    };
-    spec.containers
-        .iter()
-        .chain(spec.init_containers.iter().flatten())
-        .any(|c| c.name == PROXY_CONTAINER)
+    w.containers.iter().any(|c| c.name == PROXY_CONTAINER)
+        || w.init_containers.iter().any(|c| c == PROXY_CONTAINER)
 }
 
 /// The injection state when the workload gets an injected Envoy sidecar that mesh-lint should

@@ -62,7 +62,7 @@ declare_rule! {
         area: "ports",
         severity: Error,
         fix: None,
-        fix_kinds: "display",
+        fix_kinds: "",
         summary: "Protocol declarations for the same port or target port that disagree",
     };
 }
@@ -279,11 +279,9 @@ fn container_port(w: &Workload<'_>, port: &ServicePort) -> Option<i32> {
         Some(IntOrString::Int(n)) => Some(*n),
         None => Some(port.port),
         Some(IntOrString::String(name)) => w
-            .template
-            .spec
+            .containers
             .iter()
-            .flat_map(|s| s.containers.iter())
-            .flat_map(|c| c.ports.iter().flatten())
+            .flat_map(|c| c.ports.iter())
             .find(|p| p.name.as_deref() == Some(name.as_str()))
             .map(|p| p.container_port),
     }

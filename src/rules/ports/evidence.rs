@@ -3,8 +3,8 @@
 //! whether a fix can name the protocol, and whether sniffing would stall a server-first protocol.
 
 use crate::model::protocol::{convert_protocol, PortSpec, Protocol};
-use crate::model::{IstioVersion, MeshIndex, ObjectRef, ServiceInfo};
-use k8s_openapi::api::core::v1::{Container, ServicePort};
+use crate::model::{ContainerView, IstioVersion, MeshIndex, ObjectRef, ServiceInfo};
+use k8s_openapi::api::core::v1::ServicePort;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use mesh_lint_kube::k8s_openapi;
 use mesh_lint_yaml::Span;
@@ -133,7 +133,7 @@ pub fn for_port(
 ) -> Option<Evidence> {
     let mut image_evidence = None;
     for w in index.selected_workloads(svc) {
-        let containers = w.template.spec.iter().flat_map(|s| s.containers.iter());
+        let containers = w.containers.iter();
         for (ci, c) in containers.enumerate() {
             let Some((cport_index, number, name)) = target_container_port(c, port) else {
                 continue;
@@ -236,10 +236,10 @@ fn evidence(known: Known, because: String, at: Option<(ObjectRef, Span)>) -> Evi
 
 /// The container port a Service port reaches: by name for a named targetPort, else by number.
 fn target_container_port<'c>(
-    c: &'c Container,
+    c: &'c ContainerView,
     port: &ServicePort,
 ) -> Option<(usize, i32, Option<&'c str>)> {
-    let ports = c.ports.as_deref().unwrap_or_default();
+    let ports = &c.ports;
     let found = match &port.target_port {
         Some(IntOrString::String(name)) => ports
             .iter()

@@ -64,7 +64,7 @@ declare_rule! {
         area: "ports",
         severity: Error,
         fix: None,
-        fix_kinds: "display",
+        fix_kinds: "",
         summary: "Two resources that produce the same wildcard listener on one port in an overlapping scope",
     };
 }

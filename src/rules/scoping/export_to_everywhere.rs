@@ -75,7 +75,7 @@ declare_rule! {
         area: "scoping",
         severity: Warning,
         fix: Always,
-        fix_kinds: "unsafe",
+        fix_kinds: "unsafe/display",
         summary: "A ServiceEntry, ExternalName Service (warning), VirtualService or DestinationRule (info) exported everywhere by default",
     };
 }

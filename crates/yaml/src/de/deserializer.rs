@@ -128,7 +128,7 @@ fn is_null(node: Node<'_>) -> bool {
 
 /// What serde should say was found.
 fn unexpected(node: Node<'_>) -> Unexpected<'_> {
-    match node.target().kind {
+    match node.target().kind() {
         Kind::Mapping => return Unexpected::Map,
         Kind::Sequence => return Unexpected::Seq,
         Kind::Scalar(_) | Kind::Alias => {}
@@ -188,7 +188,7 @@ impl<'de> serde::Deserializer<'de> for De<'_, '_> {
     type Error = DeError;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        self.run(|node, ctx| match node.target().kind {
+        self.run(|node, ctx| match node.target().kind() {
             Kind::Mapping => visitor.visit_map(MapAcc::new(node, ctx)),
             Kind::Sequence => visitor.visit_seq(SeqAcc::new(node, ctx)),
             Kind::Scalar(_) | Kind::Alias => match resolved(node) {
@@ -264,7 +264,7 @@ impl<'de> serde::Deserializer<'de> for De<'_, '_> {
 
     /// A null reads as an empty sequence, as Kubernetes reads `ports:` with nothing after it.
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        self.run(|node, ctx| match node.target().kind {
+        self.run(|node, ctx| match node.target().kind() {
             Kind::Sequence => visitor.visit_seq(SeqAcc::new(node, ctx)),
             _ if is_null(node) => visitor.visit_seq(SeqAcc::empty(node, ctx)),
             _ => mismatch(node, &visitor),
@@ -286,7 +286,7 @@ impl<'de> serde::Deserializer<'de> for De<'_, '_> {
 
     /// A null reads as an empty mapping (see `deserialize_seq`).
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        self.run(|node, ctx| match node.target().kind {
+        self.run(|node, ctx| match node.target().kind() {
             Kind::Mapping => visitor.visit_map(MapAcc::new(node, ctx)),
             _ if is_null(node) => visitor.visit_map(MapAcc::empty(node, ctx)),
             _ => mismatch(node, &visitor),
@@ -309,7 +309,7 @@ impl<'de> serde::Deserializer<'de> for De<'_, '_> {
         _: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, DeError> {
-        self.run(|node, ctx| match node.target().kind {
+        self.run(|node, ctx| match node.target().kind() {
             Kind::Scalar(_) => visitor.visit_enum(EnumAcc {
                 variant: node,
                 value: None,

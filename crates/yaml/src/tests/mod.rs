@@ -4,6 +4,7 @@ mod de;
 mod documents;
 mod hostile;
 mod node_api;
+mod shared_text;
 mod spans;
 
 use crate::{parse_stream, Document, Limits, Node};
