@@ -5,6 +5,7 @@
 //! when a rule asks ([`super::scopes`]). Built on first use; rules look listeners up by port
 //! number. Its size is one entry per port plus the exportTo lists written in the inputs.
 
+use super::hosts::service_fqdn;
 use super::protocol::{convert_protocol, ListenerClass, PortSpec, Protocol};
 use super::scopes::Subject;
 use super::visibility::{export_scope, ExportKind, ExportScope, ExportSource};
@@ -210,12 +211,8 @@ impl Listeners {
     ) {
         let obj = &index.objects[svc.object];
         let (scope, scope_source) = export_scope(obj, None, ExportKind::Service, &cx.mesh_config);
-        self.service_hosts.push(format!(
-            "{}.{}.svc.{}",
-            obj.name,
-            obj.ns(),
-            cx.cluster_domain
-        ));
+        self.service_hosts
+            .push(service_fqdn(obj.name, obj.ns(), &cx.cluster_domain));
         let ports = svc.spec.spec.iter().flat_map(|s| s.ports.iter().flatten());
         for (pi, port) in ports.enumerate() {
             let protocol = convert_protocol(PortSpec::of(port), cx.istio_version);
