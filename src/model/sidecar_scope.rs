@@ -103,11 +103,15 @@ impl<'s> SidecarIndex<'s> {
     }
 
     /// The egress of a workload with pod `labels` in `ns`: the first workload Sidecar whose
-    /// selector matches, else the namespace default.
+    /// selector matches, else the namespace default. An empty `workloadSelector: {}` matches
+    /// every workload, as in Istio's `getSidecarScope` (`labels.Instance.SubsetOf`).
     pub fn for_workload(&self, ns: &str, labels: &BTreeMap<String, String>) -> Egress<'s> {
-        let selected = self.per_workload.get(ns).into_iter().flatten().find(|w| {
-            !w.selector.is_empty() && w.selector.iter().all(|(k, v)| labels.get(k) == Some(v))
-        });
+        let selected = self
+            .per_workload
+            .get(ns)
+            .into_iter()
+            .flatten()
+            .find(|w| w.selector.iter().all(|(k, v)| labels.get(k) == Some(v)));
         match selected {
             Some(w) => Egress(Some(w.spec)),
             None => self.namespace_default(ns),
@@ -174,5 +178,32 @@ mod tests {
             &hosts
         ));
         assert!(!egress_entry_imports("bad", "app", "app", &hosts));
+    }
+
+    #[test]
+    fn an_empty_workload_selector_selects_every_workload() {
+        let everyone = BTreeMap::new();
+        let only_db = BTreeMap::from([("app".to_owned(), "db".to_owned())]);
+        let (all_spec, db_spec) = (SidecarSpec::default(), SidecarSpec::default());
+        let mut index = SidecarIndex::default();
+        index.per_workload.insert(
+            "shop",
+            vec![
+                WorkloadSidecar {
+                    selector: &only_db,
+                    spec: &db_spec,
+                },
+                WorkloadSidecar {
+                    selector: &everyone,
+                    spec: &all_spec,
+                },
+            ],
+        );
+        let web = BTreeMap::from([("app".to_owned(), "web".to_owned())]);
+        let db = BTreeMap::from([("app".to_owned(), "db".to_owned())]);
+        let picked = |labels| index.for_workload("shop", labels).0.map(std::ptr::from_ref);
+        assert_eq!(picked(&web), Some(std::ptr::from_ref(&all_spec)));
+        assert_eq!(picked(&db), Some(std::ptr::from_ref(&db_spec)));
+        assert_eq!(index.for_workload("other", &web).0, None);
     }
 }
