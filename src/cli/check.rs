@@ -1,6 +1,6 @@
 //! `mesh-lint check`: read, lint, optionally fix, report, and choose the exit status.
 
-use super::args::{CheckArgs, ColorChoice};
+use super::args::CheckArgs;
 use super::settings::{self, Settings};
 use super::{error, EXIT_USAGE};
 use crate::diagnostic::{Applicability, Severity};
@@ -9,7 +9,7 @@ use crate::lint::{lint, LintResult};
 use crate::render::{self, Format, RenderContext, Summary};
 use crate::rules;
 use crate::source::{discover, FileId, Files};
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 
 pub fn run(args: CheckArgs) -> u8 {
     let settings = match settings::resolve(&args) {
@@ -109,13 +109,7 @@ fn report(args: &CheckArgs, settings: &Settings, files: &Files, result: &LintRes
     let diagnostics = &result.diagnostics;
     let summary = Summary::tally(files.len(), result.objects, diagnostics);
     let stdout = std::io::stdout();
-    let color = match args.color {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        }
-    };
+    let color = args.color.enabled();
     let width = std::env::var("COLUMNS")
         .ok()
         .and_then(|c| c.parse().ok())

@@ -1,8 +1,7 @@
 //! `mesh-lint listeners`: the table, JSON or graph of a sidecar's outbound listeners.
 
 use super::args::{GraphKind, ListenersArgs, ViewFormat};
-use super::view::with_model;
-use super::{error, EXIT_USAGE};
+use super::view::{print_output, with_model};
 use crate::proxy::find_workload;
 use crate::proxy::graph::{self, GraphFormat};
 use crate::proxy::listeners::{outbound, ListenerRow, Proxy};
@@ -20,18 +19,7 @@ pub struct ListenersDoc {
 }
 
 pub fn run(args: &ListenersArgs) -> u8 {
-    let out = with_model(&args.model, |ck| render(ck, args));
-    match out {
-        Ok(Ok(text)) => {
-            print!("{text}");
-            0
-        }
-        Ok(Err(msg)) => {
-            error(msg);
-            EXIT_USAGE
-        }
-        Err(code) => code,
-    }
+    print_output(with_model(&args.model, |ck| render(ck, args)))
 }
 
 /// The command's whole output for `args` over the models of `ck`.

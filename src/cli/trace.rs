@@ -1,36 +1,17 @@
 //! `mesh-lint trace`: one connection's path through a sidecar, as miette reports per step
 //! (with the manifest lines responsible) or as JSON.
 
-use super::args::{ColorChoice, TraceArgs, ViewFormat};
-use super::view::with_model;
-use super::{error, EXIT_USAGE};
+use super::args::{TraceArgs, ViewFormat};
+use super::view::{print_output, with_model};
 use crate::diagnostic::{Diagnostic, Label, Severity};
 use crate::proxy::trace::{parse_to, trace, Request, Trace, Verdict};
 use crate::render::{human_reports, RenderContext, Summary};
 use crate::rules::{self, Checker};
 use std::fmt::Write as _;
-use std::io::IsTerminal;
 
 pub fn run(args: &TraceArgs) -> u8 {
-    let color = match args.color {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            std::io::stdout().is_terminal()
-                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        }
-    };
-    match with_model(&args.model, |ck| render(ck, args, color)) {
-        Ok(Ok(text)) => {
-            print!("{text}");
-            0
-        }
-        Ok(Err(msg)) => {
-            error(msg);
-            EXIT_USAGE
-        }
-        Err(code) => code,
-    }
+    let color = args.color.enabled();
+    print_output(with_model(&args.model, |ck| render(ck, args, color)))
 }
 
 pub fn render(ck: &Checker<'_, '_>, args: &TraceArgs, color: bool) -> Result<String, String> {

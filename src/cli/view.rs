@@ -31,3 +31,19 @@ pub fn with_model<R>(args: &ModelArgs, f: impl FnOnce(&Checker<'_, '_>) -> R) ->
     }
     Ok(answer)
 }
+
+/// Prints a command's output and returns its exit status: the text on stdout (0), a usage
+/// error on stderr (2), or the status `with_model` already reported.
+pub fn print_output(out: Result<Result<String, String>, u8>) -> u8 {
+    match out {
+        Ok(Ok(text)) => {
+            print!("{text}");
+            0
+        }
+        Ok(Err(msg)) => {
+            error(msg);
+            EXIT_USAGE
+        }
+        Err(code) => code,
+    }
+}

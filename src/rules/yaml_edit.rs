@@ -8,7 +8,35 @@ use crate::diagnostic::Edit;
 use crate::model::ObjectRef;
 use crate::rules::Checker;
 use crate::source::FileId;
-use mesh_lint_yaml::{Node, Span};
+use mesh_lint_yaml::{Node, ScalarStyle, Span};
+
+/// The edit that replaces the scalar `node` of `object`'s file with `new`, keeping its quoting:
+/// only the bytes between the quotes change for a quoted scalar. Aliases and block scalars get
+/// no edit (rewriting `*name` or a folded block would change more than the value).
+pub fn replace_scalar(
+    ck: &Checker<'_, '_>,
+    object: ObjectRef,
+    node: Node<'_>,
+    new: &str,
+) -> Option<Edit> {
+    let scalar = node.scalar()?;
+    if node.is_alias() {
+        return None;
+    }
+    let span = node.span();
+    let span = match scalar.style {
+        ScalarStyle::Plain => span,
+        ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted if span.len() >= 2 => {
+            Span::new(span.start + 1, span.end - 1)
+        }
+        _ => return None,
+    };
+    Some(Edit {
+        file: ck.index.objects[object].file,
+        span,
+        content: new.to_owned(),
+    })
+}
 
 /// A value to write under a key.
 #[derive(Clone, Debug, PartialEq, Eq)]

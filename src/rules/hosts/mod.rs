@@ -14,8 +14,8 @@ pub mod unknown_subset;
 use crate::diagnostic::{Edit, Label};
 use crate::model::host_refs::HostRef;
 use crate::model::hosts::{HostEntry, HostOwner, HostRegistry};
+use crate::rules::yaml_edit::replace_scalar;
 use crate::rules::Checker;
-use mesh_lint_yaml::{Node, ScalarStyle, Span};
 
 /// The namespace Istio resolves a rule's short hosts in: the rule's own (§3.1).
 fn rule_ns<'c>(ck: &'c Checker<'_, '_>, r: &HostRef<'_>) -> &'c str {
@@ -51,26 +51,6 @@ fn registry<'c>(ck: &'c Checker<'_, '_>) -> &'c HostRegistry {
 /// quotes change for a quoted scalar. Block scalars get no edit.
 fn replace_host(ck: &Checker<'_, '_>, r: &HostRef<'_>, new: &str) -> Option<Edit> {
     replace_scalar(ck, r.object, r.node, new)
-}
-
-fn replace_scalar(ck: &Checker<'_, '_>, object: usize, node: Node<'_>, new: &str) -> Option<Edit> {
-    let scalar = node.scalar()?;
-    if node.is_alias() {
-        return None;
-    }
-    let span = node.span();
-    let span = match scalar.style {
-        ScalarStyle::Plain => span,
-        ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted if span.len() >= 2 => {
-            Span::new(span.start + 1, span.end - 1)
-        }
-        _ => return None,
-    };
-    Some(Edit {
-        file: ck.index.objects[object].file,
-        span,
-        content: new.to_owned(),
-    })
 }
 
 /// A secondary label on whatever defines `entry`: the Service's `metadata.name`, or the

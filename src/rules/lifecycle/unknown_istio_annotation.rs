@@ -1,10 +1,11 @@
-use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
+use crate::diagnostic::{Applicability, Diagnostic, Fix, Severity};
 use crate::model::catalogue::keys::SIDECAR_INJECT;
 use crate::model::catalogue::{self, is_istio_key, nearest, SET_BY_ISTIO};
 use crate::model::injection::Mode;
 use crate::model::{IstioVersion, ObjectRef};
+use crate::rules::yaml_edit::replace_scalar;
 use crate::rules::{Checker, Rule, RuleMeta};
-use mesh_lint_yaml::{Node, ScalarStyle, Span};
+use mesh_lint_yaml::Node;
 
 declare_rule! {
     /// ## What it does
@@ -155,7 +156,7 @@ fn unknown(
     match suggestion {
         Some(s) => {
             d.help = Some(format!("rename it to `{s}`"));
-            d.fix = rename(ck, object, k, s).map(|e| {
+            d.fix = replace_scalar(ck, object, k, s).map(|e| {
                 Fix::new(format!("rename to `{s}`"), Applicability::Unsafe, vec![e])
             });
         }
@@ -209,22 +210,4 @@ fn deprecated(
             .to_owned()
     });
     Some(d)
-}
-
-/// Replaces the key's text, keeping its quotes.
-fn rename(ck: &Checker<'_, '_>, object: ObjectRef, k: Node<'_>, new: &str) -> Option<Edit> {
-    let scalar = k.scalar()?;
-    let span = k.span();
-    let span = match scalar.style {
-        ScalarStyle::Plain => span,
-        ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted if span.len() >= 2 => {
-            Span::new(span.start + 1, span.end - 1)
-        }
-        _ => return None,
-    };
-    Some(Edit {
-        file: ck.index.objects[object].file,
-        span,
-        content: new.to_owned(),
-    })
 }

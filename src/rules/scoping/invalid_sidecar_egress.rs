@@ -1,10 +1,11 @@
 use super::{is_dns1123_label, name_span, selector_span};
-use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
+use crate::diagnostic::{Applicability, Diagnostic, Fix, Severity};
 use crate::model::hosts::{service_fqdn, split_service_fqdn};
 use crate::model::{is_system_namespace, IstioObject};
+use crate::rules::yaml_edit::replace_scalar;
 use crate::rules::{Checker, Rule, RuleMeta};
 use mesh_lint_kube::istio::SidecarSpec;
-use mesh_lint_yaml::{Node, ScalarStyle, Span};
+use mesh_lint_yaml::{Node, ScalarStyle};
 
 declare_rule! {
     /// ## What it does
@@ -359,27 +360,16 @@ fn replace(
     new: &str,
 ) -> Option<Fix> {
     let scalar = node.scalar()?;
-    let span = node.span();
-    let span = match scalar.style {
-        ScalarStyle::Plain => span,
-        ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted if span.len() >= 2 => {
-            Span::new(span.start + 1, span.end - 1)
-        }
-        _ => return None,
-    };
     let needs_quotes = scalar.style == ScalarStyle::Plain && new.starts_with('*');
     let content = if needs_quotes {
         format!("\"{new}\"")
     } else {
         new.to_owned()
     };
+    let edit = replace_scalar(ck, sc.object, node, &content)?;
     Some(Fix::new(
         format!("write `{new}`"),
         Applicability::Display,
-        vec![Edit {
-            file: ck.index.objects[sc.object].file,
-            span,
-            content,
-        }],
+        vec![edit],
     ))
 }
