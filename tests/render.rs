@@ -3,7 +3,7 @@
 
 use mesh_lint::diagnostic::{Applicability, Diagnostic, Edit, Fix, Label, ObjectId, Severity};
 use mesh_lint::render::{render, statistics, Format, Position, RenderContext, Summary};
-use mesh_lint::rules::{FixAvailability, RuleMeta};
+use mesh_lint::rules::{FixAvailability, RuleMeta, Subject};
 use mesh_lint::source::{FileId, Files, SourceFile};
 use mesh_lint_yaml::Span;
 
@@ -25,6 +25,7 @@ static PORT_NAME: RuleMeta = RuleMeta {
     severity: Severity::Warning,
     fix: FixAvailability::Sometimes,
     fix_kinds: "safe",
+    subject: Subject::Object,
     summary: "Service port name does not start with a protocol prefix",
     docs: "## What it does\n\nChecks that Service port names start with a protocol.\n\n## Why is this bad?\n\nIstio falls back to protocol sniffing.\n",
 };
@@ -36,6 +37,7 @@ static DEST_PORT: RuleMeta = RuleMeta {
     severity: Severity::Error,
     fix: FixAvailability::None,
     fix_kinds: "",
+    subject: Subject::Object,
     summary: "A route sends traffic to a port the Service does not expose",
     docs: "## What it does\n\nFinds route destinations whose port is not on the Service.\n",
 };

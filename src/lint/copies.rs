@@ -4,17 +4,8 @@
 
 use crate::diagnostic::Diagnostic;
 use crate::model::MeshIndex;
+use crate::rules::{self, Subject};
 use crate::source::Files;
-
-/// Rules whose findings are about the object itself (its own fields, or how Istio treats it):
-/// they are reported on every copy, since each file needs the fix. Every other rule relates
-/// objects to each other, and an object that a later copy replaces takes no part in that: it
-/// would not exist after `kubectl apply` of all the inputs.
-const PER_OBJECT: &[&str] = &[
-    "MESH001", "MESH002", "MESH003", "MESH101", "MESH102", "MESH202", "MESH203", "MESH205",
-    "MESH301", "MESH302", "MESH305", "MESH401", "MESH402", "MESH403", "MESH404", "MESH405",
-    "MESH406", "MESH407", "MESH408", "MESH409", "MESH410",
-];
 
 /// Whether to keep a finding: per-object findings on every copy; others only on an object no
 /// later copy replaces, and never when they relate an object to its own copy (two copies of
@@ -23,7 +14,7 @@ pub fn keep(d: &Diagnostic, index: &MeshIndex<'_>) -> bool {
     let Some(object) = d.subject.and_then(|s| index.objects.get(s)) else {
         return true;
     };
-    if PER_OBJECT.contains(&d.code) {
+    if rules::find(d.code).is_some_and(|m| m.subject == Subject::Object) {
         return true;
     }
     if object.is_shadowed() {

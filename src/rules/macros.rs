@@ -11,6 +11,7 @@ macro_rules! declare_rule {
             severity: $sev:ident,
             fix: $fix:ident,
             fix_kinds: $fk:literal,
+            subject: $subject:ident,
             summary: $summary:literal $(,)?
         };
     ) => {
@@ -21,6 +22,7 @@ macro_rules! declare_rule {
             severity: $crate::diagnostic::Severity::$sev,
             fix: $crate::rules::FixAvailability::$fix,
             fix_kinds: $fk,
+            subject: $crate::rules::Subject::$subject,
             summary: $summary,
             docs: concat!($($doc, "\n"),*),
         };

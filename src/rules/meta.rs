@@ -24,10 +24,24 @@ pub struct RuleMeta {
     pub fix: FixAvailability,
     /// The kinds of fix offered as written in the catalogue, e.g. `unsafe/display`; empty if none.
     pub fix_kinds: &'static str,
+    /// What a finding is about, which decides how copies of one object are treated.
+    #[serde(skip)]
+    pub subject: Subject,
     /// One line: what the rule finds.
     pub summary: &'static str,
     /// Markdown: What it does / Why is this bad? / Example / Use instead / Fix safety / References.
     pub docs: &'static str,
+}
+
+/// What a rule's findings are about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Subject {
+    /// The object itself (its own fields, or how Istio treats it): reported on every copy of an
+    /// object defined more than once, since each file needs the fix.
+    Object,
+    /// Objects related to each other: an object that a later copy replaces takes no part, since
+    /// it would not exist after `kubectl apply` of all the inputs.
+    Mesh,
 }
 
 impl RuleMeta {

@@ -15,7 +15,7 @@ mod selection;
 pub mod yaml_edit;
 
 pub use checker::{Checker, ModelStats};
-pub use meta::{FixAvailability, RuleMeta, DOCS_BASE};
+pub use meta::{FixAvailability, RuleMeta, Subject, DOCS_BASE};
 pub use registry::{all, find, metas, not_a_rule};
 pub use selection::{RuleSelection, Selector, ALWAYS_ON};
 

@@ -54,6 +54,7 @@ declare_rule! {
         severity: Warning,
         fix: Always,
         fix_kinds: "display",
+        subject: Mesh,
         summary: "A route destination without `port` to a Service with more than one port",
     };
 }

@@ -63,6 +63,7 @@ declare_rule! {
         severity: Error,
         fix: Sometimes,
         fix_kinds: "unsafe",
+        subject: Mesh,
         summary: "A short host that resolves in the rule's namespace while the Service lives in another",
     };
 }

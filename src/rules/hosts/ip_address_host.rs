@@ -51,6 +51,7 @@ declare_rule! {
         severity: Warning,
         fix: None,
         fix_kinds: "",
+        subject: Object,
         summary: "An IP address where a host name belongs",
     };
 }

@@ -55,6 +55,7 @@ declare_rule! {
         severity: Error,
         fix: Always,
         fix_kinds: "unsafe",
+        subject: Object,
         summary: "A dotted host that is not fully qualified (`reviews.bookinfo`), which Istio uses literally",
     };
 }

@@ -58,6 +58,7 @@ declare_rule! {
         severity: Warning,
         fix: Always,
         fix_kinds: "safe/display",
+        subject: Object,
         summary: "A dot-free host that Istio expands with the rule's namespace; write the FQDN",
     };
 }

@@ -84,6 +84,7 @@ declare_rule! {
         severity: Warning,
         fix: None,
         fix_kinds: "",
+        subject: Mesh,
         summary: "A destination or DestinationRule host that matches no Service or ServiceEntry visible to the rule",
     };
 }

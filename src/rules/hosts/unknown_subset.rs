@@ -64,6 +64,7 @@ declare_rule! {
         severity: Error,
         fix: None,
         fix_kinds: "",
+        subject: Mesh,
         summary: "A destination subset that no DestinationRule for the same host defines",
     };
 }

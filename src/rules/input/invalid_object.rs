@@ -47,6 +47,7 @@ declare_rule! {
         severity: Error,
         fix: None,
         fix_kinds: "",
+        subject: Object,
         summary: "A known kind whose fields mesh-lint reads have the wrong shape",
     };
 }

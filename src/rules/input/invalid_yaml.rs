@@ -45,6 +45,7 @@ declare_rule! {
         severity: Error,
         fix: None,
         fix_kinds: "",
+        subject: Object,
         summary: "A YAML document that does not parse: syntax, invalid UTF-8, duplicate keys, depth or alias budget",
     };
 }

@@ -53,6 +53,7 @@ declare_rule! {
         severity: Warning,
         fix: Always,
         fix_kinds: "safe",
+        subject: Object,
         summary: "A multi-line quoted scalar indented no deeper than its key: kubectl reads it, strict YAML parsers reject it",
     };
 }

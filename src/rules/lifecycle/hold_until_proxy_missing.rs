@@ -65,6 +65,7 @@ declare_rule! {
         severity: Warning,
         fix: Sometimes,
         fix_kinds: "unsafe",
+        subject: Object,
         summary: "An injected workload whose app can start before its proxy (holdApplicationUntilProxyStarts not set)",
     };
 }

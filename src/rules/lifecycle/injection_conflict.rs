@@ -51,6 +51,7 @@ declare_rule! {
         severity: Warning,
         fix: Sometimes,
         fix_kinds: "display",
+        subject: Object,
         summary: "Injection labels that contradict each other (namespace vs pod, revision vs istio-injection, annotation opt-in)",
     };
 }

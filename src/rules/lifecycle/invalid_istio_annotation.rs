@@ -54,6 +54,7 @@ declare_rule! {
         severity: Error,
         fix: Sometimes,
         fix_kinds: "display",
+        subject: Object,
         summary: "An Istio annotation value that Istio rejects or silently ignores (ProxyConfig fields, lists, booleans)",
     };
 }

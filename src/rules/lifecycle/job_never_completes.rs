@@ -63,6 +63,7 @@ declare_rule! {
         severity: Warning,
         fix: Sometimes,
         fix_kinds: "unsafe",
+        subject: Object,
         summary: "An injected Job or CronJob with a classic sidecar that keeps its pods running after the work is done",
     };
 }

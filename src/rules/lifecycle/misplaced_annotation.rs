@@ -63,6 +63,7 @@ declare_rule! {
         severity: Error,
         fix: Sometimes,
         fix_kinds: "unsafe",
+        subject: Object,
         summary: "An Istio annotation on a kind where Istio ignores it, e.g. on a Deployment instead of its pod template",
     };
 }

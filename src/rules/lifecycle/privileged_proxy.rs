@@ -42,6 +42,7 @@ declare_rule! {
         severity: Warning,
         fix: None,
         fix_kinds: "",
+        subject: Object,
         summary: "An Istio installation that runs every injected proxy privileged (global.proxy.privileged: true)",
     };
 }

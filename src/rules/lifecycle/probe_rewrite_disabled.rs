@@ -58,6 +58,7 @@ declare_rule! {
         severity: Error,
         fix: Sometimes,
         fix_kinds: "unsafe",
+        subject: Object,
         summary: "Probe rewriting turned off on an injected pod whose probes then fail under STRICT mTLS or check nothing",
     };
 }

@@ -38,6 +38,7 @@ declare_rule! {
         severity: Error,
         fix: None,
         fix_kinds: "",
+        subject: Object,
         summary: "An app of an injected workload running as UID or GID 1337, whose traffic bypasses the sidecar",
     };
 }

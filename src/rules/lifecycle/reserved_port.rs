@@ -48,6 +48,7 @@ declare_rule! {
         severity: Error,
         fix: None,
         fix_kinds: "",
+        subject: Object,
         summary: "A container, probe or Service target port that the injected proxy or ztunnel already uses",
     };
 }

@@ -49,6 +49,7 @@ declare_rule! {
         severity: Warning,
         fix: Sometimes,
         fix_kinds: "unsafe",
+        subject: Object,
         summary: "An annotation in an Istio domain that Istio does not define (typo), no longer reads, or deprecates",
     };
 }

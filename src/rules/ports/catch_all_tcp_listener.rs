@@ -110,6 +110,7 @@ declare_rule! {
         severity: Error,
         fix: Sometimes,
         fix_kinds: "unsafe",
+        subject: Mesh,
         summary: "A port that gives every sidecar seeing it a match-all 0.0.0.0:<port> TCP listener",
     };
 }

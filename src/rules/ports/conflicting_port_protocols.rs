@@ -63,6 +63,7 @@ declare_rule! {
         severity: Error,
         fix: None,
         fix_kinds: "",
+        subject: Object,
         summary: "Protocol declarations for the same port or target port that disagree",
     };
 }

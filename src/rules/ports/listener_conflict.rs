@@ -65,6 +65,7 @@ declare_rule! {
         severity: Error,
         fix: None,
         fix_kinds: "",
+        subject: Mesh,
         summary: "Two resources that produce the same wildcard listener on one port in an overlapping scope",
     };
 }

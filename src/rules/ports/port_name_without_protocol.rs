@@ -77,6 +77,7 @@ declare_rule! {
         severity: Warning,
         fix: Sometimes,
         fix_kinds: "unsafe/display",
+        subject: Object,
         summary: "A Service port whose protocol Istio cannot tell from appProtocol or its name, so it is sniffed",
     };
 }

@@ -46,6 +46,7 @@ declare_rule! {
         severity: Info,
         fix: None,
         fix_kinds: "",
+        subject: Mesh,
         summary: "Different TCP-class Services using the same port number (info, off the fail path)",
     };
 }

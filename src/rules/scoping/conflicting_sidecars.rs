@@ -65,6 +65,7 @@ declare_rule! {
         severity: Error,
         fix: None,
         fix_kinds: "",
+        subject: Mesh,
         summary: "Two Sidecars for the same proxies: two without selector in a namespace, or overlapping selectors",
     };
 }

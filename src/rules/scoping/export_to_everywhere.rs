@@ -76,6 +76,7 @@ declare_rule! {
         severity: Warning,
         fix: Always,
         fix_kinds: "unsafe/display",
+        subject: Object,
         summary: "A ServiceEntry, ExternalName Service (warning), VirtualService or DestinationRule (info) exported everywhere by default",
     };
 }

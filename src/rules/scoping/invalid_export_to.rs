@@ -63,6 +63,7 @@ declare_rule! {
         severity: Error,
         fix: Sometimes,
         fix_kinds: "display",
+        subject: Object,
         summary: "exportTo values Istio rejects or misreads: `~` on routing rules, `*`/`~` with others, duplicates, bad names",
     };
 }

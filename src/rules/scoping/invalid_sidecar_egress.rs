@@ -69,6 +69,7 @@ declare_rule! {
         severity: Error,
         fix: Sometimes,
         fix_kinds: "display",
+        subject: Object,
         summary: "Sidecar egress hosts Istio rejects or skips, unknown namespaces and hosts, a selector on the root default",
     };
 }

@@ -76,6 +76,7 @@ declare_rule! {
         severity: Warning,
         fix: Always,
         fix_kinds: "display",
+        subject: Mesh,
         summary: "A namespace with sidecar-injected workloads and neither a Sidecar nor a root-namespace default",
     };
 }
