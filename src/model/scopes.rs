@@ -130,22 +130,41 @@ impl<'q> Seen<'q> {
                     .filter(move |ns| scopes.namespaces.contains_key(*ns))
                     .filter(move |ns| keep(ns)),
             ),
-            Candidates::All if self.mesh_default_sees() || self.has_dot_entries() => Box::new(
+            Candidates::All if self.mesh_default_sees() => Box::new(
                 scopes
                     .namespaces
                     .keys()
                     .map(String::as_str)
                     .filter(move |ns| keep(ns)),
             ),
-            Candidates::All => Box::new(
-                scopes
-                    .sidecars
-                    .explicit_namespaces()
-                    .iter()
-                    .copied()
-                    .filter(move |ns| keep(ns)),
-            ),
+            Candidates::All => {
+                let mut names: Vec<&'q str> = scopes.sidecars.explicit_namespaces().to_vec();
+                names.extend(self.dot_candidates());
+                names.sort_unstable();
+                names.dedup();
+                Box::new(names.into_iter().filter(move |ns| keep(ns)))
+            }
         }
+    }
+
+    /// Namespaces without a Sidecar of their own whose mesh-default proxies may see the
+    /// subjects although the default does not import them elsewhere: with a root Sidecar's
+    /// `./` entries, only the subjects' own namespaces can differ from the rest, so the others
+    /// need no walk.
+    fn dot_candidates(&self) -> Vec<&'q str> {
+        if !self.has_dot_entries() {
+            return Vec::new();
+        }
+        let scopes = self.scopes;
+        let mut owners: Vec<&'q str> = self
+            .subjects
+            .iter()
+            .map(|s| s.owner_ns)
+            .filter(|ns| scopes.namespaces.contains_key(*ns) && !scopes.sidecars.has_own(ns))
+            .collect();
+        owners.sort_unstable();
+        owners.dedup();
+        owners
     }
 
     /// A root Sidecar with `./` entries imports a namespace's own resources in every
@@ -165,14 +184,17 @@ impl<'q> Seen<'q> {
     }
 
     pub fn count(&self) -> usize {
-        if !matches!(self.candidates(), Candidates::All) || self.has_dot_entries() {
+        if !matches!(self.candidates(), Candidates::All) {
             return self.iter().count();
         }
         let explicit = self.scopes.sidecars.explicit_namespaces();
         let by_default = if self.mesh_default_sees() {
             self.scopes.namespaces.len() - explicit.len()
         } else {
-            0
+            self.dot_candidates()
+                .into_iter()
+                .filter(|ns| self.scopes.sees_all(ns, &self.subjects))
+                .count()
         };
         let own = explicit
             .iter()
