@@ -198,6 +198,32 @@ fn readme_rules_table_is_the_registry() {
     );
 }
 
+/// The README's istioctl parity table (`rules::istioctl`), rewritten with the rest.
+#[test]
+fn readme_istioctl_table_is_the_parity_list() {
+    let path = root().join("README.md");
+    let readme = std::fs::read_to_string(&path).unwrap();
+    let (start_marker, end_marker) = ("<!-- istioctl:start -->\n", "<!-- istioctl:end -->");
+    let start = readme
+        .find(start_marker)
+        .expect("README has the istioctl markers")
+        + start_marker.len();
+    let end = readme
+        .find(end_marker)
+        .expect("README has the istioctl end marker");
+    let table = mesh_lint::rules::istioctl::markdown(&mesh_lint::rules::metas());
+    if updating() {
+        let updated = format!("{}{table}{}", &readme[..start], &readme[end..]);
+        write_if_changed(&path, &updated);
+        return;
+    }
+    assert_eq!(
+        &readme[start..end],
+        table,
+        "README istioctl table is stale; regenerate with: {REGENERATE}"
+    );
+}
+
 /// The bash scripts load in a real bash and register completion for their executable.
 #[cfg(unix)]
 #[test]

@@ -38,7 +38,17 @@ fn codes_are_unique_sorted_and_well_formed() {
             m.name
         );
         assert!(
-            ["input", "ports", "scoping", "hosts", "lifecycle"].contains(&m.area),
+            [
+                "input",
+                "ports",
+                "scoping",
+                "hosts",
+                "lifecycle",
+                "gateways",
+                "security",
+                "extensions"
+            ]
+            .contains(&m.area),
             "{}: area {}",
             m.code,
             m.area

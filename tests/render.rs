@@ -26,6 +26,7 @@ static PORT_NAME: RuleMeta = RuleMeta {
     fix: FixAvailability::Sometimes,
     fix_kinds: "safe",
     subject: Subject::Object,
+    istioctl: &[],
     summary: "Service port name does not start with a protocol prefix",
     docs: "## What it does\n\nChecks that Service port names start with a protocol.\n\n## Why is this bad?\n\nIstio falls back to protocol sniffing.\n",
 };
@@ -38,6 +39,7 @@ static DEST_PORT: RuleMeta = RuleMeta {
     fix: FixAvailability::None,
     fix_kinds: "",
     subject: Subject::Object,
+    istioctl: &[],
     summary: "A route sends traffic to a port the Service does not expose",
     docs: "## What it does\n\nFinds route destinations whose port is not on the Service.\n",
 };

@@ -27,12 +27,17 @@ pub(super) fn body(meta: &rules::RuleMeta) -> String {
             format!("Fix is sometimes available ({}).", meta.fix_kinds)
         }
     };
+    let istioctl = match meta.istioctl {
+        [] => String::new(),
+        codes => format!(" Covers istioctl analyze's {}.", codes.join(", ")),
+    };
     format!(
-        "# {} ({})\n\nSeverity: {}. {}\n\n{}\n",
+        "# {} ({})\n\nSeverity: {}. {}{}\n\n{}\n",
         meta.name,
         meta.code,
         meta.severity.as_str(),
         fix,
+        istioctl,
         meta.docs_markdown().trim_end(),
     )
 }

@@ -72,6 +72,8 @@ fn json(metas: &[&RuleMeta]) -> String {
         fix: FixAvailability,
         fix_kinds: &'a str,
         summary: &'a str,
+        /// The istioctl analyze codes the rule covers.
+        istioctl: &'a [&'a str],
         url: String,
         explanation: String,
     }
@@ -85,6 +87,7 @@ fn json(metas: &[&RuleMeta]) -> String {
             fix: m.fix,
             fix_kinds: m.fix_kinds,
             summary: m.summary,
+            istioctl: m.istioctl,
             url: m.url(),
             explanation: m.docs_markdown(),
         })

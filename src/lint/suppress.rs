@@ -8,28 +8,6 @@ use crate::model::MeshIndex;
 pub const IGNORE_ANNOTATION: &str = "mesh-lint.io/ignore";
 const ISTIOCTL_ANNOTATION: &str = "galley.istio.io/analyze-suppress";
 
-/// istioctl analyze codes and the mesh-lint rules that report the same problem. Only rules
-/// that exist are listed (a test checks it): a rule added later adds its IST codes here.
-const IST_EQUIVALENTS: &[(&str, &[&str])] = &[
-    ("IST0101", &["MESH304", "MESH307"]),
-    ("IST0107", &["MESH402"]),
-    ("IST0108", &["MESH408"]),
-    ("IST0110", &["MESH204"]),
-    ("IST0111", &["MESH204"]),
-    ("IST0112", &["MESH306"]),
-    ("IST0116", &["MESH102"]),
-    ("IST0118", &["MESH101"]),
-    ("IST0123", &["MESH409"]),
-    ("IST0125", &["MESH403"]),
-    ("IST0134", &["MESH103"]),
-    ("IST0135", &["MESH408"]),
-    ("IST0137", &["MESH102"]),
-    ("IST0144", &["MESH407"]),
-    ("IST0150", &["MESH101", "MESH103"]),
-    ("IST0167", &["MESH204"]),
-    ("IST0174", &["MESH304"]),
-];
-
 pub fn is_suppressed(d: &Diagnostic, index: &MeshIndex<'_>) -> bool {
     let Some(object) = d.subject else {
         return false;
@@ -49,9 +27,8 @@ pub fn is_suppressed(d: &Diagnostic, index: &MeshIndex<'_>) -> bool {
     };
     value.split(',').map(str::trim).any(|ist| {
         ist == "*"
-            || IST_EQUIVALENTS
-                .iter()
-                .any(|(code, ours)| code.eq_ignore_ascii_case(ist) && ours.contains(&d.code))
+            || crate::rules::find(d.code)
+                .is_some_and(|m| m.istioctl.iter().any(|c| c.eq_ignore_ascii_case(ist)))
     })
 }
 
@@ -66,22 +43,23 @@ fn matches_entry(entry: &str, d: &Diagnostic) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::IST_EQUIVALENTS;
-
     #[test]
-    fn ist_equivalents_name_existing_rules_once() {
-        let mut ist: Vec<&str> = IST_EQUIVALENTS.iter().map(|(code, _)| *code).collect();
-        let n = ist.len();
-        ist.sort();
-        ist.dedup();
-        assert_eq!(ist.len(), n, "an IST code listed twice");
-        for (code, ours) in IST_EQUIVALENTS {
-            assert!(code.starts_with("IST") && code.len() == 7, "{code}");
-            assert!(!ours.is_empty(), "{code}");
-            for rule in *ours {
+    fn istioctl_codes_are_well_formed_and_listed_once_per_rule() {
+        for m in crate::rules::metas() {
+            let mut codes = m.istioctl.to_vec();
+            codes.sort_unstable();
+            codes.dedup();
+            assert_eq!(
+                codes.len(),
+                m.istioctl.len(),
+                "{}: an IST code twice",
+                m.code
+            );
+            for code in m.istioctl {
                 assert!(
-                    crate::rules::find(rule).is_some_and(|m| m.code == *rule),
-                    "{code} maps to {rule}, which is not a rule"
+                    code.starts_with("IST") && code.len() == 7,
+                    "{}: {code}",
+                    m.code
                 );
             }
         }

@@ -12,6 +12,7 @@ macro_rules! declare_rule {
             fix: $fix:ident,
             fix_kinds: $fk:literal,
             subject: $subject:ident,
+            istioctl: [$($ist:literal),* $(,)?],
             summary: $summary:literal $(,)?
         };
     ) => {
@@ -23,6 +24,7 @@ macro_rules! declare_rule {
             fix: $crate::rules::FixAvailability::$fix,
             fix_kinds: $fk,
             subject: $crate::rules::Subject::$subject,
+            istioctl: &[$($ist),*],
             summary: $summary,
             docs: concat!($($doc, "\n"),*),
         };

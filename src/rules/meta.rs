@@ -27,6 +27,9 @@ pub struct RuleMeta {
     /// What a finding is about, which decides how copies of one object are treated.
     #[serde(skip)]
     pub subject: Subject,
+    /// The `istioctl analyze` codes (`IST0101`) whose problem this rule reports, wholly or in
+    /// part; `galley.istio.io/analyze-suppress` with one of them silences the rule too.
+    pub istioctl: &'static [&'static str],
     /// One line: what the rule finds.
     pub summary: &'static str,
     /// Markdown: What it does / Why is this bad? / Example / Use instead / Fix safety / References.

@@ -6,6 +6,7 @@ mod macros;
 mod checker;
 mod hosts;
 mod input;
+pub mod istioctl;
 mod lifecycle;
 mod meta;
 mod ports;

@@ -55,6 +55,7 @@ declare_rule! {
         fix: Always,
         fix_kinds: "display",
         subject: Mesh,
+        istioctl: ["IST0112"],
         summary: "A route destination without `port` to a Service with more than one port",
     };
 }

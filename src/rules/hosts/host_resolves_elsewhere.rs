@@ -64,6 +64,7 @@ declare_rule! {
         fix: Sometimes,
         fix_kinds: "unsafe",
         subject: Mesh,
+        istioctl: [],
         summary: "A short host that resolves in the rule's namespace while the Service lives in another",
     };
 }

@@ -52,6 +52,7 @@ declare_rule! {
         fix: None,
         fix_kinds: "",
         subject: Object,
+        istioctl: [],
         summary: "An IP address where a host name belongs",
     };
 }

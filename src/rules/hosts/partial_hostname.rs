@@ -56,6 +56,7 @@ declare_rule! {
         fix: Always,
         fix_kinds: "unsafe",
         subject: Object,
+        istioctl: [],
         summary: "A dotted host that is not fully qualified (`reviews.bookinfo`), which Istio uses literally",
     };
 }

@@ -59,6 +59,7 @@ declare_rule! {
         fix: Always,
         fix_kinds: "safe/display",
         subject: Object,
+        istioctl: [],
         summary: "A dot-free host that Istio expands with the rule's namespace; write the FQDN",
     };
 }

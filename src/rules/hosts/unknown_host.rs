@@ -85,6 +85,7 @@ declare_rule! {
         fix: None,
         fix_kinds: "",
         subject: Mesh,
+        istioctl: ["IST0101", "IST0174"],
         summary: "A destination or DestinationRule host that matches no Service or ServiceEntry visible to the rule",
     };
 }

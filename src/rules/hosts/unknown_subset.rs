@@ -65,6 +65,7 @@ declare_rule! {
         fix: None,
         fix_kinds: "",
         subject: Mesh,
+        istioctl: ["IST0101"],
         summary: "A destination subset that no DestinationRule for the same host defines",
     };
 }

@@ -48,6 +48,7 @@ declare_rule! {
         fix: None,
         fix_kinds: "",
         subject: Object,
+        istioctl: [],
         summary: "A known kind whose fields mesh-lint reads have the wrong shape",
     };
 }

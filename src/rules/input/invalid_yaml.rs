@@ -46,6 +46,7 @@ declare_rule! {
         fix: None,
         fix_kinds: "",
         subject: Object,
+        istioctl: [],
         summary: "A YAML document that does not parse: syntax, invalid UTF-8, duplicate keys, depth or alias budget",
     };
 }

@@ -54,6 +54,7 @@ declare_rule! {
         fix: Always,
         fix_kinds: "safe",
         subject: Object,
+        istioctl: [],
         summary: "A multi-line quoted scalar indented no deeper than its key: kubectl reads it, strict YAML parsers reject it",
     };
 }

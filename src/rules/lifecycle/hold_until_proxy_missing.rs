@@ -66,6 +66,7 @@ declare_rule! {
         fix: Sometimes,
         fix_kinds: "unsafe",
         subject: Object,
+        istioctl: [],
         summary: "An injected workload whose app can start before its proxy (holdApplicationUntilProxyStarts not set)",
     };
 }

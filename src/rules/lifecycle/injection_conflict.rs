@@ -52,6 +52,7 @@ declare_rule! {
         fix: Sometimes,
         fix_kinds: "display",
         subject: Object,
+        istioctl: ["IST0123"],
         summary: "Injection labels that contradict each other (namespace vs pod, revision vs istio-injection, annotation opt-in)",
     };
 }

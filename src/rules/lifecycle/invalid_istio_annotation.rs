@@ -55,6 +55,7 @@ declare_rule! {
         fix: Sometimes,
         fix_kinds: "display",
         subject: Object,
+        istioctl: ["IST0125"],
         summary: "An Istio annotation value that Istio rejects or silently ignores (ProxyConfig fields, lists, booleans)",
     };
 }

@@ -64,6 +64,7 @@ declare_rule! {
         fix: Sometimes,
         fix_kinds: "unsafe",
         subject: Object,
+        istioctl: [],
         summary: "An injected Job or CronJob with a classic sidecar that keeps its pods running after the work is done",
     };
 }

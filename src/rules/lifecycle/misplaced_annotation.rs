@@ -64,6 +64,7 @@ declare_rule! {
         fix: Sometimes,
         fix_kinds: "unsafe",
         subject: Object,
+        istioctl: ["IST0107"],
         summary: "An Istio annotation on a kind where Istio ignores it, e.g. on a Deployment instead of its pod template",
     };
 }
@@ -171,6 +172,11 @@ fn check_annotations(
         );
         d.primary.message = format!("not read on a {kind}");
         let pod_only = entry.applies_to("Pod");
+        if w.is_none() || !pod_only {
+            d.notes.push(format!(
+                "Istio's components look for `{key}` only on {kinds}; on a {kind} nothing reads it, so the setting silently has no effect"
+            ));
+        }
         match w.filter(|_| pod_only) {
             Some(w) => workload_fix(ck, w, key, k, v, &mut d),
             None if pod_only => {

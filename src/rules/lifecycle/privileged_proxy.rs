@@ -43,6 +43,7 @@ declare_rule! {
         fix: None,
         fix_kinds: "",
         subject: Object,
+        istioctl: [],
         summary: "An Istio installation that runs every injected proxy privileged (global.proxy.privileged: true)",
     };
 }

@@ -59,6 +59,7 @@ declare_rule! {
         fix: Sometimes,
         fix_kinds: "unsafe",
         subject: Object,
+        istioctl: [],
         summary: "Probe rewriting turned off on an injected pod whose probes then fail under STRICT mTLS or check nothing",
     };
 }

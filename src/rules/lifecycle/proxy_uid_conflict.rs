@@ -39,6 +39,7 @@ declare_rule! {
         fix: None,
         fix_kinds: "",
         subject: Object,
+        istioctl: ["IST0144"],
         summary: "An app of an injected workload running as UID or GID 1337, whose traffic bypasses the sidecar",
     };
 }

@@ -49,6 +49,7 @@ declare_rule! {
         fix: None,
         fix_kinds: "",
         subject: Object,
+        istioctl: [],
         summary: "A container, probe or Service target port that the injected proxy or ztunnel already uses",
     };
 }

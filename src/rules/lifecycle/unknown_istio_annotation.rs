@@ -50,6 +50,7 @@ declare_rule! {
         fix: Sometimes,
         fix_kinds: "unsafe",
         subject: Object,
+        istioctl: ["IST0108", "IST0135"],
         summary: "An annotation in an Istio domain that Istio does not define (typo), no longer reads, or deprecates",
     };
 }

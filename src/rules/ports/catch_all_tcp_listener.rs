@@ -111,6 +111,7 @@ declare_rule! {
         fix: Sometimes,
         fix_kinds: "unsafe",
         subject: Mesh,
+        istioctl: ["IST0134", "IST0150"],
         summary: "A port that gives every sidecar seeing it a match-all 0.0.0.0:<port> TCP listener",
     };
 }

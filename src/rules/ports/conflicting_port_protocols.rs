@@ -64,6 +64,7 @@ declare_rule! {
         fix: None,
         fix_kinds: "",
         subject: Object,
+        istioctl: ["IST0116", "IST0137"],
         summary: "Protocol declarations for the same port or target port that disagree",
     };
 }

@@ -66,6 +66,7 @@ declare_rule! {
         fix: None,
         fix_kinds: "",
         subject: Mesh,
+        istioctl: [],
         summary: "Two resources that produce the same wildcard listener on one port in an overlapping scope",
     };
 }

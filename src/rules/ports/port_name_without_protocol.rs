@@ -78,6 +78,7 @@ declare_rule! {
         fix: Sometimes,
         fix_kinds: "unsafe/display",
         subject: Object,
+        istioctl: ["IST0118", "IST0150"],
         summary: "A Service port whose protocol Istio cannot tell from appProtocol or its name, so it is sniffed",
     };
 }

@@ -47,6 +47,7 @@ declare_rule! {
         fix: None,
         fix_kinds: "",
         subject: Mesh,
+        istioctl: [],
         summary: "Different TCP-class Services using the same port number (info, off the fail path)",
     };
 }

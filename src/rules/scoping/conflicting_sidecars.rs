@@ -66,6 +66,7 @@ declare_rule! {
         fix: None,
         fix_kinds: "",
         subject: Mesh,
+        istioctl: ["IST0110", "IST0111", "IST0167"],
         summary: "Two Sidecars for the same proxies: two without selector in a namespace, or overlapping selectors",
     };
 }

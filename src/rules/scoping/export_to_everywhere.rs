@@ -77,6 +77,7 @@ declare_rule! {
         fix: Always,
         fix_kinds: "unsafe/display",
         subject: Object,
+        istioctl: [],
         summary: "A ServiceEntry, ExternalName Service (warning), VirtualService or DestinationRule (info) exported everywhere by default",
     };
 }

@@ -64,6 +64,7 @@ declare_rule! {
         fix: Sometimes,
         fix_kinds: "display",
         subject: Object,
+        istioctl: [],
         summary: "exportTo values Istio rejects or misreads: `~` on routing rules, `*`/`~` with others, duplicates, bad names",
     };
 }

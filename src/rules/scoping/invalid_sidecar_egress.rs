@@ -70,6 +70,7 @@ declare_rule! {
         fix: Sometimes,
         fix_kinds: "display",
         subject: Object,
+        istioctl: [],
         summary: "Sidecar egress hosts Istio rejects or skips, unknown namespaces and hosts, a selector on the root default",
     };
 }

@@ -77,6 +77,7 @@ declare_rule! {
         fix: Always,
         fix_kinds: "display",
         subject: Mesh,
+        istioctl: [],
         summary: "A namespace with sidecar-injected workloads and neither a Sidecar nor a root-namespace default",
     };
 }
