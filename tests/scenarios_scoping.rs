@@ -442,3 +442,42 @@ spec:
         "{report:#}"
     );
 }
+
+/// A ServiceEntry imported through a Sidecar egress listener bound to its second port is
+/// imported all the same: every port counts, not the first.
+#[test]
+fn serviceentry_imported_on_its_second_port_names_the_importer() {
+    let se = "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {name: api, namespace: payments}\nspec:\n  hosts: [api.example.com]\n  location: MESH_EXTERNAL\n  resolution: DNS\n  ports:\n  - {number: 80, name: http, protocol: HTTP}\n  - {number: 443, name: https, protocol: HTTPS}\n";
+    let root = "apiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata: {name: default, namespace: istio-system}\nspec:\n  egress: [{hosts: [\"./*\", \"istio-system/*\"]}]\n";
+    let web = "apiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata: {name: web, namespace: web}\nspec:\n  egress:\n  - port: {number: 443, name: https, protocol: HTTPS}\n    hosts: [\"payments/*\"]\n";
+    let (_, report, _dir) = lint_files(
+        &[("se.yaml", se), ("root.yaml", root), ("web.yaml", web)],
+        &["--select", "MESH202"],
+    );
+    let found = findings(&report, "MESH202");
+    assert_eq!(found.len(), 1, "{report:#}");
+    assert_eq!(found[0]["severity"], "warning", "{report:#}");
+    let notes = found[0]["notes"].to_string();
+    assert!(notes.contains("`web`"), "{notes}");
+}
+
+/// MESH201 counts the workloads injected on evidence, whatever their order in the inputs.
+#[test]
+fn missing_sidecar_count_does_not_depend_on_input_order() {
+    let plain = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a, namespace: shop}\nspec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec: {containers: [{name: a, image: a}]}\n";
+    let opted = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: b, namespace: shop}\nspec:\n  selector: {matchLabels: {app: b}}\n  template:\n    metadata: {labels: {app: b, sidecar.istio.io/inject: \"true\"}}\n    spec: {containers: [{name: b, image: b}]}\n";
+    let messages = |first: &str, second: &str| {
+        let (_, report, _dir) = lint_files(
+            &[("1.yaml", first), ("2.yaml", second)],
+            &["--select", "MESH201"],
+        );
+        findings(&report, "MESH201")
+            .iter()
+            .map(|d| d["message"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    let forward = messages(plain, opted);
+    assert_eq!(forward, messages(opted, plain));
+    assert_eq!(forward.len(), 1, "{forward:?}");
+    assert!(forward[0].contains('b'), "{forward:?}");
+}

@@ -95,8 +95,8 @@ impl Rule for ExportToEverywhere {
         for (i, se) in ix.service_entries.iter().enumerate() {
             let explicit = se.spec.export_to.as_deref();
             if let Some(mut d) = check(ck, se.object, explicit, ExportKind::Service) {
-                let port = se.spec.ports.first().map_or(0, |p| p.number as i32);
-                confined_by_sidecars(ck, &importers, &mut d, se.object, &se.spec.hosts, port);
+                let ports: Vec<i32> = se.spec.ports.iter().map(|p| p.number as i32).collect();
+                confined_by_sidecars(ck, &importers, &mut d, se.object, &se.spec.hosts, &ports);
                 d.fix = export_to_own_namespace(ck, se.object, ListenerSource::ServiceEntry(i))
                     .map(|edits| Fix::new("add `exportTo: [\".\"]`", Applicability::Unsafe, edits));
                 out.push(d);
@@ -109,14 +109,14 @@ impl Rule for ExportToEverywhere {
             if let Some(mut d) = check(ck, svc.object, None, ExportKind::Service) {
                 let obj = &ix.objects[svc.object];
                 let hosts = [service_fqdn(obj.name, obj.ns(), &ck.cx.cluster_domain)];
-                let port = svc
+                let ports: Vec<i32> = svc
                     .spec
                     .spec
                     .iter()
                     .flat_map(|s| s.ports.iter().flatten())
-                    .next();
-                let port = port.map_or(0, |p| p.port);
-                confined_by_sidecars(ck, &importers, &mut d, svc.object, &hosts, port);
+                    .map(|p| p.port)
+                    .collect();
+                confined_by_sidecars(ck, &importers, &mut d, svc.object, &hosts, &ports);
                 d.fix = export_to_own_namespace(ck, svc.object, ListenerSource::Service(i)).map(
                     |edits| {
                         Fix::new(
@@ -173,14 +173,25 @@ fn confined_by_sidecars(
     d: &mut Diagnostic,
     object: ObjectRef,
     hosts: &[String],
-    port: i32,
+    ports: &[i32],
 ) {
     let owner = ck.index.objects[object].ns();
     let egress = ck.scopes().sidecars.mesh_default();
+    // A Sidecar egress listener bound to any one of the ports imports the resource; no ports
+    // at all is port 0, which only port-less egress entries match.
+    let ports = if ports.is_empty() { &[0][..] } else { ports };
     // `\0` is no namespace: a root Sidecar's `./` entries (the proxy's own namespace) do not
     // import another namespace's resources.
-    let by_default = egress.is_unrestricted() || egress.imports("\u{0}", owner, hosts, port);
-    let others = importers.others(owner, hosts, port);
+    let by_default = egress.is_unrestricted()
+        || ports
+            .iter()
+            .any(|&port| egress.imports("\u{0}", owner, hosts, port));
+    let mut others: Vec<&str> = ports
+        .iter()
+        .flat_map(|&port| importers.others(owner, hosts, port))
+        .collect();
+    others.sort_unstable();
+    others.dedup();
     let listed = describe(&others, 10);
     match (by_default, others.is_empty()) {
         (true, true) => d.notes.push(

@@ -117,18 +117,17 @@ impl Rule for MissingSidecarScope {
             if sidecars.has_own(ns) && sidecars.for_workload(ns, &w.labels).0.is_some() {
                 continue;
             }
-            if let Some(entry) = first.get_mut(ns) {
-                if inj.workload(w).mode == Mode::Sidecar {
-                    entry.2 += 1;
-                }
-                continue;
-            }
             let state = inj.workload(w);
             // Only on evidence: the built-in assumption for a namespace the inputs do not
-            // show is not enough (a partial repository, a chart without namespaces).
-            if state.mode == Mode::Sidecar && !matches!(state.reason, Reason::Assumed(_)) {
-                first.insert(ns, (wi, state, 1));
+            // show is not enough (a partial repository, a chart without namespaces). The same
+            // test for the first workload and for the count, so input order cannot change it.
+            if state.mode != Mode::Sidecar || matches!(state.reason, Reason::Assumed(_)) {
+                continue;
             }
+            first
+                .entry(ns)
+                .and_modify(|entry| entry.2 += 1)
+                .or_insert((wi, state, 1));
         }
         for (ns, (wi, state, count)) in first {
             out.push(report(ck, ns, root, wi, &state, count));
