@@ -107,6 +107,16 @@ fn style_of(style: RStyle) -> ScalarStyle {
 
 /// Checks `text`; does nothing when either parser rejects it (or our budgets do).
 pub fn check_yaml(text: &str) {
+    // saphyr-parser 0.3.4 keeps an extra line break in a clipped block scalar when the input
+    // ends in an indentation-only line without a newline (`a: |\n  x\n  `); ours is right, so
+    // the reference cannot judge such inputs (found by the yaml fuzz target).
+    if text
+        .rsplit('\n')
+        .next()
+        .is_some_and(|l| !l.is_empty() && l.trim().is_empty())
+    {
+        return;
+    }
     let Some(expected) = reference(text) else {
         return;
     };
@@ -233,7 +243,15 @@ fn check_span(
 ) {
     // The reference span of a tagged or anchored scalar starts at its tag or anchor; ours, as
     // documented, at the value itself.
-    let exp = (skip_properties(text, exp.0, exp.1), exp.1);
+    // A block scalar's content may itself start with `&` or `!` (`k: >-\n &a x`): it is text,
+    // and only properties followed by the block indicator are skipped.
+    let skipped = skip_properties(text, exp.0, exp.1);
+    let is_block = matches!(style, ScalarStyle::Literal | ScalarStyle::Folded);
+    let exp = if is_block && !text[skipped..exp.1].starts_with(['|', '>']) {
+        exp
+    } else {
+        (skipped, exp.1)
+    };
     let mine = &text[ours.clone()];
     let theirs = &text[exp.0..exp.1];
     let context = || format!("{path}: span text {mine:?} vs reference {theirs:?} on {text:?}");
