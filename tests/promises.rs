@@ -385,3 +385,34 @@ fn fix_writes_a_file_named_without_a_directory() {
         text.replace("host: reviews", "host: reviews.shop.svc.cluster.local")
     );
 }
+
+/// A reader that goes away early (`mesh-lint rules | head -1`) is not a crash: every command
+/// that prints stops quietly and exits 0, as `check` does.
+#[cfg(unix)]
+#[test]
+fn a_closed_stdout_is_not_a_bug_report() {
+    let bin = assert_cmd::cargo::cargo_bin("mesh-lint");
+    let demo = common::root().join("testdata/demo");
+    let listeners = format!("listeners '{}' --namespace shop -o json", demo.display());
+    for args in [
+        "rules --format json",
+        "explain MESH101",
+        "completions bash",
+        listeners.as_str(),
+    ] {
+        let script = format!(
+            "'{}' {args} 2>err | true; echo ${{PIPESTATUS[0]}}; cat err",
+            bin.display()
+        );
+        let dir = tempfile::TempDir::new().unwrap();
+        let out = std::process::Command::new("bash")
+            .arg("-c")
+            .arg(&script)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(!text.contains("bug"), "{args}: {text}");
+        assert_eq!(text.lines().next(), Some("0"), "{args}: {text}");
+    }
+}

@@ -603,3 +603,113 @@ fn graph_summarises_thousands_of_namespaces() {
     );
     assert!(dot.lines().count() < 20, "one node per namespace: {dot}");
 }
+
+/// The proxy's namespace is a namespace name, as `check`'s `-n` is.
+#[test]
+fn namespaces_of_the_proxy_view_must_be_namespace_names() {
+    for args in [
+        &["listeners", "testdata/demo", "--namespace", ""][..],
+        &["listeners", "testdata/demo", "--namespace", "X_Y"],
+        &["trace", "testdata/demo", "--from", "X_Y", "--to", "cart:80"],
+    ] {
+        let (code, stdout, stderr) = common::run(args);
+        assert_eq!(code, 2, "{args:?}: {stdout}");
+        assert!(stdout.is_empty(), "{args:?}: {stdout}");
+        assert!(stderr.contains("namespace"), "{args:?}: {stderr}");
+    }
+}
+
+/// A request with no particular headers takes the first route without match conditions; the
+/// conditional routes before it are named, not followed.
+#[test]
+fn the_route_step_takes_the_first_unconditional_route() {
+    let dir = tempfile::TempDir::new().unwrap();
+    std::fs::write(
+        dir.path().join("reviews.yaml"),
+        "apiVersion: v1\nkind: Service\nmetadata: {name: reviews, namespace: shop}\nspec:\n  selector: {app: reviews}\n  ports: [{name: http, port: 9080}]\n---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: reviews, namespace: shop}\nspec:\n  hosts: [reviews]\n  http:\n  - match: [{headers: {end-user: {exact: jason}}}]\n    route: [{destination: {host: reviews, subset: v2}}]\n  - route: [{destination: {host: reviews, subset: v1}}]\n---\napiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: reviews, namespace: shop}\nspec:\n  host: reviews\n  subsets:\n  - {name: v1, labels: {version: v1}}\n  - {name: v2, labels: {version: v2}}\n",
+    )
+    .unwrap();
+    let path = dir.path().to_str().unwrap();
+    let t = trace_json(path, "1.24", "shop", "reviews:9080");
+    assert_eq!(
+        t["cluster"], "outbound|9080|v1|reviews.shop.svc.cluster.local",
+        "{t:#}"
+    );
+    let route = t["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["step"] == "route")
+        .unwrap();
+    let notes = route["notes"].to_string();
+    assert!(
+        notes.contains("1 route(s) before it with match conditions"),
+        "{notes}"
+    );
+}
+
+/// `--to` names resolve as a pod's DNS resolver would: `ratings.bookinfo` and
+/// `ratings.bookinfo.svc` find the Service through the search domains.
+#[test]
+fn partial_names_resolve_through_the_search_domains() {
+    for to in [
+        "ratings:9080",
+        "ratings.bookinfo:9080",
+        "ratings.bookinfo.svc:9080",
+        "ratings.bookinfo.svc.cluster.local:9080",
+    ] {
+        let t: Value = serde_json::from_str(&ok(&[
+            "trace",
+            "testdata/demo",
+            "--from",
+            "bookinfo",
+            "--to",
+            to,
+            "-o",
+            "json",
+        ]))
+        .unwrap();
+        assert_eq!(
+            t["cluster"], "outbound|9080||ratings.bookinfo.svc.cluster.local",
+            "{to}: {t:#}"
+        );
+    }
+}
+
+/// Of two chains without a match on one port, Istio keeps the service private to the proxy's
+/// namespace over a public one, whatever their order (`servicesExportedToNamespace`).
+#[test]
+fn a_private_service_entry_wins_the_conflict_over_a_public_one() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let entry = |name: &str, export: &str| {
+        format!("apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {{name: {name}, namespace: db}}\nspec:\n  hosts: [{name}.example.com]\n  location: MESH_EXTERNAL\n  resolution: DNS\n{export}  ports: [{{number: 5432, name: tcp, protocol: TCP}}]\n")
+    };
+    let text = format!(
+        "{}---\n{}",
+        entry("public", ""),
+        entry("private", "  exportTo: [\".\"]\n")
+    );
+    std::fs::write(dir.path().join("se.yaml"), text).unwrap();
+    let path = dir.path().to_str().unwrap();
+    let rows: Value = serde_json::from_str(&ok(&[
+        "listeners",
+        path,
+        "--namespace",
+        "db",
+        "--port",
+        "5432",
+        "-o",
+        "json",
+    ]))
+    .unwrap();
+    let rows = rows["listeners"].as_array().unwrap().clone();
+    let live: Vec<&Value> = rows
+        .iter()
+        .filter(|r| r["port"] == 5432 && r["conflict"].is_null())
+        .collect();
+    assert_eq!(live.len(), 1, "{rows:#?}");
+    assert!(
+        live[0]["destination"].as_str().unwrap().contains("private"),
+        "{rows:#?}"
+    );
+}

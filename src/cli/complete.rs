@@ -63,7 +63,7 @@ pub fn main() -> std::process::ExitCode {
         .skip(1)
         .map(|w| w.to_string_lossy().into_owned())
         .collect();
-    print!("{}", complete(&words).to_protocol());
+    super::print_text(&complete(&words).to_protocol());
     std::process::ExitCode::SUCCESS
 }
 

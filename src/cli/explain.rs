@@ -10,7 +10,7 @@ pub fn run(key: &str) -> u8 {
         ));
         return EXIT_USAGE;
     };
-    print!("{}", render(meta));
+    super::print_text(&render(meta));
     0
 }
 

@@ -10,7 +10,7 @@ pub fn run(format: RulesFormat) -> u8 {
         RulesFormat::Markdown => markdown(&metas),
         RulesFormat::Json => json(&metas),
     };
-    print!("{out}");
+    super::print_text(&out);
     0
 }
 

@@ -32,6 +32,7 @@ pub fn render(ck: &Checker<'_, '_>, args: &ListenersArgs) -> Result<String, Stri
         return Ok(graph::render(ck, args.port, format));
     }
     let ns = args.namespace.as_deref().unwrap_or("default");
+    super::dns::check_label(ns).map_err(|why| format!("`--namespace` `{ns}` {why}"))?;
     let workload = match &args.workload {
         Some(name) => Some(
             find_workload(ck.index, ns, name)

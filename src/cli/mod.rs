@@ -31,7 +31,7 @@ pub fn main() -> ExitCode {
             .iter()
             .map(|w| w.to_string_lossy().into_owned())
             .collect();
-        print!("{}", complete::complete(&words).to_protocol());
+        print_text(&complete::complete(&words).to_protocol());
         return ExitCode::SUCCESS;
     }
     let exe = executable_name(argv.first());
@@ -51,7 +51,7 @@ pub fn main() -> ExitCode {
         Some(Command::Listeners(args)) => listeners::run(&args),
         Some(Command::Trace(args)) => trace::run(&args),
         Some(Command::Completions { shell }) => {
-            print!("{}", completion_script(shell, &exe));
+            print_text(&completion_script(shell, &exe));
             0
         }
     };
@@ -149,4 +149,16 @@ pub fn completion_script(shell: clap_complete::Shell, executable: &str) -> Strin
 /// Prints an error for the user on stderr, prefixed like every other message of ours.
 pub(crate) fn error(msg: impl std::fmt::Display) {
     eprintln!("mesh-lint: error: {msg}");
+}
+
+/// Writes a command's output to stdout. A reader that went away (`mesh-lint rules | head`) is
+/// not an error of ours: the rest is dropped quietly, as `check` does with its report.
+pub(crate) fn print_text(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            error(format!("cannot write the output: {e}"));
+        }
+    }
 }

@@ -19,6 +19,8 @@ pub fn render(ck: &Checker<'_, '_>, args: &TraceArgs, color: bool) -> Result<Str
         Some((ns, w)) => (ns, Some(w)),
         None => (args.from.as_str(), None),
     };
+    super::dns::check_label(from_ns)
+        .map_err(|why| format!("`--from` namespace `{from_ns}` {why}"))?;
     let (target, port) = parse_to(&args.to)?;
     let req = Request {
         from_ns,

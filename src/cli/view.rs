@@ -37,7 +37,7 @@ pub fn with_model<R>(args: &ModelArgs, f: impl FnOnce(&Checker<'_, '_>) -> R) ->
 pub fn print_output(out: Result<Result<String, String>, u8>) -> u8 {
     match out {
         Ok(Ok(text)) => {
-            print!("{text}");
+            super::print_text(&text);
             0
         }
         Ok(Err(msg)) => {

@@ -6,6 +6,7 @@
 use super::{cluster_name, Origin};
 use crate::model::listeners::{Bind, ListenerSource, PortListener, WildcardMatch};
 use crate::model::sidecar_scope::Egress;
+use crate::model::visibility::ExportScope;
 use crate::model::Workload;
 use crate::rules::Checker;
 use serde::Serialize;
@@ -128,10 +129,14 @@ pub fn outbound(
         Some(p) => Box::new(model.on_port(p)),
         None => Box::new(model.all.iter()),
     };
-    for l in candidates {
-        if l.bind == Bind::None || !l.scope.is_visible_in(proxy.namespace) {
-            continue;
-        }
+    let mut visible: Vec<&PortListener> = candidates
+        .filter(|l| l.bind != Bind::None && l.scope.is_visible_in(proxy.namespace))
+        .collect();
+    // Istio's service order for a proxy (`servicesExportedToNamespace`): the namespace's
+    // private services, then those exported to it by name, then the public ones; creation
+    // time within each (input order stands in). A conflict keeps the first.
+    visible.sort_by_key(|l| export_rank(ck, l, proxy.namespace));
+    for l in visible {
         let subject = model.subject(ck.index, l);
         let imported = egress.imports(proxy.namespace, subject.owner_ns, subject.hosts, l.port);
         let filtered_by = (!imported).then(|| sidecar.clone()).flatten();
@@ -271,9 +276,25 @@ fn rows_of(
     }
 }
 
+/// 0: private to the proxy's own namespace; 1: exported to it by name; 2: exported everywhere.
+fn export_rank(ck: &Checker<'_, '_>, l: &PortListener, proxy_ns: &str) -> u8 {
+    match &l.scope {
+        ExportScope::Namespaces(set) => {
+            let owner = ck.index.objects[l.object].ns();
+            let private = owner == proxy_ns && set.len() == 1 && set.contains(owner);
+            if private {
+                0
+            } else {
+                1
+            }
+        }
+        _ => 2,
+    }
+}
+
 /// Two chains without a match (catch-alls, and ORIGINAL_DST passthrough chains) on one
 /// `0.0.0.0:port` cannot both be in the listener: Istio keeps the
-/// first service in its order (oldest first; input order stands in) and drops the others
+/// first service in its order (see `export_rank`; input order within) and drops the others
 /// (`buildSidecarOutboundListener`'s conflict check on identical filter-chain matches).
 fn mark_conflicts(rows: &mut [ListenerRow]) {
     let mut winners: Vec<(i32, String)> = Vec::new();
@@ -286,7 +307,7 @@ fn mark_conflicts(rows: &mut [ListenerRow]) {
             Some((_, winner)) => {
                 r.conflict = Some(format!(
                     "conflicts with the chain without a match for `{winner}` on the same `0.0.0.0:{}` listener; \
-                     Istio keeps the oldest service's chain (input order stands in here)",
+                     Istio keeps the first service in the proxy's order (private to its namespace, then exported to it by name, then public; oldest first within each, input order standing in)",
                     r.port
                 ));
             }

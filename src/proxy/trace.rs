@@ -149,7 +149,8 @@ fn resolve_dest(ck: &Checker<'_, '_>, from_ns: &str, target: &Target) -> Result<
             })
         }
         Target::Host(h) => {
-            let fqdn = resolve(h, from_ns, domain);
+            let fqdn =
+                dns_lookup(ck, h, from_ns, domain).unwrap_or_else(|| resolve(h, from_ns, domain));
             if let Some((name, ns)) = split_service_fqdn(&fqdn, domain) {
                 if let Some(s) = index.services.iter().find(|s| {
                     index.objects[s.object].name == name && index.objects[s.object].ns() == ns
@@ -178,6 +179,44 @@ fn resolve_dest(ck: &Checker<'_, '_>, from_ns: &str, target: &Target) -> Result<
             })
         }
     }
+}
+
+/// The name a pod's resolver finds for `h`: Kubernetes writes `<ns>.svc.<domain>`,
+/// `svc.<domain>` and `<domain>` as search domains with `ndots:5`, so a name with fewer than five
+/// dots is tried with each suffix before as written (`reviews.bookinfo` is
+/// `reviews.bookinfo.svc.cluster.local`). The first candidate that is a Service or a
+/// ServiceEntry host of the inputs wins; `None` when none is.
+fn dns_lookup(ck: &Checker<'_, '_>, h: &str, from_ns: &str, domain: &str) -> Option<String> {
+    let h = h.trim_end_matches('.');
+    let searched = [
+        format!("{h}.{from_ns}.svc.{domain}"),
+        format!("{h}.svc.{domain}"),
+        format!("{h}.{domain}"),
+    ];
+    let literal = std::iter::once(h.to_owned());
+    let candidates: Vec<String> = if h.matches('.').count() < 5 {
+        searched.into_iter().chain(literal).collect()
+    } else {
+        literal.chain(searched).collect()
+    };
+    let index = ck.index;
+    let is_service = |fqdn: &str| {
+        split_service_fqdn(fqdn, domain).is_some_and(|(name, ns)| {
+            index
+                .services
+                .iter()
+                .any(|s| index.objects[s.object].name == name && index.objects[s.object].ns() == ns)
+        })
+    };
+    let is_entry = |host: &str| {
+        index
+            .service_entries
+            .iter()
+            .any(|se| se.spec.hosts.iter().any(|x| x == host))
+    };
+    candidates
+        .into_iter()
+        .find(|c| is_service(c) || is_entry(c))
 }
 
 /// The listener class of the dialled port: the port's own Service or ServiceEntry, else a

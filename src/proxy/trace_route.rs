@@ -13,19 +13,40 @@ use crate::model::listeners::ListenerSource;
 use crate::rules::Checker;
 use mesh_lint_yaml::Node;
 
-/// The first route destination of a VirtualService for the traffic class: `(host, subset, node)`.
-fn first_destination<'a>(spec: Node<'a>, http: bool) -> Option<(String, String, Node<'a>)> {
+/// The route a request with no particular attributes takes: the first route without match
+/// conditions (Envoy tries routes in order and the first match wins), with the number of
+/// conditional routes before it; when every route has conditions, the first of them.
+struct Chosen<'a> {
+    host: String,
+    subset: String,
+    node: Node<'a>,
+    conditional_before: usize,
+    all_conditional: bool,
+}
+
+fn default_destination<'a>(spec: Node<'a>, http: bool) -> Option<Chosen<'a>> {
     let kinds: &[&str] = if http { &["http"] } else { &["tcp", "tls"] };
-    kinds.iter().find_map(|k| {
-        let route = spec.get(k)?.items().next()?;
+    let destination = |route: Node<'a>| -> Option<(String, String, Node<'a>)> {
         let dest = route.get("route")?.items().next()?.get("destination")?;
         let host = dest.get("host")?.as_str()?.to_owned();
-        let subset = dest
-            .get("subset")
-            .and_then(|s| s.as_str())
-            .unwrap_or("")
-            .to_owned();
-        Some((host, subset, dest))
+        let subset = dest.get("subset").and_then(|s| s.as_str()).unwrap_or("");
+        Some((host, subset.to_owned(), dest))
+    };
+    kinds.iter().find_map(|k| {
+        let routes: Vec<Node<'a>> = spec.get(k)?.items().collect();
+        let conditional = |r: &Node<'a>| r.get("match").is_some_and(|m| m.items().next().is_some());
+        let (index, all_conditional) = match routes.iter().position(|r| !conditional(r)) {
+            Some(i) => (i, false),
+            None => (0, true),
+        };
+        let (host, subset, node) = destination(*routes.get(index)?)?;
+        Some(Chosen {
+            host,
+            subset,
+            node,
+            conditional_before: index,
+            all_conditional,
+        })
     })
 }
 
@@ -52,15 +73,24 @@ pub(super) fn finish(
             let vs = &ck.index.virtual_services[v];
             let mut notes = Vec::new();
             let mut origins = vec![Origin::of(ck, vs.object, Some(vs.spec_node.span()))];
-            if let Some((h, s, node)) = first_destination(vs.spec_node, http) {
+            if let Some(chosen) = default_destination(vs.spec_node, http) {
                 let ns = ck.index.objects[vs.object].ns();
-                host = crate::model::hosts::resolve(&h, ns, &ck.cx.cluster_domain);
-                subset = s;
-                origins.insert(0, Origin::of(ck, vs.object, Some(node.span())));
-                notes.push(format!(
-                    "the first route sends it to `{host}`{} (later routes with match conditions are not evaluated offline)",
-                    if subset.is_empty() { String::new() } else { format!(" subset `{subset}`") }
-                ));
+                host = crate::model::hosts::resolve(&chosen.host, ns, &ck.cx.cluster_domain);
+                subset = chosen.subset;
+                origins.insert(0, Origin::of(ck, vs.object, Some(chosen.node.span())));
+                let to = format!(
+                    "`{host}`{}",
+                    if subset.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" subset `{subset}`")
+                    }
+                );
+                notes.push(match (chosen.all_conditional, chosen.conditional_before) {
+                    (true, _) => format!("every route has match conditions, which a trace cannot evaluate offline; the first sends matching requests to {to}, and a request matching none gets no route (404)"),
+                    (false, 0) => format!("the first route has no match conditions and sends everything to {to}"),
+                    (false, n) => format!("the first route without match conditions sends it to {to}; {n} route(s) before it with match conditions (not evaluated offline) take the requests they match"),
+                });
             }
             t.steps.push(Step {
                 step: "route",
