@@ -12,11 +12,10 @@
 use super::{MeshIndex, ObjectRef};
 use std::collections::{BTreeMap, HashMap};
 
-/// Labels Istio's gateway controller puts on the Deployment of a Kubernetes Gateway
-/// (`pilot/pkg/config/kube/gateway/deploymentcontroller.go`; `istio.io/gateway-name` before
-/// Gateway API's own label).
-pub const GATEWAY_NAME_LABELS: [&str; 2] =
-    ["gateway.networking.k8s.io/gateway-name", "istio.io/gateway-name"];
+/// The label Istio's gateway controller puts on the Deployment of a Kubernetes Gateway
+/// (`pilot/pkg/config/kube/gatewaycommon/deploymentcontroller.go`; the older
+/// `istio.io/gateway-name` was dropped in 1.24).
+pub const GATEWAY_NAME_LABELS: [&str; 1] = ["gateway.networking.k8s.io/gateway-name"];
 
 /// One set of labels a selector can match.
 #[derive(Debug)]
@@ -31,9 +30,7 @@ pub struct LabelSet {
 impl LabelSet {
     /// Every selector pair is among the labels (an empty selector matches everything).
     pub fn matches(&self, selector: &BTreeMap<String, String>) -> bool {
-        selector
-            .iter()
-            .all(|(k, v)| self.labels.get(k) == Some(v))
+        selector.iter().all(|(k, v)| self.labels.get(k) == Some(v))
     }
 }
 
@@ -212,7 +209,11 @@ spec: {gatewayClassName: istio, listeners: []}
         assert_eq!(wl.select(Some("shop"), &sel(&[("app", "api")])).len(), 2);
         assert_eq!(wl.select(Some("shop"), &sel(&[("version", "vm")])).len(), 1);
         assert!(wl.select(Some("other"), &sel(&[("app", "api")])).is_empty());
-        assert_eq!(wl.select(None, &sel(&[("app", "api"), ("version", "v1")])).len(), 1);
+        assert_eq!(
+            wl.select(None, &sel(&[("app", "api"), ("version", "v1")]))
+                .len(),
+            1
+        );
         let gw = sel(&[("gateway.networking.k8s.io/gateway-name", "edge")]);
         assert_eq!(wl.select(Some("ingress"), &gw).len(), 1);
         assert_eq!(wl.in_namespace("shop").len(), 2);

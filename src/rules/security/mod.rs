@@ -47,7 +47,11 @@ pub(crate) fn labels_label(
     let obj = &ck.index.objects[set.object];
     let node = set
         .workload
-        .and_then(|w| ck.index.workloads[w].template_node.at_keys("metadata.labels"))
+        .and_then(|w| {
+            ck.index.workloads[w]
+                .template_node
+                .at_keys("metadata.labels")
+        })
         .or_else(|| obj.node.at_keys("spec.labels"))
         .or_else(|| obj.node.at_keys("spec.metadata.labels"))
         .or_else(|| obj.node.at_keys("metadata.name"))

@@ -85,7 +85,7 @@ pub(crate) fn selector_policies<'a>(ck: &Checker<'_, 'a>) -> Vec<SelectorPolicy<
             };
             let targeted = ["targetRef", "targetRefs"]
                 .iter()
-                .any(|k| spec.get(k).is_some_and(|n| !n.is_null() && n.len() > 0));
+                .any(|k| spec.get(k).is_some_and(|n| !n.is_null() && !n.is_empty()));
             if targeted {
                 continue;
             }

@@ -1,8 +1,8 @@
 use super::policies::{selector_policies, RootScope, SelectorPolicy};
 use super::{describe, labels_label, none_of, show_labels, targets_gateway};
-use std::collections::BTreeMap;
 use crate::diagnostic::Diagnostic;
 use crate::rules::{Checker, Rule, RuleMeta};
+use std::collections::BTreeMap;
 
 declare_rule! {
     /// ## What it does
@@ -114,9 +114,9 @@ fn check(ck: &Checker<'_, '_>, p: &SelectorPolicy<'_>, scope: Option<&str>) -> O
     // generic `app: webhook` matches some other chart's workload somewhere).
     let file = ck.index.objects[p.object].file;
     let elsewhere = scope.and_then(|ns| {
-        wl.select(None, &p.selector).into_iter().find(|&i| {
-            wl.namespace(i) != ns && ck.index.objects[sets[i].object].file == file
-        })
+        wl.select(None, &p.selector)
+            .into_iter()
+            .find(|&i| wl.namespace(i) != ns && ck.index.objects[sets[i].object].file == file)
     });
     let near = if targets_gateway(&p.selector) {
         None
@@ -143,7 +143,11 @@ fn check(ck: &Checker<'_, '_>, p: &SelectorPolicy<'_>, scope: Option<&str>) -> O
             "{} `{}` selects no workload: {} labels {wanted}",
             p.kind,
             obj.qualified_name(),
-            none_of(in_scope.len(), "workload", &format!("{where_} in the inputs"))
+            none_of(
+                in_scope.len(),
+                "workload",
+                &format!("{where_} in the inputs")
+            )
         ),
     );
     d.primary.message = "matches no workload".into();

@@ -146,7 +146,7 @@ fn service_of<'c, 'a>(
 fn comparable(labels: &BTreeMap<String, String>) -> BTreeMap<String, String> {
     labels
         .iter()
-        .filter(|(k, v)| !(TOPOLOGY_LABELS.contains(&k.as_str()) && !v.is_empty()))
+        .filter(|(k, v)| !TOPOLOGY_LABELS.contains(&k.as_str()) || v.is_empty())
         .filter(|(k, _)| !RUNTIME_LABELS.contains(&k.as_str()))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect()
@@ -194,7 +194,10 @@ fn check(
             none_of(
                 n,
                 "workload",
-                &format!("that Service `{}` selects in the inputs", svc_obj.qualified_name())
+                &format!(
+                    "that Service `{}` selects in the inputs",
+                    svc_obj.qualified_name()
+                )
             ),
             show_labels(&wanted)
         ),
@@ -220,7 +223,11 @@ fn check(
         d.related.push(labels_label(
             ck,
             &sets[first],
-            format!("{} has {}", describe(ck, &sets[first]), show_labels(&sets[first].labels)),
+            format!(
+                "{} has {}",
+                describe(ck, &sets[first]),
+                show_labels(&sets[first].labels)
+            ),
         ));
     }
     d.notes.push(

@@ -108,7 +108,11 @@ fn policy_tls<'a>(prefix: &str, tp: Node<'a>, out: &mut Vec<(String, Node<'a>)>)
     if let Some(tls) = tp.get("tls") {
         out.push((prefix.to_owned(), tls));
     }
-    for p in tp.get("portLevelSettings").into_iter().flat_map(|l| l.items()) {
+    for p in tp
+        .get("portLevelSettings")
+        .into_iter()
+        .flat_map(|l| l.items())
+    {
         let Some(tls) = p.get("tls") else { continue };
         let port = p
             .at_keys("port.number")
@@ -145,7 +149,9 @@ fn check(
         if credential.starts_with("configmap://") || dr.spec.workload_selector.is_some() {
             return None;
         }
-        return Some(credential_without_selector(ck, dr, place, tls, mode, credential));
+        return Some(credential_without_selector(
+            ck, dr, place, tls, mode, credential,
+        ));
     }
     if !text(tls, "caCertificates").is_empty() {
         return None;
@@ -159,10 +165,18 @@ fn check(
 
 /// Whether the server is a cluster-internal name, for which no public CA issues certificates:
 /// the SNI sent (`sni`, else the host, as auto-SNI does) is `*.svc.<domain>`, `*.svc` or short.
-fn in_cluster(ck: &Checker<'_, '_>, dr: &IstioObject<'_, DestinationRuleSpec>, tls: Node<'_>) -> bool {
+fn in_cluster(
+    ck: &Checker<'_, '_>,
+    dr: &IstioObject<'_, DestinationRuleSpec>,
+    tls: Node<'_>,
+) -> bool {
     let ns = ck.index.objects[dr.object].ns();
     let sni = text(tls, "sni");
-    let name = if sni.is_empty() { dr.spec.host.as_str() } else { sni };
+    let name = if sni.is_empty() {
+        dr.spec.host.as_str()
+    } else {
+        sni
+    };
     if name.starts_with('*') || classify(name) == HostForm::Ip {
         return false;
     }

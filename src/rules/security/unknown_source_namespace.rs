@@ -94,7 +94,9 @@ fn source_namespaces(node: Node<'_>) -> Vec<(&'static str, Node<'_>)> {
         return out;
     };
     for rule in rules.items() {
-        let Some(from) = rule.get("from") else { continue };
+        let Some(from) = rule.get("from") else {
+            continue;
+        };
         for f in from.items() {
             let Some(source) = f.get("source") else {
                 continue;
@@ -236,8 +238,14 @@ mod tests {
     #[test]
     fn near_misses_only() {
         let known = ["frontend", "istio-system", "shop"];
-        assert_eq!(nearest("frontned", Wildcard::None, &known), Some("frontend"));
-        assert_eq!(nearest("istio-sytem", Wildcard::None, &known), Some("istio-system"));
+        assert_eq!(
+            nearest("frontned", Wildcard::None, &known),
+            Some("frontend")
+        );
+        assert_eq!(
+            nearest("istio-sytem", Wildcard::None, &known),
+            Some("istio-system")
+        );
         assert_eq!(nearest("monitoring", Wildcard::None, &known), None);
         assert_eq!(nearest("shop", Wildcard::None, &known), None);
     }
