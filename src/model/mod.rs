@@ -15,6 +15,7 @@ pub mod protocol;
 pub mod proxy_config;
 pub mod routing;
 pub mod scopes;
+pub mod selectors;
 pub mod sidecar_scope;
 pub mod visibility;
 mod workload;

@@ -5,6 +5,7 @@ use crate::model::hosts::HostRegistry;
 use crate::model::listeners::Listeners;
 use crate::model::routing::Routing;
 use crate::model::scopes::Scopes;
+use crate::model::selectors::WorkloadLabels;
 use crate::model::{LintContext, MeshIndex, ObjectRef};
 use crate::parse::ParsedFile;
 use crate::source::Files;
@@ -24,6 +25,7 @@ pub struct Checker<'c, 'a> {
     listeners: OnceLock<Listeners>,
     scopes: OnceLock<Scopes<'c>>,
     routing: OnceLock<Routing>,
+    workload_labels: OnceLock<WorkloadLabels>,
 }
 
 /// Which lazily built models a run needed, and their sizes (for tests and `--verbose`-style
@@ -72,6 +74,7 @@ impl<'c, 'a> Checker<'c, 'a> {
             listeners: OnceLock::new(),
             scopes: OnceLock::new(),
             routing: OnceLock::new(),
+            workload_labels: OnceLock::new(),
         }
     }
 
@@ -101,6 +104,12 @@ impl<'c, 'a> Checker<'c, 'a> {
     pub fn routing(&self) -> &Routing {
         self.routing
             .get_or_init(|| Routing::build(self.index, self.cx))
+    }
+
+    /// Workload label sets by namespace and label, for selectors (policies, subsets).
+    pub fn workload_labels(&self) -> &WorkloadLabels {
+        self.workload_labels
+            .get_or_init(|| WorkloadLabels::build(self.index))
     }
 
     pub fn stats(&self) -> ModelStats {

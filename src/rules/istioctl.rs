@@ -23,7 +23,7 @@ pub const COVERED: &[Covered] = &[
     Covered {
         code: "IST0101",
         name: "ReferencedResourceNotFound",
-        differs: "Destination hosts resolved as pilot does (short names in the rule's namespace, exportTo, Istio's own Services per installed piece); unplaced objects satisfy short hosts; subsets checked against every DestinationRule in Istio's lookup order",
+        differs: "Destination hosts resolved as pilot does (short names in the rule's namespace, exportTo, Istio's own Services per installed piece); unplaced objects satisfy short hosts; subsets checked against every DestinationRule in Istio's lookup order; Sidecar and Telemetry selectors and AuthorizationPolicy source namespaces (MESH601, MESH602) only where the inputs show what was meant",
     },
     Covered {
         code: "IST0107",
@@ -71,6 +71,21 @@ pub const COVERED: &[Covered] = &[
         differs: "Checks values against each annotation's type, ProxyConfig included",
     },
     Covered {
+        code: "IST0127",
+        name: "NoMatchingWorkloadsFound",
+        differs: "Pod templates, WorkloadEntries and Kubernetes Gateways count, not only Pods; also RequestAuthentication, PeerAuthentication (a root-namespace selector, which Istio ignores), EnvoyFilter; reported only when the inputs show what the selector meant (a typo, another version of the app, the same labels in another namespace of the same file), never for workloads kept in other manifests",
+    },
+    Covered {
+        code: "IST0128",
+        name: "NoServerCertificateVerificationDestinationLevel",
+        differs: "Version-aware: up to 1.20 no verification; from 1.21 the OS CA bundle verifies public hosts, so only in-cluster hosts are reported; insecureSkipVerify honoured; credentialName without workloadSelector reported as what it is (sidecars get no TLS at all); subsets' traffic policies too",
+    },
+    Covered {
+        code: "IST0129",
+        name: "NoServerCertificateVerificationPortLevel",
+        differs: "As IST0128, per port (also subsets' port-level settings)",
+    },
+    Covered {
         code: "IST0134",
         name: "ServiceEntryAddressesRequired",
         differs: "Follows pilot: `resolution: NONE` without addresses is passthrough (ORIGINAL_DST), reported only when a targetPort or DestinationRule changes the traffic; victims found by targetPort across the mesh",
@@ -99,6 +114,11 @@ pub const COVERED: &[Covered] = &[
         code: "IST0167",
         name: "IneffectivePolicy",
         differs: "Sidecars in ambient namespaces (MESH204)",
+    },
+    Covered {
+        code: "IST0173",
+        name: "DestinationRuleSubsetNotSelectPods",
+        differs: "Only the endpoints of the host's own Service (istioctl matches Pods of every namespace); pod templates and WorkloadEntries; node topology and controller-added labels not compared; silent when the Service's workloads are not in the inputs",
     },
     Covered {
         code: "IST0174",
@@ -229,21 +249,6 @@ pub const NOT_YET: &[Uncovered] = &[
         why: "",
     },
     Uncovered {
-        code: "IST0127",
-        name: "NoMatchingWorkloadsFound",
-        why: "",
-    },
-    Uncovered {
-        code: "IST0128",
-        name: "NoServerCertificateVerificationDestinationLevel",
-        why: "",
-    },
-    Uncovered {
-        code: "IST0129",
-        name: "NoServerCertificateVerificationPortLevel",
-        why: "",
-    },
-    Uncovered {
         code: "IST0130",
         name: "VirtualServiceUnreachableRule",
         why: "",
@@ -356,11 +361,6 @@ pub const NOT_YET: &[Uncovered] = &[
     Uncovered {
         code: "IST0166",
         name: "IneffectiveSelector",
-        why: "",
-    },
-    Uncovered {
-        code: "IST0173",
-        name: "DestinationRuleSubsetNotSelectPods",
         why: "",
     },
     Uncovered {

@@ -12,6 +12,7 @@ mod meta;
 mod ports;
 mod registry;
 mod scoping;
+mod security;
 mod selection;
 pub mod yaml_edit;
 

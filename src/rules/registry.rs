@@ -1,4 +1,4 @@
-use super::{hosts, input, lifecycle, ports, scoping, Rule, RuleMeta};
+use super::{hosts, input, lifecycle, ports, scoping, security, Rule, RuleMeta};
 
 /// Every rule, sorted by code.
 static RULES: &[&dyn Rule] = &[
@@ -32,6 +32,10 @@ static RULES: &[&dyn Rule] = &[
     &lifecycle::unknown_istio_annotation::UnknownIstioAnnotation,
     &lifecycle::injection_conflict::InjectionConflict,
     &lifecycle::privileged_proxy::PrivilegedProxy,
+    &security::selector_matches_no_workload::SelectorMatchesNoWorkload,
+    &security::unknown_source_namespace::UnknownSourceNamespace,
+    &security::tls_without_ca_certificates::TlsWithoutCaCertificates,
+    &security::subset_selects_no_pod::SubsetSelectsNoPod,
 ];
 
 pub fn all() -> &'static [&'static dyn Rule] {

@@ -1,0 +1,221 @@
+//! Workload label sets by namespace and label, for the policies that pick their workloads by a
+//! label selector (AuthorizationPolicy, RequestAuthentication, PeerAuthentication, Sidecar,
+//! Telemetry, EnvoyFilter) and for DestinationRule subsets.
+//!
+//! A label set is what Istio matches a selector against: the pod template of a workload
+//! (Deployment, StatefulSet, ..., Pod), a WorkloadEntry's `spec.labels`, a WorkloadGroup's
+//! `spec.metadata.labels` (the entries it creates carry them), and the gateway Deployment
+//! that Istio creates for a Kubernetes Gateway (labelled with the Gateway's name). Built once
+//! over all objects; a selector is then answered from the shortest `(namespace, key, value)`
+//! list among its pairs, never by scanning a namespace.
+
+use super::{MeshIndex, ObjectRef};
+use std::collections::{BTreeMap, HashMap};
+
+/// The label Istio's gateway controller puts on the Deployment of a Kubernetes Gateway
+/// (`pilot/pkg/config/kube/gatewaycommon/deploymentcontroller.go`; the older
+/// `istio.io/gateway-name` was dropped in 1.24).
+pub const GATEWAY_NAME_LABELS: [&str; 1] = ["gateway.networking.k8s.io/gateway-name"];
+
+/// One set of labels a selector can match.
+#[derive(Debug)]
+pub struct LabelSet {
+    /// The workload, WorkloadEntry, WorkloadGroup or Gateway it comes from.
+    pub object: ObjectRef,
+    /// Index into [`MeshIndex::workloads`] for pod templates.
+    pub workload: Option<usize>,
+    pub labels: BTreeMap<String, String>,
+}
+
+impl LabelSet {
+    /// Every selector pair is among the labels (an empty selector matches everything).
+    pub fn matches(&self, selector: &BTreeMap<String, String>) -> bool {
+        selector.iter().all(|(k, v)| self.labels.get(k) == Some(v))
+    }
+}
+
+/// Label sets by namespace, with an inverted `(namespace, key, value)` index.
+#[derive(Debug, Default)]
+pub struct WorkloadLabels {
+    pub sets: Vec<LabelSet>,
+    namespace_of: Vec<String>,
+    by_ns: HashMap<String, Vec<usize>>,
+    by_label: HashMap<(String, String, String), Vec<usize>>,
+    /// `(key, value)` over every namespace, for root-namespace policies that apply mesh-wide.
+    by_label_any_ns: HashMap<(String, String), Vec<usize>>,
+}
+
+impl WorkloadLabels {
+    pub fn build(index: &MeshIndex<'_>) -> WorkloadLabels {
+        let mut out = WorkloadLabels::default();
+        for w in &index.workloads {
+            out.add(index, w.object, Some(w.id), w.labels.clone());
+        }
+        for kind in ["WorkloadEntry", "WorkloadGroup", "Gateway"] {
+            for (id, o) in index.by_kind(kind) {
+                let labels = match (kind, o.group()) {
+                    ("WorkloadEntry", "networking.istio.io") => read_map(o.node, "spec.labels"),
+                    ("WorkloadGroup", "networking.istio.io") => {
+                        read_map(o.node, "spec.metadata.labels")
+                    }
+                    ("Gateway", "gateway.networking.k8s.io") => GATEWAY_NAME_LABELS
+                        .iter()
+                        .map(|k| (k.to_string(), o.name.to_owned()))
+                        .collect(),
+                    _ => continue,
+                };
+                out.add(index, id, None, labels);
+            }
+        }
+        out
+    }
+
+    fn add(
+        &mut self,
+        index: &MeshIndex<'_>,
+        object: ObjectRef,
+        workload: Option<usize>,
+        labels: BTreeMap<String, String>,
+    ) {
+        let obj = &index.objects[object];
+        // A copy that a later object of the same identity replaces is not a workload.
+        if obj.is_shadowed() {
+            return;
+        }
+        let ns = obj.ns().to_owned();
+        let i = self.sets.len();
+        self.by_ns.entry(ns.clone()).or_default().push(i);
+        for (k, v) in &labels {
+            self.by_label
+                .entry((ns.clone(), k.clone(), v.clone()))
+                .or_default()
+                .push(i);
+            self.by_label_any_ns
+                .entry((k.clone(), v.clone()))
+                .or_default()
+                .push(i);
+        }
+        self.namespace_of.push(ns);
+        self.sets.push(LabelSet {
+            object,
+            workload,
+            labels,
+        });
+    }
+
+    /// The label sets in namespace `ns`.
+    pub fn in_namespace(&self, ns: &str) -> &[usize] {
+        self.by_ns.get(ns).map_or(&[], Vec::as_slice)
+    }
+
+    /// How many label sets the inputs hold in any namespace.
+    pub fn len(&self) -> usize {
+        self.sets.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.sets.is_empty()
+    }
+
+    pub fn namespace(&self, set: usize) -> &str {
+        &self.namespace_of[set]
+    }
+
+    /// The label sets in `ns` (every namespace when `None`) that `selector` matches. An empty
+    /// selector matches every set in scope.
+    pub fn select(&self, ns: Option<&str>, selector: &BTreeMap<String, String>) -> Vec<usize> {
+        let candidates: Option<&[usize]> = match ns {
+            _ if selector.is_empty() => None,
+            Some(ns) => selector
+                .iter()
+                .map(|(k, v)| {
+                    self.by_label
+                        .get(&(ns.to_owned(), k.clone(), v.clone()))
+                        .map_or(&[][..], Vec::as_slice)
+                })
+                .min_by_key(|l| l.len()),
+            None => selector
+                .iter()
+                .map(|(k, v)| {
+                    self.by_label_any_ns
+                        .get(&(k.clone(), v.clone()))
+                        .map_or(&[][..], Vec::as_slice)
+                })
+                .min_by_key(|l| l.len()),
+        };
+        let candidates: Vec<usize> = match (candidates, ns) {
+            (Some(c), _) => c.to_vec(),
+            (None, Some(ns)) => self.in_namespace(ns).to_vec(),
+            (None, None) => (0..self.sets.len()).collect(),
+        };
+        candidates
+            .into_iter()
+            .filter(|&i| self.sets[i].matches(selector))
+            .collect()
+    }
+}
+
+/// A string map at a dotted path of `node` (non-string values skipped).
+pub fn read_map(node: mesh_lint_yaml::Node<'_>, path: &str) -> BTreeMap<String, String> {
+    node.at_keys(path)
+        .map(|m| {
+            m.entries()
+                .filter_map(|(k, v)| Some((k.as_str()?.to_owned(), v.as_str()?.to_owned())))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::LintContext;
+    use crate::parse::parse_file;
+    use crate::source::{FileId, SourceFile};
+    use mesh_lint_yaml::Limits;
+
+    #[test]
+    fn selects_by_namespace_and_everywhere() {
+        let text = "\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: shop}
+spec:
+  template:
+    metadata: {labels: {app: api, version: v1}}
+    spec: {containers: [{name: c, image: i}]}
+---
+apiVersion: networking.istio.io/v1
+kind: WorkloadEntry
+metadata: {name: vm, namespace: shop}
+spec: {address: 10.0.0.1, labels: {app: api, version: vm}}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: edge, namespace: ingress}
+spec: {gatewayClassName: istio, listeners: []}
+";
+        let file = SourceFile::from_bytes("t.yaml".into(), None, text.as_bytes().to_vec());
+        let parsed = vec![parse_file(FileId(0), &file, &Limits::default())];
+        let cx = LintContext::default();
+        let index = MeshIndex::build(&parsed, &cx, &Limits::default());
+        let wl = WorkloadLabels::build(&index);
+        let sel = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        assert_eq!(wl.select(Some("shop"), &sel(&[("app", "api")])).len(), 2);
+        assert_eq!(wl.select(Some("shop"), &sel(&[("version", "vm")])).len(), 1);
+        assert!(wl.select(Some("other"), &sel(&[("app", "api")])).is_empty());
+        assert_eq!(
+            wl.select(None, &sel(&[("app", "api"), ("version", "v1")]))
+                .len(),
+            1
+        );
+        let gw = sel(&[("gateway.networking.k8s.io/gateway-name", "edge")]);
+        assert_eq!(wl.select(Some("ingress"), &gw).len(), 1);
+        assert_eq!(wl.in_namespace("shop").len(), 2);
+    }
+}
