@@ -53,6 +53,15 @@ pub struct SidecarIndex<'s> {
     root_default: Option<&'s SidecarSpec>,
     /// Namespaces with a Sidecar of their own (selector-less or with a selector), sorted.
     explicit: Vec<&'s str>,
+    /// The egress above inverted: for each namespace an entry names (`ns/...`, or the
+    /// Sidecar's own namespace for `./...`), the namespaces holding such a Sidecar. Sorted,
+    /// deduplicated; one entry per egress host at most.
+    importers_named: HashMap<&'s str, Vec<&'s str>>,
+    /// Namespaces with a Sidecar that may import from any namespace (`*/...`, or no egress).
+    importers_any: Vec<&'s str>,
+    /// Namespaces of the inputs without a selector-less Sidecar of their own: their proxies
+    /// that no workload Sidecar selects take the mesh default. Sorted.
+    on_mesh_default: Vec<&'s str>,
 }
 
 impl<'s> SidecarIndex<'s> {
@@ -82,7 +91,69 @@ impl<'s> SidecarIndex<'s> {
         explicit.sort_unstable();
         explicit.dedup();
         out.explicit = explicit;
+        out.index_importers();
+        let on_mesh_default = index
+            .namespaces
+            .keys()
+            .map(String::as_str)
+            .filter(|ns| !out.per_ns.contains_key(ns))
+            .collect();
+        out.on_mesh_default = on_mesh_default;
         out
+    }
+
+    /// Fills the inverted index from the Sidecars that decide egress (`per_ns`, `per_workload`).
+    fn index_importers(&mut self) {
+        let own = self.per_ns.iter().map(|(ns, sc)| (*ns, *sc));
+        let workload = self
+            .per_workload
+            .iter()
+            .flat_map(|(ns, ws)| ws.iter().map(move |w| (*ns, w.spec)));
+        let mut named: HashMap<&'s str, Vec<&'s str>> = HashMap::new();
+        let mut any = Vec::new();
+        for (proxy_ns, spec) in own.chain(workload) {
+            if spec.egress.is_empty() {
+                any.push(proxy_ns);
+                continue;
+            }
+            for host in spec.egress.iter().flat_map(|e| e.hosts.iter()) {
+                match host.split_once('/').map(|(ns, _)| ns) {
+                    Some("*") => any.push(proxy_ns),
+                    Some(".") => named.entry(proxy_ns).or_default().push(proxy_ns),
+                    Some(ns) if !ns.starts_with('~') => {
+                        named.entry(ns).or_default().push(proxy_ns);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        for list in named.values_mut().chain(std::iter::once(&mut any)) {
+            list.sort_unstable();
+            list.dedup();
+        }
+        self.importers_named = named;
+        self.importers_any = any;
+    }
+
+    /// Namespaces with a Sidecar of their own whose egress may import resources of `owner_ns`
+    /// (a superset: hosts and ports are not judged), as two sorted lists: those whose entries
+    /// name `owner_ns`, and those that may import from any namespace.
+    pub fn importers_of(&self, owner_ns: &str) -> (&[&'s str], &[&'s str]) {
+        let named = self
+            .importers_named
+            .get(owner_ns)
+            .map_or(&[][..], Vec::as_slice);
+        (named, &self.importers_any)
+    }
+
+    /// Namespaces of the inputs whose proxies default to the mesh default, sorted.
+    pub fn on_mesh_default(&self) -> &[&'s str] {
+        &self.on_mesh_default
+    }
+
+    /// Whether `ns` has a selector-less Sidecar of its own.
+    pub fn has_namespace_sidecar(&self, ns: &str) -> bool {
+        self.per_ns.contains_key(ns)
     }
 
     /// The egress of proxies in `ns` that no workload Sidecar selects.
