@@ -18,6 +18,11 @@ const CASE_ARGS: &[(&str, &[&str])] = &[
         "ExternalNameServiceTypeInvalidPortName",
         &["--istio-version", "1.20"],
     ),
+    // istioctl's harness: a namespace not among the inputs has no labels (IST0146/IST0147).
+    (
+        "Detect `image: auto` in non-injected pods",
+        &["--config", "tests/peer/istioctl-harness.mesh-lint.yaml"],
+    ),
 ];
 
 /// `(case, code, resource)` that mesh-lint does not report on purpose, with the reason.
@@ -45,6 +50,18 @@ const DELIBERATE: &[(&str, &str, &str, &str)] = &[
         "IST0101",
         "Sidecar other/maps-to-different-ns",
         "as maps-to-nonexistent",
+    ),
+    (
+        "alpha",
+        "IST0136",
+        "Deployment default/fortio-deploy",
+        "its only Istio annotation is deprecated (MESH412) and misplaced on the Deployment (MESH402): Istio never reads it there, so its feature phase is moot",
+    ),
+    (
+        "deprecation",
+        "IST0002",
+        "Sidecar default/no-selector",
+        "istioctl wrong: pilot reads `outboundTrafficPolicy.egressProxy` in ALLOW_ANY mode (`httproute.go`, `listener_builder.go :: buildOutboundCatchAllNetworkFiltersOnly`) and istio/api does not deprecate it; MESH412 reports it only with another mode, where it is ignored",
     ),
     (
         "virtualServiceDestinationHosts",

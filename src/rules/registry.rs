@@ -32,6 +32,11 @@ static RULES: &[&dyn Rule] = &[
     &lifecycle::unknown_istio_annotation::UnknownIstioAnnotation,
     &lifecycle::injection_conflict::InjectionConflict,
     &lifecycle::privileged_proxy::PrivilegedProxy,
+    &lifecycle::alpha_istio_annotation::AlphaIstioAnnotation,
+    &lifecycle::deprecated_istio_config::DeprecatedIstioConfig,
+    &lifecycle::removed_istio_api::RemovedIstioApi,
+    &lifecycle::namespace_without_injection_label::NamespaceWithoutInjectionLabel,
+    &lifecycle::image_auto_without_injection::ImageAutoWithoutInjection,
 ];
 
 pub fn all() -> &'static [&'static dyn Rule] {
