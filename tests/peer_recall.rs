@@ -18,6 +18,8 @@ const CASE_ARGS: &[(&str, &[&str])] = &[
         "ExternalNameServiceTypeInvalidPortName",
         &["--istio-version", "1.20"],
     ),
+    // istioctl runs its AlphaAnalyzer only on request; MESH411 is opt-in likewise (IST0136).
+    ("alpha", &["--select", "MESH411"]),
     // istioctl's harness: a namespace not among the inputs has no labels (IST0146/IST0147).
     (
         "Detect `image: auto` in non-injected pods",
