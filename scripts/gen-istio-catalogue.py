@@ -59,8 +59,10 @@ def main():
             since = first.get(name)
             since = f"Some((1, {since}))" if since and since > FIRST_MINOR else "None"
             until = f"Some((1, {gone_after}))" if gone_after else "None"
+            # istio/api's generator writes `FeatureStatus: Alpha` for an entry without
+            # `featureStatus` (see annotation/annotations.gen.go), which is what istioctl reads.
             status = {"Alpha": "Alpha", "Beta": "Beta", "Stable": "Stable"}.get(
-                e.get("featureStatus"), "Unspecified")
+                e.get("featureStatus") or "Alpha", "Unspecified")
             resources = ", ".join(f'"{r}"' for r in e.get("resources") or [])
             out.append(
                 f"    Entry {{ name: \"{name}\", target: Target::{target.capitalize()}, "

@@ -89,25 +89,56 @@ const MAPPINGS: &[(&str, &[&str], Subject, Codes)] = &[
         &[],
     ),
     // IST0107 MisplacedAnnotation, IST0108 UnknownAnnotation, IST0125 InvalidAnnotation and
-    // IST0135 DeprecatedAnnotation (MESH408 reports deprecation as info).
+    // IST0135 DeprecatedAnnotation (MESH412 reports deprecation as info).
     (
         "annotations.K8sAnalyzer",
-        &["--select", "MESH402,MESH403,MESH408"],
+        &["--select", "MESH402,MESH403,MESH408,MESH412"],
         Subject::Object,
         &[
             ("IST0107", "MESH402"),
             ("IST0108", "MESH408"),
             ("IST0125", "MESH403"),
-            ("IST0135", "MESH408"),
+            ("IST0135", "MESH412"),
         ],
     ),
-    // IST0123 NamespaceMultipleInjectionLabels. IST0102/IST0103/IST0148 (namespace not
-    // injected, pod missing its proxy) describe a live cluster and have no offline rule.
+    // IST0136 AlphaAnnotation (istioctl runs this analyzer only on request).
+    (
+        "annotations.AlphaAnalyzer",
+        &["--select", "MESH411"],
+        Subject::Object,
+        &[("IST0136", "MESH411")],
+    ),
+    // IST0002 Deprecated: deprecated fields (MESH412) and removed APIs (MESH413).
+    (
+        "deprecation.DeprecationAnalyzer",
+        &["--select", "MESH412,MESH413"],
+        Subject::Object,
+        &[],
+    ),
+    // IST0123 NamespaceMultipleInjectionLabels; IST0102/IST0148, a namespace without injection
+    // label (MESH414). IST0103 (a running pod missing its proxy) describes a live cluster.
     (
         "injection.Analyzer",
-        &["--select", "MESH409"],
+        &["--select", "MESH409,MESH414"],
         Subject::Object,
-        &[("IST0123", "MESH409")],
+        &[
+            ("IST0123", "MESH409"),
+            ("IST0102", "MESH414"),
+            ("IST0148", "MESH414"),
+        ],
+    ),
+    // IST0146/IST0147 `image: auto` without injection, under istioctl's harness assumption
+    // that a namespace missing from the inputs has no labels.
+    (
+        "injection.ImageAutoAnalyzer",
+        &[
+            "--select",
+            "MESH415",
+            "--config",
+            "tests/peer/istioctl-harness.mesh-lint.yaml",
+        ],
+        Subject::Object,
+        &[],
     ),
     // IST0144 InvalidApplicationUID (MESH407 also checks GID 1337 and init containers).
     (
@@ -207,6 +238,21 @@ const KNOWN_DIFFERENCES: &[(&str, &str, &str)] = &[
         "misannoted",
         "MESH408 Ingress default/gateway",
         "istioctl's annotation analyzer reads only Namespaces, Services, Pods and Deployments; mesh-lint also reads the Ingress, whose `istio.io/ingress.class` is not an Istio annotation (the key is `kubernetes.io/ingress.class`)",
+    ),
+    (
+        "alpha",
+        "MESH411 Deployment default/fortio-deploy",
+        "its only Istio annotation is deprecated (MESH412) and misplaced on the Deployment (MESH402): Istio never reads it there, so its feature phase is moot",
+    ),
+    (
+        "deprecation",
+        "Sidecar default/no-selector",
+        "istioctl wrong: pilot reads `outboundTrafficPolicy.egressProxy` in ALLOW_ANY mode (`httproute.go`, `listener_builder.go`) and istio/api does not deprecate it; MESH412 reports it only where another mode makes it ignored",
+    ),
+    (
+        "deprecation",
+        "QuotaSpec istio-system/request-count",
+        "Mixer's `config.istio.io` kinds were removed in Istio 1.8 and nothing reads them; istioctl reports only the CRD definitions of RBAC v1alpha1, mesh-lint (MESH413) also objects of removed APIs",
     ),
 ];
 

@@ -18,6 +18,13 @@ const CASE_ARGS: &[(&str, &[&str])] = &[
         "ExternalNameServiceTypeInvalidPortName",
         &["--istio-version", "1.20"],
     ),
+    // istioctl runs its AlphaAnalyzer only on request; MESH411 is opt-in likewise (IST0136).
+    ("alpha", &["--select", "MESH411"]),
+    // istioctl's harness: a namespace not among the inputs has no labels (IST0146/IST0147).
+    (
+        "Detect `image: auto` in non-injected pods",
+        &["--config", "tests/peer/istioctl-harness.mesh-lint.yaml"],
+    ),
 ];
 
 /// `(case, code, resource)` that mesh-lint does not report on purpose, with the reason.
@@ -81,6 +88,18 @@ const DELIBERATE: &[(&str, &str, &str, &str)] = &[
         "IST0173",
         "DestinationRule default/subsets-not-select-pods",
         "the inputs hold no workload of Service `httpbin`: with its Deployment kept elsewhere there is nothing to compare the subset with",
+    ),
+    (
+        "alpha",
+        "IST0136",
+        "Deployment default/fortio-deploy",
+        "its only Istio annotation is deprecated (MESH412) and misplaced on the Deployment (MESH402): Istio never reads it there, so its feature phase is moot",
+    ),
+    (
+        "deprecation",
+        "IST0002",
+        "Sidecar default/no-selector",
+        "istioctl wrong: pilot reads `outboundTrafficPolicy.egressProxy` in ALLOW_ANY mode (`httproute.go`, `listener_builder.go :: buildOutboundCatchAllNetworkFiltersOnly`) and istio/api does not deprecate it; MESH412 reports it only with another mode, where it is ignored",
     ),
     (
         "virtualServiceDestinationHosts",

@@ -27,6 +27,7 @@ static PORT_NAME: RuleMeta = RuleMeta {
     fix_kinds: "safe",
     subject: Subject::Object,
     istioctl: &[],
+    opt_in: false,
     summary: "Service port name does not start with a protocol prefix",
     docs: "## What it does\n\nChecks that Service port names start with a protocol.\n\n## Why is this bad?\n\nIstio falls back to protocol sniffing.\n",
 };
@@ -40,6 +41,7 @@ static DEST_PORT: RuleMeta = RuleMeta {
     fix_kinds: "",
     subject: Subject::Object,
     istioctl: &[],
+    opt_in: false,
     summary: "A route sends traffic to a port the Service does not expose",
     docs: "## What it does\n\nFinds route destinations whose port is not on the Service.\n",
 };

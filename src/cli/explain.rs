@@ -31,13 +31,22 @@ pub(super) fn body(meta: &rules::RuleMeta) -> String {
         [] => String::new(),
         codes => format!(" Covers istioctl analyze's {}.", codes.join(", ")),
     };
+    let opt_in = if meta.opt_in {
+        format!(
+            " Opt-in: runs only with `--select {}` (or its name).",
+            meta.code
+        )
+    } else {
+        String::new()
+    };
     format!(
-        "# {} ({})\n\nSeverity: {}. {}{}\n\n{}\n",
+        "# {} ({})\n\nSeverity: {}. {}{}{}\n\n{}\n",
         meta.name,
         meta.code,
         meta.severity.as_str(),
         fix,
         istioctl,
+        opt_in,
         meta.docs_markdown().trim_end(),
     )
 }

@@ -74,6 +74,8 @@ fn json(metas: &[&RuleMeta]) -> String {
         summary: &'a str,
         /// The istioctl analyze codes the rule covers.
         istioctl: &'a [&'a str],
+        /// Runs only when selected by code or name.
+        opt_in: bool,
         url: String,
         explanation: String,
     }
@@ -88,6 +90,7 @@ fn json(metas: &[&RuleMeta]) -> String {
             fix_kinds: m.fix_kinds,
             summary: m.summary,
             istioctl: m.istioctl,
+            opt_in: m.opt_in,
             url: m.url(),
             explanation: m.docs_markdown(),
         })

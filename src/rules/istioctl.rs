@@ -21,9 +21,19 @@ pub struct Uncovered {
 
 pub const COVERED: &[Covered] = &[
     Covered {
+        code: "IST0002",
+        name: "Deprecated",
+        differs: "Every deprecated VirtualService and DestinationRule field, as info with a safe rewrite while pilot still reads it, as a warning once it is ignored (`consecutiveErrors`); objects and CRDs of removed APIs (RBAC v1alpha1, authentication Policy, Mixer: MESH413); Sidecar `egressProxy` only where pilot ignores it (mode not ALLOW_ANY)",
+    },
+    Covered {
         code: "IST0101",
         name: "ReferencedResourceNotFound",
         differs: "Destination hosts resolved as pilot does (short names in the rule's namespace, exportTo, Istio's own Services per installed piece); unplaced objects satisfy short hosts; subsets checked against every DestinationRule in Istio's lookup order; Sidecar and Telemetry selectors and AuthorizationPolicy source namespaces (MESH601, MESH602) only where the inputs show what was meant",
+    },
+    Covered {
+        code: "IST0102",
+        name: "NamespaceNotInjected",
+        differs: "Only Namespaces in the inputs, not system or root, reported only when the inputs show it is meant for the mesh (namespaces beside it labelled, Istio config for its proxies, sidecar annotations on its workloads) and not when its workloads all decide injection themselves; names the workloads left without a sidecar",
     },
     Covered {
         code: "IST0107",
@@ -93,7 +103,12 @@ pub const COVERED: &[Covered] = &[
     Covered {
         code: "IST0135",
         name: "DeprecatedAnnotation",
-        differs: "Reported as info with the replacement",
+        differs: "Info, on objects and every workload kind's pod template, not on pods nobody injects (except the injection switch itself); the legacy `sidecar.istio.io/inject` opt-in is MESH409's",
+    },
+    Covered {
+        code: "IST0136",
+        name: "AlphaAnnotation",
+        differs: "Opt-in like istioctl's AlphaAnalyzer (which `analyze` leaves out): one info per object, on every workload kind's pod template; skips keys Istio writes itself (checking for real injection, not a missing `istio-init`), misplaced, deprecated, unknown and version-dropped keys, and pods nobody injects",
     },
     Covered {
         code: "IST0137",
@@ -104,6 +119,21 @@ pub const COVERED: &[Covered] = &[
         code: "IST0144",
         name: "InvalidApplicationUID",
         differs: "Also GID 1337 and init containers, at the field's position",
+    },
+    Covered {
+        code: "IST0146",
+        name: "ImageAutoWithoutInjectionWarning",
+        differs: "Every workload kind, decided by mesh-lint's injection model (namespace and pod labels, injector policy, host network) instead of requiring the webhook configuration in the inputs; error, with a fix that labels the pod template for the `object.` webhook",
+    },
+    Covered {
+        code: "IST0147",
+        name: "ImageAutoWithoutInjectionError",
+        differs: "A Pod manifest is judged like any workload (it is injected on creation if a webhook selects it); only a Pod exported from a cluster (status, uid) with `image: auto` is reported whatever its labels",
+    },
+    Covered {
+        code: "IST0148",
+        name: "NamespaceInjectionEnabledByDefault",
+        differs: "Points at the `enableNamespacesByDefault` setting in the IstioOperator or injector ConfigMap, and names the workloads it injects",
     },
     Covered {
         code: "IST0150",
@@ -137,12 +167,17 @@ pub const OUT_OF_SCOPE: &[Uncovered] = &[
     Uncovered {
         code: "IST0103",
         name: "PodMissingProxy",
-        why: "running pods: whether a proxy was injected is known only in the cluster",
+        why: "running pods: a Pod manifest gets its proxy when created, so only the cluster shows one that was created without it (before its namespace was labelled, or past a failing webhook)",
     },
     Uncovered {
         code: "IST0106",
         name: "SchemaValidationError",
         why: "full CRD schema validation is kubeconform's job; mesh-lint validates the fields its rules read (MESH002)",
+    },
+    Uncovered {
+        code: "IST0126",
+        name: "UnknownMeshNetworksServiceRegistry",
+        why: "`meshNetworks` `fromRegistry` names cluster IDs: istiod's CLUSTER_ID and the remote clusters of the `istio/multiCluster` Secrets that `istioctl create-remote-secret` creates in the cluster, which repositories do not hold; offline every remote registry would look unknown",
     },
     Uncovered {
         code: "IST0133",
@@ -229,23 +264,8 @@ pub const OUT_OF_SCOPE: &[Uncovered] = &[
 /// Codes that can be checked offline and have no rule yet.
 pub const NOT_YET: &[Uncovered] = &[
     Uncovered {
-        code: "IST0002",
-        name: "Deprecated",
-        why: "deprecated fields (e.g. Sidecar `localhost`, EnvoyFilter `proxyVersion`)",
-    },
-    Uncovered {
-        code: "IST0102",
-        name: "NamespaceNotInjected",
-        why: "",
-    },
-    Uncovered {
         code: "IST0109",
         name: "ConflictingMeshGatewayVirtualServiceHosts",
-        why: "",
-    },
-    Uncovered {
-        code: "IST0126",
-        name: "UnknownMeshNetworksServiceRegistry",
         why: "",
     },
     Uncovered {
@@ -264,11 +284,6 @@ pub const NOT_YET: &[Uncovered] = &[
         why: "",
     },
     Uncovered {
-        code: "IST0136",
-        name: "AlphaAnnotation",
-        why: "",
-    },
-    Uncovered {
         code: "IST0138",
         name: "GatewayDuplicateCertificate",
         why: "",
@@ -281,21 +296,6 @@ pub const NOT_YET: &[Uncovered] = &[
     Uncovered {
         code: "IST0145",
         name: "ConflictingGateways",
-        why: "",
-    },
-    Uncovered {
-        code: "IST0146",
-        name: "ImageAutoWithoutInjectionWarning",
-        why: "",
-    },
-    Uncovered {
-        code: "IST0147",
-        name: "ImageAutoWithoutInjectionError",
-        why: "",
-    },
-    Uncovered {
-        code: "IST0148",
-        name: "NamespaceInjectionEnabledByDefault",
         why: "",
     },
     Uncovered {

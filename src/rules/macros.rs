@@ -13,6 +13,7 @@ macro_rules! declare_rule {
             fix_kinds: $fk:literal,
             subject: $subject:ident,
             istioctl: [$($ist:literal),* $(,)?],
+            $(opt_in: $opt:literal,)?
             summary: $summary:literal $(,)?
         };
     ) => {
@@ -25,6 +26,7 @@ macro_rules! declare_rule {
             fix_kinds: $fk,
             subject: $crate::rules::Subject::$subject,
             istioctl: &[$($ist),*],
+            opt_in: false $(|| $opt)?,
             summary: $summary,
             docs: concat!($($doc, "\n"),*),
         };

@@ -30,6 +30,11 @@ pub struct RuleMeta {
     /// The `istioctl analyze` codes (`IST0101`) whose problem this rule reports, wholly or in
     /// part; `galley.istio.io/analyze-suppress` with one of them silences the rule too.
     pub istioctl: &'static [&'static str],
+    /// Runs only when a `--select` (or the config's `select`) names it by code or name, not
+    /// by a prefix or `ALL`: for checks whose findings are facts worth asking for rather
+    /// than problems (istioctl likewise leaves its alpha-annotation analyzer out of
+    /// `analyze`).
+    pub opt_in: bool,
     /// One line: what the rule finds.
     pub summary: &'static str,
     /// Markdown: What it does / Why is this bad? / Example / Use instead / Fix safety / References.

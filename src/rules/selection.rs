@@ -47,6 +47,16 @@ impl Selector {
             .collect()
     }
 
+    /// Whether the entry names the rule itself (its full code or its name), which an opt-in
+    /// rule needs to run.
+    fn names(&self, meta: &RuleMeta) -> bool {
+        match self {
+            Selector::All => false,
+            Selector::Code(code) => code == meta.code,
+            Selector::Name(name) => name == meta.name,
+        }
+    }
+
     pub fn matches(&self, meta: &RuleMeta) -> bool {
         match self {
             Selector::All => true,
@@ -76,7 +86,8 @@ pub struct RuleSelection {
 
 impl RuleSelection {
     /// A rule runs when the most specific matching entry of select/ignore is a select; with no
-    /// select list every rule is selected at specificity 0. MESH001 always runs: a document
+    /// select list every rule is selected at specificity 0. An opt-in rule is selected only by
+    /// an entry naming it (full code or name). MESH001 always runs: a document
     /// that does not parse was not linted at all, so it must never pass as clean (ruff treats
     /// syntax errors the same way).
     pub fn enabled(&self, meta: &RuleMeta) -> bool {
@@ -90,6 +101,12 @@ impl RuleSelection {
                 .max()
         };
         let selected = match &self.select {
+            _ if meta.opt_in => self.select.as_ref().and_then(|list| {
+                list.iter()
+                    .filter(|s| s.names(meta))
+                    .map(Selector::specificity)
+                    .max()
+            }),
             None => Some(0),
             Some(list) => best(list),
         };
@@ -97,5 +114,54 @@ impl RuleSelection {
             return false;
         };
         best(&self.ignore).is_none_or(|ignored| ignored < selected)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::{FixAvailability, Subject};
+
+    fn meta(code: &'static str, name: &'static str, opt_in: bool) -> RuleMeta {
+        RuleMeta {
+            code,
+            name,
+            area: "lifecycle",
+            severity: Severity::Info,
+            fix: FixAvailability::None,
+            fix_kinds: "",
+            subject: Subject::Object,
+            istioctl: &[],
+            opt_in,
+            summary: "",
+            docs: "",
+        }
+    }
+
+    fn selection(select: Option<&[&str]>, ignore: &[&str]) -> RuleSelection {
+        let entry = |s: &&str| match *s {
+            "ALL" => Selector::All,
+            s if s.starts_with("MESH") => Selector::Code(s.to_owned()),
+            s => Selector::Name(s.to_owned()),
+        };
+        RuleSelection {
+            select: select.map(|l| l.iter().map(entry).collect()),
+            ignore: ignore.iter().map(entry).collect(),
+            ..RuleSelection::default()
+        }
+    }
+
+    #[test]
+    fn opt_in_rules_run_only_when_named() {
+        let alpha = meta("MESH411", "alpha-istio-annotation", true);
+        let deprecated = meta("MESH412", "deprecated-istio-config", false);
+        assert!(!selection(None, &[]).enabled(&alpha));
+        assert!(selection(None, &[]).enabled(&deprecated));
+        assert!(!selection(Some(&["MESH4"]), &[]).enabled(&alpha));
+        assert!(selection(Some(&["MESH4"]), &[]).enabled(&deprecated));
+        assert!(!selection(Some(&["ALL"]), &[]).enabled(&alpha));
+        assert!(selection(Some(&["MESH411"]), &[]).enabled(&alpha));
+        assert!(selection(Some(&["alpha-istio-annotation"]), &[]).enabled(&alpha));
+        assert!(!selection(Some(&["MESH411"]), &["MESH411"]).enabled(&alpha));
     }
 }

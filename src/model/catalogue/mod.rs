@@ -64,6 +64,14 @@ impl Entry {
         self.resources.iter().any(|r| *r == "Any" || *r == kind)
     }
 
+    /// Whether Istio `version` reads the key: listed by then and not dropped before.
+    pub fn read_by(&self, version: IstioVersion) -> bool {
+        let added = self
+            .since
+            .is_none_or(|(major, minor)| IstioVersion::new(major, minor) <= version);
+        added && !self.removed_before(version)
+    }
+
     /// True for keys istio/api dropped before `version`.
     pub fn removed_before(&self, version: IstioVersion) -> bool {
         self.last_listed

@@ -1,17 +1,24 @@
-//! Workload lifecycle checks (MESH401–MESH410): how the sidecar starts, stops, is probed and
+//! Workload lifecycle, annotation and injection checks (MESH401–MESH415): how the sidecar starts, stops, is probed and
 //! configured, for every workload kind's pod template. Injection state comes from
 //! [`crate::model::injection`]; version-dependent behaviour from [`crate::model::lifecycle`];
 //! annotation facts from [`crate::model::catalogue`].
 
+pub mod alpha_istio_annotation;
 pub mod annotation_edit;
+mod annotation_sites;
+mod deprecated_fields;
+pub mod deprecated_istio_config;
 pub mod hold_until_proxy_missing;
+pub mod image_auto_without_injection;
 pub mod injection_conflict;
 pub mod invalid_istio_annotation;
 pub mod job_never_completes;
 pub mod misplaced_annotation;
+pub mod namespace_without_injection_label;
 pub mod privileged_proxy;
 pub mod probe_rewrite_disabled;
 pub mod proxy_uid_conflict;
+pub mod removed_istio_api;
 pub mod reserved_port;
 pub mod unknown_istio_annotation;
 

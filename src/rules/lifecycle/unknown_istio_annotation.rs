@@ -1,7 +1,7 @@
-use crate::diagnostic::{Applicability, Diagnostic, Fix, Severity};
+use super::annotation_sites::annotation_sites;
+use crate::diagnostic::{Applicability, Diagnostic, Fix};
 use crate::model::catalogue::keys::SIDECAR_INJECT;
 use crate::model::catalogue::{self, is_istio_key, nearest, SET_BY_ISTIO};
-use crate::model::injection::Mode;
 use crate::model::{IstioVersion, ObjectRef};
 use crate::rules::yaml_edit::replace_scalar;
 use crate::rules::{Checker, Rule, RuleMeta};
@@ -10,9 +10,9 @@ use mesh_lint_yaml::Node;
 declare_rule! {
     /// ## What it does
     /// Reports an annotation in an Istio domain (`istio.io` or `*.istio.io`) that Istio does
-    /// not define, usually a typo, with the nearest key Istio knows; an annotation Istio
-    /// dropped before the configured version, or added after it; and (as info) one Istio
-    /// deprecated. Pod templates are checked as well as objects' own metadata.
+    /// not define, usually a typo, with the nearest key Istio knows, and an annotation Istio
+    /// dropped before the configured version, or added after it. Pod templates are checked as
+    /// well as objects' own metadata. (Deprecated keys, which still work, are MESH412's.)
     ///
     /// ## Why is this bad?
     /// Istio ignores annotations it does not know without a word:
@@ -40,7 +40,7 @@ declare_rule! {
     /// meaning-preserving).
     ///
     /// ## References
-    /// - Istio source: `annotation/annotations.yaml` (istio/api); `pkg/config/analysis/analyzers/annotations/annotations.go` (IST0108, IST0135)
+    /// - Istio source: `annotation/annotations.yaml` (istio/api); `pkg/config/analysis/analyzers/annotations/annotations.go` (IST0108)
     /// - [Istio: resource annotations](https://istio.io/latest/docs/reference/config/annotations/)
     pub static META = {
         code: "MESH408",
@@ -50,8 +50,8 @@ declare_rule! {
         fix: Sometimes,
         fix_kinds: "unsafe",
         subject: Object,
-        istioctl: ["IST0108", "IST0135"],
-        summary: "An annotation in an Istio domain that Istio does not define (typo), no longer reads, or deprecates",
+        istioctl: ["IST0108"],
+        summary: "An annotation in an Istio domain that Istio does not define (typo) or that the Istio version does not read",
     };
 }
 
@@ -63,23 +63,8 @@ impl Rule for UnknownIstioAnnotation {
     }
 
     fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
-        let mut never_injected = std::collections::HashSet::new();
-        for w in &ck.index.workloads {
-            if ck.injection().workload(w).mode == Mode::None {
-                never_injected.insert(w.object);
-            }
-            if w.template_path.is_empty() {
-                continue;
-            }
-            if let Some(meta) = w.template_node.get("metadata") {
-                let skip = never_injected.contains(&w.object);
-                check_meta(ck, w.object, meta, skip, out);
-            }
-        }
-        for (id, o) in ck.index.objects.iter().enumerate() {
-            if let Some(meta) = o.node.get("metadata") {
-                check_meta(ck, id, meta, never_injected.contains(&id), out);
-            }
+        for site in annotation_sites(ck) {
+            check_meta(ck, site.object, site.meta, site.never_injected, out);
         }
     }
 }
@@ -95,8 +80,7 @@ fn check_meta(
     let Some(annotations) = meta.get("annotations") else {
         return;
     };
-    let labels = meta.get("labels");
-    for (k, v) in annotations.entries() {
+    for (k, _) in annotations.entries() {
         let Some(key) = k.as_str() else { continue };
         if !is_istio_key(key)
             || SET_BY_ISTIO.contains(&key)
@@ -126,9 +110,8 @@ fn check_meta(
                             "`{key}` is not read by Istio {version}: it was added in {ma}.{mi}"
                         ),
                     ))
-                } else if entry.deprecated {
-                    deprecated(ck, object, k, key, v, labels)
                 } else {
+                    // Deprecated keys still work: MESH412 reports them.
                     None
                 }
             }
@@ -180,36 +163,4 @@ fn version_finding(
     d.notes.push("Istio ignores annotations its release does not define; set `--istio-version` if mesh-lint assumed the wrong one".to_owned());
     d.help = Some("remove it, or use what the Istio release you run provides".to_owned());
     d
-}
-
-fn deprecated(
-    ck: &Checker<'_, '_>,
-    object: ObjectRef,
-    k: Node<'_>,
-    key: &str,
-    v: Node<'_>,
-    labels: Option<Node<'_>>,
-) -> Option<Diagnostic> {
-    let mut note =
-        "Istio marks it deprecated in annotations.yaml; it may stop working in a later release"
-            .to_owned();
-    if key == SIDECAR_INJECT {
-        // With the label present the annotation is not read; as an opt-in it is MESH409's.
-        let has_label = labels.is_some_and(|l| l.get(SIDECAR_INJECT).is_some());
-        if has_label || v.as_str() == Some("true") {
-            return None;
-        }
-        note = "deprecated in favour of the pod label `sidecar.istio.io/inject`, which the webhooks also select on".to_owned();
-    }
-    let mut d = ck.diagnostic(&META, object, k.span(), format!("`{key}` is deprecated"));
-    d.severity = Severity::Info;
-    d.primary.message = "deprecated".to_owned();
-    d.notes.push(note);
-    d.help = Some(if key == SIDECAR_INJECT {
-        "use the pod-template label `sidecar.istio.io/inject` instead".to_owned()
-    } else {
-        "see https://istio.io/latest/docs/reference/config/annotations/ for its replacement"
-            .to_owned()
-    });
-    Some(d)
 }
