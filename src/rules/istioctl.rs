@@ -21,6 +21,11 @@ pub struct Uncovered {
 
 pub const COVERED: &[Covered] = &[
     Covered {
+        code: "IST0002",
+        name: "Deprecated",
+        differs: "MESH313 for VirtualService, DestinationRule and Sidecar fields: says whether Istio still reads each one (DestinationRule `consecutiveErrors` has been ignored since 1.7, a Sidecar's `egressProxy` outside ALLOW_ANY), fixes the renames; a Sidecar `egressProxy` under ALLOW_ANY is not reported (pilot honours it)",
+    },
+    Covered {
         code: "IST0101",
         name: "ReferencedResourceNotFound",
         differs: "Destination hosts resolved as pilot does (short names in the rule's namespace, exportTo, Istio's own Services per installed piece); unplaced objects satisfy short hosts; subsets checked against every DestinationRule in Istio's lookup order",
@@ -34,6 +39,11 @@ pub const COVERED: &[Covered] = &[
         code: "IST0108",
         name: "UnknownAnnotation",
         differs: "Names the nearest known annotation; the catalogue is generated from istio/api",
+    },
+    Covered {
+        code: "IST0109",
+        name: "ConflictingMeshGatewayVirtualServiceHosts",
+        differs: "Ranks VirtualServices per proxy namespace as istiod does (private, exported by name, public): equal ranks are an error (creation order decides), different ranks a warning naming which one wins; a wildcard and a narrower host are not a conflict (the most specific wins)",
     },
     Covered {
         code: "IST0110",
@@ -71,6 +81,16 @@ pub const COVERED: &[Covered] = &[
         differs: "Checks values against each annotation's type, ProxyConfig included",
     },
     Covered {
+        code: "IST0130",
+        name: "VirtualServiceUnreachableRule",
+        differs: "Compares matches condition by condition (a missing method is any method, regexes and header values are compared, sourceLabels and gateways honoured), so also rules whose matches are all narrower than earlier ones; points at the rule and the match that takes its requests",
+    },
+    Covered {
+        code: "IST0131",
+        name: "VirtualServiceIneffectiveMatch",
+        differs: "Same comparison as MESH309; a match shadowed by an earlier rule is a warning, one redundant within its own rule info",
+    },
+    Covered {
         code: "IST0134",
         name: "ServiceEntryAddressesRequired",
         differs: "Follows pilot: `resolution: NONE` without addresses is passthrough (ORIGINAL_DST), reported only when a targetPort or DestinationRule changes the traffic; victims found by targetPort across the mesh",
@@ -86,9 +106,19 @@ pub const COVERED: &[Covered] = &[
         differs: "Same as IST0116, on the targetPort level",
     },
     Covered {
+        code: "IST0140",
+        name: "IngressRouteRulesNotAffected",
+        differs: "Hosts resolved in each VirtualService's namespace; names what the gateway skips (subsets, splits, retries, faults, mirroring, rewrites...), not only subsets; one finding per gateway route and service",
+    },
+    Covered {
         code: "IST0144",
         name: "InvalidApplicationUID",
         differs: "Also GID 1337 and init containers, at the field's position",
+    },
+    Covered {
+        code: "IST0149",
+        name: "JwtClaimBasedRoutingWithoutRequestAuthN",
+        differs: "Gateway proxies found among every workload kind; RequestAuthentications in the proxies' or root namespace; claim routing on sidecars (which istiod rejects) reported too; a warning when the inputs hold no RequestAuthentication at all",
     },
     Covered {
         code: "IST0150",
@@ -104,6 +134,11 @@ pub const COVERED: &[Covered] = &[
         code: "IST0174",
         name: "UnknownDestinationRuleHost",
         differs: "Hosts resolved with exportTo and ServiceEntries; unplaced objects are not errors",
+    },
+    Covered {
+        code: "IST0177",
+        name: "ConflictingServiceEntryProtocol",
+        differs: "Protocols compared as Istio parses them (`http` = `HTTP`); exportTo `~` hides; says which ServiceEntry a namespace's proxies use when Istio's order decides it",
     },
 ];
 
@@ -209,18 +244,8 @@ pub const OUT_OF_SCOPE: &[Uncovered] = &[
 /// Codes that can be checked offline and have no rule yet.
 pub const NOT_YET: &[Uncovered] = &[
     Uncovered {
-        code: "IST0002",
-        name: "Deprecated",
-        why: "deprecated fields (e.g. Sidecar `localhost`, EnvoyFilter `proxyVersion`)",
-    },
-    Uncovered {
         code: "IST0102",
         name: "NamespaceNotInjected",
-        why: "",
-    },
-    Uncovered {
-        code: "IST0109",
-        name: "ConflictingMeshGatewayVirtualServiceHosts",
         why: "",
     },
     Uncovered {
@@ -244,16 +269,6 @@ pub const NOT_YET: &[Uncovered] = &[
         why: "",
     },
     Uncovered {
-        code: "IST0130",
-        name: "VirtualServiceUnreachableRule",
-        why: "",
-    },
-    Uncovered {
-        code: "IST0131",
-        name: "VirtualServiceIneffectiveMatch",
-        why: "",
-    },
-    Uncovered {
         code: "IST0132",
         name: "VirtualServiceHostNotFoundInGateway",
         why: "",
@@ -266,11 +281,6 @@ pub const NOT_YET: &[Uncovered] = &[
     Uncovered {
         code: "IST0138",
         name: "GatewayDuplicateCertificate",
-        why: "",
-    },
-    Uncovered {
-        code: "IST0140",
-        name: "IngressRouteRulesNotAffected",
         why: "",
     },
     Uncovered {
@@ -291,11 +301,6 @@ pub const NOT_YET: &[Uncovered] = &[
     Uncovered {
         code: "IST0148",
         name: "NamespaceInjectionEnabledByDefault",
-        why: "",
-    },
-    Uncovered {
-        code: "IST0149",
-        name: "JwtClaimBasedRoutingWithoutRequestAuthN",
         why: "",
     },
     Uncovered {
@@ -361,11 +366,6 @@ pub const NOT_YET: &[Uncovered] = &[
     Uncovered {
         code: "IST0173",
         name: "DestinationRuleSubsetNotSelectPods",
-        why: "",
-    },
-    Uncovered {
-        code: "IST0177",
-        name: "ConflictingServiceEntryProtocol",
         why: "",
     },
 ];
