@@ -43,7 +43,7 @@ pub const COVERED: &[Covered] = &[
     Covered {
         code: "IST0109",
         name: "ConflictingMeshGatewayVirtualServiceHosts",
-        differs: "Ranks VirtualServices per proxy namespace as istiod does (private, exported by name, public): equal ranks are an error (creation order decides), different ranks a warning naming which one wins; a wildcard and a narrower host are not a conflict (the most specific wins)",
+        differs: "Ranks VirtualServices per proxy namespace as istiod does (private, exported by name, public): equal ranks are an error (creation order decides), different ranks a warning naming which one wins; a wildcard and a narrower host are not a conflict (the most specific wins); VirtualServices merged on one gateway host whose routes overlap are MESH314 (istio-vet's check)",
     },
     Covered {
         code: "IST0110",

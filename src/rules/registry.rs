@@ -29,6 +29,7 @@ static RULES: &[&dyn Rule] = &[
     &routing::gateway_skips_mesh_routing::GatewaySkipsMeshRouting,
     &routing::jwt_claim_route_without_authn::JwtClaimRouteWithoutAuthn,
     &routing::deprecated_routing_field::DeprecatedRoutingField,
+    &routing::conflicting_gateway_routes::ConflictingGatewayRoutes,
     &lifecycle::hold_until_proxy_missing::HoldUntilProxyMissing,
     &lifecycle::misplaced_annotation::MisplacedAnnotation,
     &lifecycle::invalid_istio_annotation::InvalidIstioAnnotation,

@@ -1,7 +1,8 @@
-//! VirtualService routing checks (MESH308–MESH313, area `hosts`): which VirtualService a proxy
+//! VirtualService routing checks (MESH308–MESH314, area `hosts`): which VirtualService a proxy
 //! applies for a host, which of its rules can match, what gateways ignore, and fields Istio
 //! deprecated. Cross-resource questions go through [`crate::model::routing::Routing`].
 
+pub mod conflicting_gateway_routes;
 pub mod conflicting_mesh_virtual_services;
 mod cover;
 pub mod deprecated_routing_field;
