@@ -243,7 +243,7 @@ tab kubectl mesh-lint explain short
         "kubectl mesh-lint  => check explain rules listeners trace completions",
         "kubectl mesh-lint --fo => --format",
         "kubectl mesh-lint -o s => sarif",
-        "kubectl mesh-lint --select MESH30 => MESH301 MESH302 MESH303 MESH304 MESH305 MESH306 MESH307",
+        "kubectl mesh-lint --select MESH30 => MESH301 MESH302 MESH303 MESH304 MESH305 MESH306 MESH307 MESH308 MESH309",
         "kubectl mesh-lint explain short => short-hostname",
     ];
     for line in expected {

@@ -366,9 +366,8 @@ fn agrees_with_istioctl_analyze_where_rules_overlap() {
     let cases: Vec<serde_json::Value> = serde_json::from_str(&text).unwrap();
     let mut report = Vec::new();
     let mut disagreements = Vec::new();
-    // Recall over the per-code mappings (IST0107/0108/0123/0125/0135/0144), before the known
-    // differences are taken out.
-    let (mut expected_pairs, mut found_pairs) = (0usize, 0usize);
+    // Recall per istioctl code is `tests/peer_recall.rs`; this test checks agreement per case,
+    // precision included.
     for case in &cases {
         let analyzers: Vec<&str> = case["analyzers"]
             .as_array()
@@ -382,13 +381,8 @@ fn agrees_with_istioctl_analyze_where_rules_overlap() {
             continue;
         };
         let name = case["name"].as_str().unwrap();
-        let want = expected(case, codes);
+        let mut want = expected(case, codes);
         let mut got = flagged(case, args, *subject, codes);
-        if !codes.is_empty() {
-            expected_pairs += want.len();
-            found_pairs += want.intersection(&got).count();
-        }
-        let mut want = want;
         for (case_name, resource, _why) in KNOWN_DIFFERENCES {
             if *case_name == name {
                 want.remove(*resource);
@@ -402,12 +396,6 @@ fn agrees_with_istioctl_analyze_where_rules_overlap() {
         }
     }
     println!("{}", report.join("\n"));
-    println!("per-code recall: {found_pairs}/{expected_pairs}");
-    assert!(expected_pairs > 0, "no per-code peer case ran");
-    assert!(
-        found_pairs * 100 >= expected_pairs * 95,
-        "recall {found_pairs}/{expected_pairs} is below 95%"
-    );
     assert!(!report.is_empty(), "no peer case ran");
     assert!(
         disagreements.is_empty(),

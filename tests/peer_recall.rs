@@ -102,6 +102,24 @@ const DELIBERATE: &[(&str, &str, &str, &str)] = &[
         "istioctl wrong: pilot reads `outboundTrafficPolicy.egressProxy` in ALLOW_ANY mode (`httproute.go`, `listener_builder.go :: buildOutboundCatchAllNetworkFiltersOnly`) and istio/api does not deprecate it; MESH412 reports it only with another mode, where it is ignored",
     ),
     (
+        "virtualServiceConflictingMeshGatewayHostsWithExportTo",
+        "IST0109",
+        "VirtualService foo/productpage-d",
+        "`*.productpage.d` and `*.d` are different hosts, not one host defined twice: pilot routes each name to the most specific (`MostSpecificHostMatch`, Envoy's longest domain suffix), so nothing depends on creation order",
+    ),
+    (
+        "virtualServiceConflictingMeshGatewayHostsWithExportTo",
+        "IST0109",
+        "VirtualService bar/productpage-d",
+        "as foo/productpage-d",
+    ),
+    (
+        "deprecation",
+        "IST0002",
+        "Sidecar default/no-selector",
+        "istioctl says `outboundTrafficPolicy.egressProxy` is ignored, but with `mode: ALLOW_ANY` (as here) pilot sends unknown traffic to it (`buildOutboundCatchAllNetworkFiltersOnly`, `httproute.go`); the field is neither deprecated nor ignored. MESH412 reports it when the mode makes it ignored",
+    ),
+    (
         "virtualServiceDestinationHosts",
         "IST0101",
         "VirtualService hello/hello-export-to-bogus",

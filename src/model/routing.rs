@@ -91,6 +91,9 @@ pub struct Routing {
     /// `selector` picks among the workloads of the inputs (any namespace: Istio's default
     /// `PILOT_SCOPE_GATEWAY_TO_NAMESPACE=false`), else the Gateway's own namespace.
     gateway_namespaces: HashMap<String, Vec<String>>,
+    /// Per Gateway object (`namespace/name`): the object and the workloads (indices into
+    /// [`MeshIndex::workloads`]) its `selector` picks in the inputs, in any namespace.
+    gateways: HashMap<String, GatewayInfo>,
     /// Rules a proxy of the namespace looks at first (exported there, `.`, `*` or no exportTo).
     namespace_local: HashMap<String, HostPool>,
     /// Rules exported beyond their namespace, with the exportTo entries as written.
@@ -136,7 +139,7 @@ impl Routing {
             out.vs_gateways.push(gateways);
             out.vs_by_object.insert(vs.object, i);
         }
-        out.gateway_namespaces = gateway_namespaces(index);
+        (out.gateway_namespaces, out.gateways) = gateway_namespaces(index);
         let private_default = cx
             .mesh_config
             .default_destination_rule_export_to
@@ -214,6 +217,11 @@ impl Routing {
             .unwrap_or_default()
     }
 
+    /// The Gateway `ns/name` when the inputs hold it, with the workloads it selects.
+    pub fn gateway(&self, gateway: &str) -> Option<&GatewayInfo> {
+        self.gateways.get(gateway)
+    }
+
     /// Whether sidecars apply the VirtualService (its gateways include `mesh`).
     pub fn binds_mesh(&self, vs: usize) -> bool {
         self.vs_gateways[vs].iter().any(|g| g == MESH_GATEWAY)
@@ -276,14 +284,25 @@ impl Routing {
     }
 }
 
-fn gateway_namespaces(index: &MeshIndex<'_>) -> HashMap<String, Vec<String>> {
+/// A Gateway of the inputs and the workloads its selector picks.
+#[derive(Clone, Debug, Default)]
+pub struct GatewayInfo {
+    pub object: ObjectRef,
+    pub workloads: Vec<usize>,
+}
+
+type GatewayMaps = (HashMap<String, Vec<String>>, HashMap<String, GatewayInfo>);
+
+fn gateway_namespaces(index: &MeshIndex<'_>) -> GatewayMaps {
     let mut out = HashMap::new();
+    let mut infos = HashMap::new();
+    // A later copy of a Gateway replaces an earlier one, as `kubectl apply` would.
     let gateways: Vec<_> = index
         .by_kind("Gateway")
-        .filter(|(_, o)| o.is_istio_networking())
+        .filter(|(_, o)| o.is_istio_networking() && !o.is_shadowed())
         .collect();
     if gateways.is_empty() {
-        return out;
+        return (out, infos);
     }
     // Workloads by one label, so each selector is a lookup plus a filter.
     let mut by_label: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
@@ -295,30 +314,42 @@ fn gateway_namespaces(index: &MeshIndex<'_>) -> HashMap<String, Vec<String>> {
                 .push(wi);
         }
     }
-    for (_, gw) in gateways {
+    for (object, gw) in gateways {
         let selector = string_map(gw.node.at_keys("spec.selector"));
-        let mut namespaces: Vec<String> = selector
+        let selected: Vec<usize> = selector
             .iter()
             .next()
             .and_then(|(k, v)| by_label.get(&(*k, *v)))
             .into_iter()
             .flatten()
-            .map(|&wi| &index.workloads[wi])
-            .filter(|w| {
-                selector
-                    .iter()
-                    .all(|(k, v)| w.labels.get(*k).map(String::as_str) == Some(*v))
+            .copied()
+            .filter(|&wi| !index.objects[index.workloads[wi].object].is_shadowed())
+            .filter(|&wi| {
+                selector.iter().all(|(k, v)| {
+                    index.workloads[wi].labels.get(*k).map(String::as_str) == Some(*v)
+                })
             })
-            .map(|w| index.objects[w.object].ns().to_owned())
+            .collect();
+        let mut namespaces: Vec<String> = selected
+            .iter()
+            .map(|&wi| index.objects[index.workloads[wi].object].ns().to_owned())
             .collect();
         namespaces.sort_unstable();
         namespaces.dedup();
         if namespaces.is_empty() {
             namespaces.push(gw.ns().to_owned());
         }
-        out.insert(format!("{}/{}", gw.ns(), gw.name), namespaces);
+        let key = format!("{}/{}", gw.ns(), gw.name);
+        out.insert(key.clone(), namespaces);
+        infos.insert(
+            key,
+            GatewayInfo {
+                object,
+                workloads: selected,
+            },
+        );
     }
-    out
+    (out, infos)
 }
 
 /// A VirtualService `gateways` entry as `namespace/name` (`resolveGatewayName`): `mesh` stays,

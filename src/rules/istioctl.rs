@@ -28,7 +28,7 @@ pub const COVERED: &[Covered] = &[
     Covered {
         code: "IST0101",
         name: "ReferencedResourceNotFound",
-        differs: "Destination hosts resolved as pilot does (short names in the rule's namespace, exportTo, Istio's own Services per installed piece); unplaced objects satisfy short hosts; subsets checked against every DestinationRule in Istio's lookup order; Sidecar and Telemetry selectors and AuthorizationPolicy source namespaces (MESH601, MESH602) only where the inputs show what was meant",
+        differs: "Destination hosts resolved as pilot does (short names in the rule's namespace, exportTo, Istio's own Services per installed piece); unplaced objects satisfy short hosts; subsets checked against every DestinationRule in Istio's lookup order; Sidecar and Telemetry selectors and AuthorizationPolicy source namespaces (MESH601, MESH602) only where the inputs show what was meant; Destination hosts resolved as pilot does (short names in the rule's namespace, exportTo, Istio's own Services per installed piece); unplaced objects satisfy short hosts; subsets checked against every DestinationRule in Istio's lookup order",
     },
     Covered {
         code: "IST0102",
@@ -44,6 +44,11 @@ pub const COVERED: &[Covered] = &[
         code: "IST0108",
         name: "UnknownAnnotation",
         differs: "Names the nearest known annotation; the catalogue is generated from istio/api",
+    },
+    Covered {
+        code: "IST0109",
+        name: "ConflictingMeshGatewayVirtualServiceHosts",
+        differs: "Ranks VirtualServices per proxy namespace as istiod does (private, exported by name, public): equal ranks are an error (creation order decides), different ranks a warning naming which one wins; a wildcard and a narrower host are not a conflict (the most specific wins); VirtualServices merged on one gateway host whose routes overlap are MESH314 (istio-vet's check)",
     },
     Covered {
         code: "IST0110",
@@ -96,6 +101,16 @@ pub const COVERED: &[Covered] = &[
         differs: "As IST0128, per port (also subsets' port-level settings)",
     },
     Covered {
+        code: "IST0130",
+        name: "VirtualServiceUnreachableRule",
+        differs: "Compares matches condition by condition (a missing method is any method, regexes and header values are compared, sourceLabels and gateways honoured), so also rules whose matches are all narrower than earlier ones; points at the rule and the match that takes its requests",
+    },
+    Covered {
+        code: "IST0131",
+        name: "VirtualServiceIneffectiveMatch",
+        differs: "Same comparison as MESH309; a match shadowed by an earlier rule is a warning, one redundant within its own rule info",
+    },
+    Covered {
         code: "IST0134",
         name: "ServiceEntryAddressesRequired",
         differs: "Follows pilot: `resolution: NONE` without addresses is passthrough (ORIGINAL_DST), reported only when a targetPort or DestinationRule changes the traffic; victims found by targetPort across the mesh",
@@ -103,7 +118,7 @@ pub const COVERED: &[Covered] = &[
     Covered {
         code: "IST0135",
         name: "DeprecatedAnnotation",
-        differs: "Info, on objects and every workload kind's pod template, not on pods nobody injects (except the injection switch itself); the legacy `sidecar.istio.io/inject` opt-in is MESH409's",
+        differs: "Info, on objects and every workload kind's pod template, not on pods nobody injects (except the injection switch itself); the legacy `sidecar.istio.io/inject` opt-in is MESH409's; Reported as info with the replacement",
     },
     Covered {
         code: "IST0136",
@@ -114,6 +129,11 @@ pub const COVERED: &[Covered] = &[
         code: "IST0137",
         name: "DeploymentConflictingPorts",
         differs: "Same as IST0116, on the targetPort level",
+    },
+    Covered {
+        code: "IST0140",
+        name: "IngressRouteRulesNotAffected",
+        differs: "Hosts resolved in each VirtualService's namespace; names what the gateway skips (subsets, splits, retries, faults, mirroring, rewrites...), not only subsets; one finding per gateway route and service",
     },
     Covered {
         code: "IST0144",
@@ -136,6 +156,11 @@ pub const COVERED: &[Covered] = &[
         differs: "Points at the `enableNamespacesByDefault` setting in the IstioOperator or injector ConfigMap, and names the workloads it injects",
     },
     Covered {
+        code: "IST0149",
+        name: "JwtClaimBasedRoutingWithoutRequestAuthN",
+        differs: "Gateway proxies found among every workload kind; RequestAuthentications in the proxies' or root namespace; claim routing on sidecars (which istiod rejects) reported too; a warning when the inputs hold no RequestAuthentication at all",
+    },
+    Covered {
         code: "IST0150",
         name: "ExternalNameServiceTypeInvalidPortName",
         differs: "Version-aware: ExternalName is a DNS alias from Istio 1.21, a catch-all listener before",
@@ -155,6 +180,11 @@ pub const COVERED: &[Covered] = &[
         name: "UnknownDestinationRuleHost",
         differs: "Hosts resolved with exportTo and ServiceEntries; unplaced objects are not errors",
     },
+    Covered {
+        code: "IST0177",
+        name: "ConflictingServiceEntryProtocol",
+        differs: "Protocols compared as Istio parses them (`http` = `HTTP`); exportTo `~` hides; says which ServiceEntry a namespace's proxies use when Istio's order decides it",
+    },
 ];
 
 /// Codes that need a live cluster or describe the tool itself.
@@ -167,7 +197,7 @@ pub const OUT_OF_SCOPE: &[Uncovered] = &[
     Uncovered {
         code: "IST0103",
         name: "PodMissingProxy",
-        why: "running pods: a Pod manifest gets its proxy when created, so only the cluster shows one that was created without it (before its namespace was labelled, or past a failing webhook)",
+        why: "running pods: a Pod manifest gets its proxy when created, so only the cluster shows one that was created without it (before its namespace was labelled, or past a failing webhook); running pods: whether a proxy was injected is known only in the cluster",
     },
     Uncovered {
         code: "IST0106",
@@ -264,21 +294,6 @@ pub const OUT_OF_SCOPE: &[Uncovered] = &[
 /// Codes that can be checked offline and have no rule yet.
 pub const NOT_YET: &[Uncovered] = &[
     Uncovered {
-        code: "IST0109",
-        name: "ConflictingMeshGatewayVirtualServiceHosts",
-        why: "",
-    },
-    Uncovered {
-        code: "IST0130",
-        name: "VirtualServiceUnreachableRule",
-        why: "",
-    },
-    Uncovered {
-        code: "IST0131",
-        name: "VirtualServiceIneffectiveMatch",
-        why: "",
-    },
-    Uncovered {
         code: "IST0132",
         name: "VirtualServiceHostNotFoundInGateway",
         why: "",
@@ -289,18 +304,8 @@ pub const NOT_YET: &[Uncovered] = &[
         why: "",
     },
     Uncovered {
-        code: "IST0140",
-        name: "IngressRouteRulesNotAffected",
-        why: "",
-    },
-    Uncovered {
         code: "IST0145",
         name: "ConflictingGateways",
-        why: "",
-    },
-    Uncovered {
-        code: "IST0149",
-        name: "JwtClaimBasedRoutingWithoutRequestAuthN",
         why: "",
     },
     Uncovered {
@@ -361,11 +366,6 @@ pub const NOT_YET: &[Uncovered] = &[
     Uncovered {
         code: "IST0166",
         name: "IneffectiveSelector",
-        why: "",
-    },
-    Uncovered {
-        code: "IST0177",
-        name: "ConflictingServiceEntryProtocol",
         why: "",
     },
 ];

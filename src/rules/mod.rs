@@ -11,6 +11,7 @@ mod lifecycle;
 mod meta;
 mod ports;
 mod registry;
+mod routing;
 mod scoping;
 mod security;
 mod selection;

@@ -1,4 +1,4 @@
-use super::{hosts, input, lifecycle, ports, scoping, security, Rule, RuleMeta};
+use super::{hosts, input, lifecycle, ports, routing, scoping, security, Rule, RuleMeta};
 
 /// Every rule, sorted by code.
 static RULES: &[&dyn Rule] = &[
@@ -10,6 +10,7 @@ static RULES: &[&dyn Rule] = &[
     &ports::catch_all_tcp_listener::CatchAllTcpListener,
     &ports::listener_conflict::ListenerConflict,
     &ports::shared_tcp_port::SharedTcpPort,
+    &ports::conflicting_service_entry_protocols::ConflictingServiceEntryProtocols,
     &scoping::missing_sidecar_scope::MissingSidecarScope,
     &scoping::export_to_everywhere::ExportToEverywhere,
     &scoping::invalid_export_to::InvalidExportTo,
@@ -22,6 +23,12 @@ static RULES: &[&dyn Rule] = &[
     &hosts::ip_address_host::IpAddressHost,
     &hosts::destination_port_required::DestinationPortRequired,
     &hosts::unknown_subset::UnknownSubset,
+    &routing::conflicting_mesh_virtual_services::ConflictingMeshVirtualServices,
+    &routing::unreachable_route::UnreachableRoute,
+    &routing::redundant_route_match::RedundantRouteMatch,
+    &routing::gateway_skips_mesh_routing::GatewaySkipsMeshRouting,
+    &routing::jwt_claim_route_without_authn::JwtClaimRouteWithoutAuthn,
+    &routing::conflicting_gateway_routes::ConflictingGatewayRoutes,
     &lifecycle::hold_until_proxy_missing::HoldUntilProxyMissing,
     &lifecycle::misplaced_annotation::MisplacedAnnotation,
     &lifecycle::invalid_istio_annotation::InvalidIstioAnnotation,

@@ -2,6 +2,7 @@
 
 pub mod catch_all_tcp_listener;
 pub mod conflicting_port_protocols;
+pub mod conflicting_service_entry_protocols;
 pub mod evidence;
 pub(crate) mod export_to;
 pub mod listener_conflict;
