@@ -1,5 +1,6 @@
 use super::RuleMeta;
 use crate::diagnostic::{Diagnostic, Label};
+use crate::model::gateways::Gateways;
 use crate::model::host_refs::{host_refs, HostRef};
 use crate::model::hosts::HostRegistry;
 use crate::model::listeners::Listeners;
@@ -24,6 +25,7 @@ pub struct Checker<'c, 'a> {
     listeners: OnceLock<Listeners>,
     scopes: OnceLock<Scopes<'c>>,
     routing: OnceLock<Routing>,
+    gateways: OnceLock<Gateways<'a>>,
 }
 
 /// Which lazily built models a run needed, and their sizes (for tests and `--verbose`-style
@@ -72,6 +74,7 @@ impl<'c, 'a> Checker<'c, 'a> {
             listeners: OnceLock::new(),
             scopes: OnceLock::new(),
             routing: OnceLock::new(),
+            gateways: OnceLock::new(),
         }
     }
 
@@ -101,6 +104,13 @@ impl<'c, 'a> Checker<'c, 'a> {
     pub fn routing(&self) -> &Routing {
         self.routing
             .get_or_init(|| Routing::build(self.index, self.cx))
+    }
+
+    /// Istio Gateways with their servers, the gateway proxies they apply to, Gateway API
+    /// Gateways and the Secrets gateways read.
+    pub fn gateways(&self) -> &Gateways<'a> {
+        self.gateways
+            .get_or_init(|| Gateways::build(self.index, self.cx))
     }
 
     pub fn stats(&self) -> ModelStats {

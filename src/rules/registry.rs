@@ -1,4 +1,4 @@
-use super::{hosts, input, lifecycle, ports, scoping, Rule, RuleMeta};
+use super::{gateways, hosts, input, lifecycle, ports, scoping, Rule, RuleMeta};
 
 /// Every rule, sorted by code.
 static RULES: &[&dyn Rule] = &[
@@ -32,6 +32,17 @@ static RULES: &[&dyn Rule] = &[
     &lifecycle::unknown_istio_annotation::UnknownIstioAnnotation,
     &lifecycle::injection_conflict::InjectionConflict,
     &lifecycle::privileged_proxy::PrivilegedProxy,
+    &gateways::conflicting_servers::ConflictingServers,
+    &gateways::port_not_exposed::PortNotExposed,
+    &gateways::no_gateway_proxy::NoGatewayProxy,
+    &gateways::unknown_credential::UnknownCredential,
+    &gateways::invalid_credential::InvalidCredential,
+    &gateways::duplicate_certificate::DuplicateCertificate,
+    &gateways::unknown_gateway::UnknownGateway,
+    &gateways::virtual_service_host::VirtualServiceHost,
+    &gateways::internal_gateway_reference::InternalGatewayReference,
+    &gateways::kubernetes_gateway_selector::KubernetesGatewaySelector,
+    &gateways::ignored_credential::IgnoredCredential,
 ];
 
 pub fn all() -> &'static [&'static dyn Rule] {
