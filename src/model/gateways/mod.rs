@@ -70,8 +70,11 @@ pub struct Gateways<'a> {
     by_key: HashMap<String, usize>,
     unplaced: HashMap<&'a str, usize>,
     kube_by_key: HashMap<String, usize>,
-    /// Namespaces holding an Istio Gateway of the inputs.
+    /// Namespaces holding an Istio or Gateway API Gateway of the inputs.
     namespaces: HashSet<String>,
+    /// Istio Gateways by name and by namespace.
+    by_name: HashMap<&'a str, Vec<usize>>,
+    by_ns: HashMap<String, Vec<usize>>,
     /// Every live workload by one pod-template label (for selectors matching sidecars).
     workloads_by_label: HashMap<(String, String), Vec<usize>>,
 }
@@ -94,11 +97,14 @@ impl<'a> Gateways<'a> {
         for (i, gw) in gateways.iter().enumerate() {
             out.by_key.entry(gw.key()).or_insert(i);
             out.namespaces.insert(gw.ns.clone());
+            out.by_name.entry(gw.name).or_default().push(i);
+            out.by_ns.entry(gw.ns.clone()).or_default().push(i);
             if !index.objects[gw.object].namespace_explicit {
                 out.unplaced.entry(gw.name).or_insert(i);
             }
         }
         for (i, gw) in kube.iter().enumerate() {
+            out.namespaces.insert(gw.ns.clone());
             out.kube_by_key
                 .entry(format!("{}/{}", gw.ns, gw.name))
                 .or_insert(i);
@@ -154,14 +160,27 @@ impl<'a> Gateways<'a> {
         (key, GatewayRef::Missing)
     }
 
-    /// Whether the inputs hold Istio Gateways in `ns`.
+    /// Whether the inputs hold Istio or Gateway API Gateways in `ns`.
     pub fn holds_namespace(&self, ns: &str) -> bool {
         self.namespaces.contains(ns)
     }
 
-    /// Istio Gateways of other namespaces named `name`, for help texts.
-    pub fn named<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s Gateway<'a>> + 's {
-        self.gateways.iter().filter(move |g| g.name == name)
+    /// The Istio Gateways named `name`, in any namespace.
+    pub fn named(&self, name: &str) -> impl Iterator<Item = &Gateway<'a>> {
+        self.by_name
+            .get(name)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.gateways[i])
+    }
+
+    /// The Istio Gateways of namespace `ns`.
+    pub fn in_namespace(&self, ns: &str) -> impl Iterator<Item = &Gateway<'a>> {
+        self.by_ns
+            .get(ns)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.gateways[i])
     }
 
     /// The known proxies (workloads of the inputs, installed, Gateway API) a Gateway applies to.
@@ -219,3 +238,6 @@ impl<'a> Gateways<'a> {
         merge::dropped(&self.gateways, &self.proxies, &self.on_proxy)
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -96,8 +96,9 @@ const TEMPLATES_ANNOTATION: &str = "inject.istio.io/templates";
 const NO_TRANSLATION_LABEL: &str = "experimental.istio.io/disable-gateway-port-translation";
 
 /// Whether a workload of the inputs is a gateway proxy: the gateway injection template, a
-/// Gateway API gateway's pods, or an `istio-proxy` container written in the manifest that does
-/// not run as a sidecar (`istioctl kube-inject` output runs `proxy sidecar`).
+/// Gateway API gateway's pods, a container running `proxy router`, or an `istio-proxy`
+/// container written in the manifest that does not run as a sidecar (`istioctl kube-inject`
+/// output runs `proxy sidecar`).
 pub fn is_gateway_workload(w: &Workload<'_>) -> bool {
     if w.annotation(TEMPLATES_ANNOTATION)
         .is_some_and(|t| t.split(',').any(|x| x.trim() == "gateway"))
@@ -110,10 +111,12 @@ pub fn is_gateway_workload(w: &Workload<'_>) -> bool {
     };
     containers.items().any(|c| {
         let named = c.get("name").and_then(|n| n.as_str()) == Some("istio-proxy");
-        let sidecar = c
-            .get("args")
-            .is_some_and(|a| a.items().any(|x| x.as_str() == Some("sidecar")));
-        named && !sidecar
+        let arg = |word: &str| {
+            c.get("args")
+                .is_some_and(|a| a.items().any(|x| x.as_str() == Some(word)))
+        };
+        // `pilot-agent proxy router` is a gateway whatever its container is called.
+        (named && !arg("sidecar")) || arg("router")
     })
 }
 

@@ -34,6 +34,8 @@ pub struct Secrets {
     unplaced: HashMap<String, SecretSource>,
     /// Namespaces with at least one placed Secret or Secret-creating object.
     namespaces: HashSet<String>,
+    /// Namespaces of the placed objects by Secret name.
+    by_name: HashMap<String, Vec<String>>,
 }
 
 impl Secrets {
@@ -73,6 +75,10 @@ impl Secrets {
                 }
                 if o.namespace_explicit {
                     out.namespaces.insert(o.ns().to_owned());
+                    out.by_name
+                        .entry(name.to_owned())
+                        .or_default()
+                        .push(o.ns().to_owned());
                     out.placed
                         .entry((o.ns().to_owned(), name.to_owned()))
                         .or_insert(source);
@@ -100,12 +106,18 @@ impl Secrets {
     /// Placed Secrets named `name` in other namespaces than `ns`, for help texts.
     pub fn elsewhere(&self, ns: &str, name: &str) -> Vec<(String, SecretSource)> {
         let mut out: Vec<(String, SecretSource)> = self
-            .placed
-            .iter()
-            .filter(|((n, s), _)| *s == name && n != ns)
-            .map(|((n, _), src)| (n.clone(), *src))
+            .by_name
+            .get(name)
+            .into_iter()
+            .flatten()
+            .filter(|n| *n != ns)
+            .filter_map(|n| {
+                let src = self.placed.get(&(n.clone(), name.to_owned()))?;
+                Some((n.clone(), *src))
+            })
             .collect();
         out.sort_by(|a, b| a.0.cmp(&b.0));
+        out.dedup_by(|a, b| a.0 == b.0);
         out
     }
 }

@@ -60,8 +60,12 @@ impl Rule for IgnoredCredential {
     }
 
     fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
-        let model = ck.gateways();
-        for gw in &model.gateways {
+        // Its own fields: every copy of a Gateway is checked, shadowed or not.
+        let gateways = ck
+            .index
+            .by_kind("Gateway")
+            .filter_map(|(id, o)| crate::model::gateways::servers::read(id, o));
+        for gw in gateways {
             for s in &gw.servers {
                 let Some(tls) = &s.tls else { continue };
                 if !matches!(tls.mode, TlsMode::Passthrough | TlsMode::AutoPassthrough) {
@@ -95,7 +99,7 @@ impl Rule for IgnoredCredential {
                             || s.index.to_string(),
                             |p| format!("`{}` (port {})", p.name, p.number)
                         ),
-                        gateway_name(gw)
+                        gateway_name(&gw)
                     ),
                 );
                 d.primary.message = "never served".into();

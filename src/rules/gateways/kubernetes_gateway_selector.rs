@@ -5,7 +5,7 @@ use crate::model::gateways::proxies::{Proxy, ProxyKind};
 use crate::model::gateways::Gateways;
 use crate::model::Object;
 use crate::rules::{Checker, Rule, RuleMeta};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 declare_rule! {
     /// ## What it does
@@ -79,10 +79,20 @@ impl Rule for KubernetesGatewaySelector {
             return;
         }
         let model = ck.gateways();
-        let gateway_pods: Vec<usize> = (0..model.proxies.len())
-            .filter(|&p| is_kube_gateway(&model.proxies[p]))
-            .collect();
-        if gateway_pods.is_empty() {
+        // Gateway API gateway pods by namespace: a policy looks at its own namespace, or at
+        // all of them from the root namespace.
+        let mut by_ns: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut all = Vec::new();
+        for (p, proxy) in model.proxies.iter().enumerate() {
+            if !is_kube_gateway(proxy) {
+                continue;
+            }
+            all.push(p);
+            if let Some(ns) = proxy.namespace.as_deref() {
+                by_ns.entry(ns).or_default().push(p);
+            }
+        }
+        if all.is_empty() {
             return;
         }
         let root = ck.cx.mesh_config.root_namespace();
@@ -110,14 +120,15 @@ impl Rule for KubernetesGatewaySelector {
                             .collect()
                     })
                     .unwrap_or_default();
-                let hit: Vec<usize> = gateway_pods
+                let candidates = if o.ns() == root {
+                    all.as_slice()
+                } else {
+                    by_ns.get(o.ns()).map_or(&[][..], Vec::as_slice)
+                };
+                let hit: Vec<usize> = candidates
                     .iter()
                     .copied()
-                    .filter(|&p| {
-                        let proxy = &model.proxies[p];
-                        (o.ns() == root || proxy.namespace.as_deref() == Some(o.ns()))
-                            && proxy.selected_by(&labels)
-                    })
+                    .filter(|&p| model.proxies[p].selected_by(&labels))
                     .collect();
                 let Some(&first) = hit
                     .iter()

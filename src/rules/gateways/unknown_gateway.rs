@@ -78,8 +78,7 @@ impl Rule for UnknownGateway {
                     continue;
                 }
                 let (ns, name) = key.split_once('/').unwrap_or(("", key.as_str()));
-                let covered = model.holds_namespace(ns) || model.kube.iter().any(|k| k.ns == ns);
-                if covered {
+                if model.holds_namespace(ns) {
                     out.push(report(ck, model, vs, node, entry, ns, name));
                 }
             }
@@ -143,9 +142,7 @@ fn report(
         }
         _ => {
             let near = model
-                .gateways
-                .iter()
-                .filter(|g| g.ns == ns)
+                .in_namespace(ns)
                 .map(|g| (strsim::jaro_winkler(g.name, name), g))
                 .filter(|(score, _)| *score > 0.85)
                 .max_by(|a, b| a.0.total_cmp(&b.0));
