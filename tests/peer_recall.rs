@@ -42,6 +42,18 @@ const DELIBERATE: &[(&str, &str, &str, &str)] = &[
         "as address-missing-lowercase",
     ),
     (
+        "gatewayNoWorkload",
+        "IST0101",
+        "Gateway default/httpbin-gateway",
+        "the selector `istio: ingresstypo` matches nothing in the inputs, which hold no gateway workload, and is no typo of Istio's installed gateways: it may name a gateway installed elsewhere (the istio/gateway Helm chart labels pods `istio: <release>`); MESH503 reports it when the inputs hold gateway workloads or a near miss",
+    ),
+    (
+        "virtualServiceGateways",
+        "IST0132",
+        "VirtualService default/httpbin-bogus",
+        "the Gateway does not exist: MESH507 reports the missing Gateway once instead of also reporting its hosts as not found in it",
+    ),
+    (
         "sidecarSelector",
         "IST0101",
         "Sidecar default/maps-to-nonexistent",

@@ -2,6 +2,7 @@
 
 pub mod catalogue;
 mod context;
+pub mod gateways;
 pub mod host_refs;
 pub mod hosts;
 mod index;

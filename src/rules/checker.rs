@@ -1,5 +1,6 @@
 use super::RuleMeta;
 use crate::diagnostic::{Diagnostic, Label};
+use crate::model::gateways::Gateways;
 use crate::model::host_refs::{host_refs, HostRef};
 use crate::model::hosts::HostRegistry;
 use crate::model::listeners::Listeners;
@@ -26,6 +27,7 @@ pub struct Checker<'c, 'a> {
     scopes: OnceLock<Scopes<'c>>,
     routing: OnceLock<Routing>,
     workload_labels: OnceLock<WorkloadLabels>,
+    gateways: OnceLock<Gateways<'a>>,
 }
 
 /// Which lazily built models a run needed, and their sizes (for tests and `--verbose`-style
@@ -75,6 +77,7 @@ impl<'c, 'a> Checker<'c, 'a> {
             scopes: OnceLock::new(),
             routing: OnceLock::new(),
             workload_labels: OnceLock::new(),
+            gateways: OnceLock::new(),
         }
     }
 
@@ -110,6 +113,13 @@ impl<'c, 'a> Checker<'c, 'a> {
     pub fn workload_labels(&self) -> &WorkloadLabels {
         self.workload_labels
             .get_or_init(|| WorkloadLabels::build(self.index))
+    }
+
+    /// Istio Gateways with their servers, the gateway proxies they apply to, Gateway API
+    /// Gateways and the Secrets gateways read.
+    pub fn gateways(&self) -> &Gateways<'a> {
+        self.gateways
+            .get_or_init(|| Gateways::build(self.index, self.cx))
     }
 
     pub fn stats(&self) -> ModelStats {

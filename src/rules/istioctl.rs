@@ -28,7 +28,7 @@ pub const COVERED: &[Covered] = &[
     Covered {
         code: "IST0101",
         name: "ReferencedResourceNotFound",
-        differs: "Destination hosts resolved as pilot does (short names in the rule's namespace, exportTo, Istio's own Services per installed piece); unplaced objects satisfy short hosts; subsets checked against every DestinationRule in Istio's lookup order; Sidecar and Telemetry selectors and AuthorizationPolicy source namespaces (MESH601, MESH602) only where the inputs show what was meant; Destination hosts resolved as pilot does (short names in the rule's namespace, exportTo, Istio's own Services per installed piece); unplaced objects satisfy short hosts; subsets checked against every DestinationRule in Istio's lookup order",
+        differs: "Destination hosts resolved as pilot does (short names in the rule's namespace, exportTo, Istio's own Services per installed piece); unplaced objects satisfy short hosts; subsets checked against every DestinationRule in Istio's lookup order; Sidecar and Telemetry selectors and AuthorizationPolicy source namespaces (MESH601, MESH602) only where the inputs show what was meant; Destination hosts resolved as pilot does (short names in the rule's namespace, exportTo, Istio's own Services per installed piece); unplaced objects satisfy short hosts; subsets checked against every DestinationRule in Istio's lookup order; Destination hosts resolved as pilot does (short names in the rule's namespace, exportTo, Istio's own Services per installed piece); unplaced objects satisfy short hosts; subsets checked against every DestinationRule in Istio's lookup order; Gateway selectors, credentialNames and VirtualService gateways judged only where the inputs hold the gateway workloads, Secrets or Gateways concerned",
     },
     Covered {
         code: "IST0102",
@@ -111,6 +111,11 @@ pub const COVERED: &[Covered] = &[
         differs: "Same comparison as MESH309; a match shadowed by an earlier rule is a warning, one redundant within its own rule info",
     },
     Covered {
+        code: "IST0132",
+        name: "VirtualServiceHostNotFoundInGateway",
+        differs: "Also a host that none of the VirtualService's Gateways serves; `ns/host` server hosts admit only that namespace; a missing Gateway is reported once (MESH507), not also here",
+    },
+    Covered {
         code: "IST0134",
         name: "ServiceEntryAddressesRequired",
         differs: "Follows pilot: `resolution: NONE` without addresses is passthrough (ORIGINAL_DST), reported only when a targetPort or DestinationRule changes the traffic; victims found by targetPort across the mesh",
@@ -118,7 +123,7 @@ pub const COVERED: &[Covered] = &[
     Covered {
         code: "IST0135",
         name: "DeprecatedAnnotation",
-        differs: "Info, on objects and every workload kind's pod template, not on pods nobody injects (except the injection switch itself); the legacy `sidecar.istio.io/inject` opt-in is MESH409's; Reported as info with the replacement",
+        differs: "Info, on objects and every workload kind's pod template, not on pods nobody injects (except the injection switch itself); the legacy `sidecar.istio.io/inject` opt-in is MESH409's; Reported as info with the replacement; Reported as info with the replacement",
     },
     Covered {
         code: "IST0136",
@@ -131,6 +136,11 @@ pub const COVERED: &[Covered] = &[
         differs: "Same as IST0116, on the targetPort level",
     },
     Covered {
+        code: "IST0138",
+        name: "GatewayDuplicateCertificate",
+        differs: "Judged per gateway pod and port, for servers that terminate HTTPS (the 404 comes from HTTP/2 connection reuse); every server after the first is reported, not only the Gateway with the smaller selector",
+    },
+    Covered {
         code: "IST0140",
         name: "IngressRouteRulesNotAffected",
         differs: "Hosts resolved in each VirtualService's namespace; names what the gateway skips (subsets, splits, retries, faults, mirroring, rewrites...), not only subsets; one finding per gateway route and service",
@@ -139,6 +149,11 @@ pub const COVERED: &[Covered] = &[
         code: "IST0144",
         name: "InvalidApplicationUID",
         differs: "Also GID 1337 and init containers, at the field's position",
+    },
+    Covered {
+        code: "IST0145",
+        name: "ConflictingGateways",
+        differs: "Replays pilot's mergeGateways per gateway pod: protocol clashes, second TCP servers and duplicate TLS hosts, with Service port translation and which server istiod keeps; HTTP servers sharing a host are not reported (pilot merges them)",
     },
     Covered {
         code: "IST0146",
@@ -164,6 +179,26 @@ pub const COVERED: &[Covered] = &[
         code: "IST0150",
         name: "ExternalNameServiceTypeInvalidPortName",
         differs: "Version-aware: ExternalName is a DNS alias from Istio 1.21, a catch-all listener before",
+    },
+    Covered {
+        code: "IST0161",
+        name: "InvalidGatewayCredential",
+        differs: "Also MUTUAL servers without a CA (`ca.crt` or `<name>-cacert`); the expiry date is named; Secrets created by cert-manager, SealedSecrets or ExternalSecrets are not judged",
+    },
+    Covered {
+        code: "IST0162",
+        name: "GatewayPortNotDefinedOnService",
+        differs: "Without the gateway workloads in the inputs, Istio's installed gateways are assumed with the Service ports of every install profile; a workload without a Service in the inputs is not judged",
+    },
+    Covered {
+        code: "IST0165",
+        name: "ReferencedInternalGateway",
+        differs: "Names the Gateway API Gateway and listener to route to with an HTTPRoute",
+    },
+    Covered {
+        code: "IST0166",
+        name: "IneffectiveSelector",
+        differs: "Follows pilot: a waypoint ignores selectors (warning), other Gateway API gateways apply them while ENABLE_SELECTOR_BASED_K8S_GATEWAY_POLICY is on, the default (info); also the pods Istio deploys for Gateways of the inputs; from Istio 1.20",
     },
     Covered {
         code: "IST0167",
@@ -197,7 +232,7 @@ pub const OUT_OF_SCOPE: &[Uncovered] = &[
     Uncovered {
         code: "IST0103",
         name: "PodMissingProxy",
-        why: "running pods: a Pod manifest gets its proxy when created, so only the cluster shows one that was created without it (before its namespace was labelled, or past a failing webhook); running pods: whether a proxy was injected is known only in the cluster",
+        why: "running pods: a Pod manifest gets its proxy when created, so only the cluster shows one that was created without it (before its namespace was labelled, or past a failing webhook); running pods: whether a proxy was injected is known only in the cluster; running pods: whether a proxy was injected is known only in the cluster",
     },
     Uncovered {
         code: "IST0106",
@@ -294,21 +329,6 @@ pub const OUT_OF_SCOPE: &[Uncovered] = &[
 /// Codes that can be checked offline and have no rule yet.
 pub const NOT_YET: &[Uncovered] = &[
     Uncovered {
-        code: "IST0132",
-        name: "VirtualServiceHostNotFoundInGateway",
-        why: "",
-    },
-    Uncovered {
-        code: "IST0138",
-        name: "GatewayDuplicateCertificate",
-        why: "",
-    },
-    Uncovered {
-        code: "IST0145",
-        name: "ConflictingGateways",
-        why: "",
-    },
-    Uncovered {
         code: "IST0151",
         name: "EnvoyFilterUsesRelativeOperation",
         why: "",
@@ -346,26 +366,6 @@ pub const NOT_YET: &[Uncovered] = &[
     Uncovered {
         code: "IST0160",
         name: "MultipleTelemetriesWithoutWorkloadSelectors",
-        why: "",
-    },
-    Uncovered {
-        code: "IST0161",
-        name: "InvalidGatewayCredential",
-        why: "",
-    },
-    Uncovered {
-        code: "IST0162",
-        name: "GatewayPortNotDefinedOnService",
-        why: "",
-    },
-    Uncovered {
-        code: "IST0165",
-        name: "ReferencedInternalGateway",
-        why: "",
-    },
-    Uncovered {
-        code: "IST0166",
-        name: "IneffectiveSelector",
         why: "",
     },
 ];

@@ -1,4 +1,4 @@
-use super::{hosts, input, lifecycle, ports, routing, scoping, security, Rule, RuleMeta};
+use super::{gateways, hosts, input, lifecycle, ports, routing, scoping, security, Rule, RuleMeta};
 
 /// Every rule, sorted by code.
 static RULES: &[&dyn Rule] = &[
@@ -44,6 +44,17 @@ static RULES: &[&dyn Rule] = &[
     &lifecycle::removed_istio_api::RemovedIstioApi,
     &lifecycle::namespace_without_injection_label::NamespaceWithoutInjectionLabel,
     &lifecycle::image_auto_without_injection::ImageAutoWithoutInjection,
+    &gateways::conflicting_servers::ConflictingServers,
+    &gateways::port_not_exposed::PortNotExposed,
+    &gateways::no_gateway_proxy::NoGatewayProxy,
+    &gateways::unknown_credential::UnknownCredential,
+    &gateways::invalid_credential::InvalidCredential,
+    &gateways::duplicate_certificate::DuplicateCertificate,
+    &gateways::unknown_gateway::UnknownGateway,
+    &gateways::virtual_service_host::VirtualServiceHost,
+    &gateways::internal_gateway_reference::InternalGatewayReference,
+    &gateways::kubernetes_gateway_selector::KubernetesGatewaySelector,
+    &gateways::ignored_credential::IgnoredCredential,
     &security::selector_matches_no_workload::SelectorMatchesNoWorkload,
     &security::unknown_source_namespace::UnknownSourceNamespace,
     &security::tls_without_ca_certificates::TlsWithoutCaCertificates,
