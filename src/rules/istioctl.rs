@@ -21,6 +21,11 @@ pub struct Uncovered {
 
 pub const COVERED: &[Covered] = &[
     Covered {
+        code: "IST0002",
+        name: "Deprecated",
+        differs: "Lightstep and OpenCensus tracing providers (MESH714), version-aware: an error from the release whose istiod stopped configuring them (1.27, 1.23), a warning while only deprecated",
+    },
+    Covered {
         code: "IST0101",
         name: "ReferencedResourceNotFound",
         differs: "Destination hosts resolved as pilot does (short names in the rule's namespace, exportTo, Istio's own Services per installed piece); unplaced objects satisfy short hosts; subsets checked against every DestinationRule in Istio's lookup order",
@@ -94,6 +99,46 @@ pub const COVERED: &[Covered] = &[
         code: "IST0150",
         name: "ExternalNameServiceTypeInvalidPortName",
         differs: "Version-aware: ExternalName is a DNS alias from Istio 1.21, a catch-all listener before",
+    },
+    Covered {
+        code: "IST0151",
+        name: "EnvoyFilterUsesRelativeOperation",
+        differs: "Reports relative patches whose target is not there: none named (REPLACE/REMOVE skipped), HTTP filters outside the connection manager, or a filter another EnvoyFilter adds later or in creation order (priorities and root-namespace order compared); a relative patch on a filter istiod generates (the router) is not reported",
+    },
+    Covered {
+        code: "IST0152",
+        name: "EnvoyFilterUsesReplaceOperationIncorrectly",
+        differs: "Follows istiod's patch code per version: REPLACE is also valid on LISTENER_FILTER, and on VIRTUAL_HOST only from 1.14",
+    },
+    Covered {
+        code: "IST0153",
+        name: "EnvoyFilterUsesAddOperationIncorrectly",
+        differs: "ADD on HTTP_ROUTE is applied (istiod since 1.8) and not reported; INSERT_* counted as the ADD istiod runs; BOOTSTRAP patches reported as ignored from 1.21",
+    },
+    Covered {
+        code: "IST0154",
+        name: "EnvoyFilterUsesRemoveOperationIncorrectly",
+        differs: "REMOVE on HTTP_ROUTE is applied by istiod and not reported",
+    },
+    Covered {
+        code: "IST0155",
+        name: "EnvoyFilterUsesRelativeOperationWithProxyVersion",
+        differs: "Reports the patches whose `proxyVersion` matches no proxy of the mesh's Istio version (the upgrade hazard IST0155 warns about, when it has happened), whatever the operation",
+    },
+    Covered {
+        code: "IST0157",
+        name: "InvalidTelemetryProvider",
+        differs: "Follows istiod's merge: an entry without providers inherits the previous entry's or the default ones; its `filter` is never used (1.15+), which istioctl misses when MeshConfig names a default provider; unknown provider names checked by MESH712 when MeshConfig is known",
+    },
+    Covered {
+        code: "IST0159",
+        name: "ConflictingTelemetryWorkloadSelectors",
+        differs: "Workloads from pod templates (not only Pods) with a proxy; two Telemetries conflict only when both set the same section; copies of one object never conflict",
+    },
+    Covered {
+        code: "IST0160",
+        name: "MultipleTelemetriesWithoutWorkloadSelectors",
+        differs: "`selector: {}` counts as namespace-wide, as istiod treats it; points at both Telemetries",
     },
     Covered {
         code: "IST0167",
@@ -209,11 +254,6 @@ pub const OUT_OF_SCOPE: &[Uncovered] = &[
 /// Codes that can be checked offline and have no rule yet.
 pub const NOT_YET: &[Uncovered] = &[
     Uncovered {
-        code: "IST0002",
-        name: "Deprecated",
-        why: "deprecated fields (e.g. Sidecar `localhost`, EnvoyFilter `proxyVersion`)",
-    },
-    Uncovered {
         code: "IST0102",
         name: "NamespaceNotInjected",
         why: "",
@@ -296,46 +336,6 @@ pub const NOT_YET: &[Uncovered] = &[
     Uncovered {
         code: "IST0149",
         name: "JwtClaimBasedRoutingWithoutRequestAuthN",
-        why: "",
-    },
-    Uncovered {
-        code: "IST0151",
-        name: "EnvoyFilterUsesRelativeOperation",
-        why: "",
-    },
-    Uncovered {
-        code: "IST0152",
-        name: "EnvoyFilterUsesReplaceOperationIncorrectly",
-        why: "",
-    },
-    Uncovered {
-        code: "IST0153",
-        name: "EnvoyFilterUsesAddOperationIncorrectly",
-        why: "",
-    },
-    Uncovered {
-        code: "IST0154",
-        name: "EnvoyFilterUsesRemoveOperationIncorrectly",
-        why: "",
-    },
-    Uncovered {
-        code: "IST0155",
-        name: "EnvoyFilterUsesRelativeOperationWithProxyVersion",
-        why: "",
-    },
-    Uncovered {
-        code: "IST0157",
-        name: "InvalidTelemetryProvider",
-        why: "",
-    },
-    Uncovered {
-        code: "IST0159",
-        name: "ConflictingTelemetryWorkloadSelectors",
-        why: "",
-    },
-    Uncovered {
-        code: "IST0160",
-        name: "MultipleTelemetriesWithoutWorkloadSelectors",
         why: "",
     },
     Uncovered {

@@ -4,6 +4,7 @@
 #[macro_use]
 mod macros;
 mod checker;
+mod extensions;
 mod hosts;
 mod input;
 pub mod istioctl;

@@ -1,4 +1,4 @@
-use super::{hosts, input, lifecycle, ports, scoping, Rule, RuleMeta};
+use super::{extensions, hosts, input, lifecycle, ports, scoping, Rule, RuleMeta};
 
 /// Every rule, sorted by code.
 static RULES: &[&dyn Rule] = &[
@@ -32,6 +32,15 @@ static RULES: &[&dyn Rule] = &[
     &lifecycle::unknown_istio_annotation::UnknownIstioAnnotation,
     &lifecycle::injection_conflict::InjectionConflict,
     &lifecycle::privileged_proxy::PrivilegedProxy,
+    &extensions::unsupported_patch_operation::UnsupportedPatchOperation,
+    &extensions::relative_patch_target::RelativePatchTarget,
+    &extensions::proxy_version_mismatch::ProxyVersionMismatch,
+    &extensions::deprecated_filter_name::DeprecatedFilterName,
+    &extensions::filter_after_terminal::FilterAfterTerminal,
+    &extensions::telemetry_entry_without_provider::TelemetryEntryWithoutProvider,
+    &extensions::unknown_telemetry_provider::UnknownTelemetryProvider,
+    &extensions::conflicting_telemetries::ConflictingTelemetries,
+    &extensions::deprecated_tracing_provider::DeprecatedTracingProvider,
 ];
 
 pub fn all() -> &'static [&'static dyn Rule] {
