@@ -16,7 +16,9 @@ declare_rule! {
     ///   that ends every filter chain istiod generates; or an INSERT_AFTER one of them.
     ///
     /// A patch that matches a listener by a `name` istiod does not generate (one an
-    /// EnvoyFilter adds) is left alone: its chains may end otherwise.
+    /// EnvoyFilter adds) is left alone: its chains may end otherwise. So is a patch whose
+    /// value is itself a terminal filter (a router with other settings, added after removing
+    /// istiod's).
     ///
     /// ## Why is this bad?
     /// Envoy requires a terminal filter (the router, the HTTP connection manager, tcp_proxy)
@@ -143,6 +145,22 @@ fn after_terminal(
     }
 }
 
+/// Whether the patch's value is itself a terminal filter, by name or `@type`.
+fn adds_terminal(patch: &Patch<'_>) -> bool {
+    let name = patch.value_name().map(|(n, _)| n);
+    let value = patch.node.at_keys("patch.value");
+    let type_url = ["typed_config", "typedConfig"]
+        .iter()
+        .find_map(|k| value.and_then(|v| v.get(k)))
+        .and_then(|c| c.get("@type"))
+        .and_then(|t| t.as_str())
+        .unwrap_or("");
+    matches!(name, Some(ROUTER | HCM | TCP_PROXY))
+        || type_url.ends_with(".router.v3.Router")
+        || type_url.ends_with(".http_connection_manager.v3.HttpConnectionManager")
+        || type_url.ends_with(".tcp_proxy.v3.TcpProxy")
+}
+
 /// A listener `name` istiod generates: `virtualInbound`, `virtualOutbound`, `0.0.0.0_8080`,
 /// `10.0.0.1_9080`, `[::]_80`.
 fn generated_listener(name: &str) -> bool {
@@ -158,6 +176,11 @@ fn check_patch(
     patch: &Patch<'_>,
 ) -> Option<Diagnostic> {
     let (terminal, anchored) = after_terminal(patch, ck.cx.istio_version)?;
+    // Re-adding a terminal filter (a router with other settings, after removing istiod's)
+    // keeps the chain well-formed.
+    if adds_terminal(patch) {
+        return None;
+    }
     let custom_listener = patch
         .listener()
         .and_then(|l| l.get("name"))

@@ -4,6 +4,7 @@ use crate::diagnostic::Diagnostic;
 use crate::model::{ObjectRef, Origin};
 use crate::rules::{Checker, Rule, RuleMeta};
 use mesh_lint_yaml::Node;
+use std::collections::HashMap;
 
 declare_rule! {
     /// ## What it does
@@ -81,10 +82,15 @@ impl Rule for TelemetryEntryWithoutProvider {
     fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
         let all = telemetries(ck, true);
         let root = ck.cx.mesh_config.root_namespace();
-        let ns_wide = |ns: &str| {
-            all.iter()
-                .find(|t| t.is_namespace_wide() && ck.index.objects[t.object].ns() == ns)
-        };
+        // The first namespace-wide Telemetry per namespace: istiod takes the oldest, input
+        // order stands in for it.
+        let mut first_wide: HashMap<&str, &Telemetry<'_>> = HashMap::new();
+        for t in all.iter().filter(|t| t.is_namespace_wide()) {
+            first_wide
+                .entry(ck.index.objects[t.object].ns())
+                .or_insert(t);
+        }
+        let ns_wide = |ns: &str| first_wide.get(ns).copied();
         let root_known = ns_wide(root).is_some();
         let defaults: &[String] = ck
             .cx
