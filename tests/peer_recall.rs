@@ -132,6 +132,36 @@ const DELIBERATE: &[(&str, &str, &str, &str)] = &[
         "istioctl says `outboundTrafficPolicy.egressProxy` is ignored, but with `mode: ALLOW_ANY` (as here) pilot sends unknown traffic to it (`buildOutboundCatchAllNetworkFiltersOnly`, `httproute.go`); the field is neither deprecated nor ignored. MESH412 reports it when the mode makes it ignored",
     ),
     (
+        "EnvoyFilterUsesRelativeOperation",
+        "IST0151",
+        "EnvoyFilter bookinfo/test-relative-1",
+        "INSERT_BEFORE `envoy.filters.http.router` without priority: istiod generates the router in every HTTP connection manager and no EnvoyFilter of the inputs adds or removes it, so the order of EnvoyFilters cannot change whether the patch applies (MESH702 reports relative patches whose target another EnvoyFilter adds)",
+    ),
+    (
+        "EnvoyFilterUsesRelativeOperation",
+        "IST0151",
+        "EnvoyFilter bookinfo/test-relative-2",
+        "INSERT_AFTER the router: reported by MESH705 instead, since Envoy rejects a filter after the terminal router and the listener update is NACKed; the EnvoyFilter's order is not the problem",
+    ),
+    (
+        "EnvoyFilterUsesRemoveOperation",
+        "IST0151",
+        "EnvoyFilter bookinfo/test-remove-1",
+        "REMOVE of network filter `...InternalAddressConfig`, which neither istiod nor an EnvoyFilter of the inputs adds: whether it is ever there depends on EnvoyFilters kept elsewhere, and priority on this one would not change that",
+    ),
+    (
+        "EnvoyFilterUsesAddOperation",
+        "IST0153",
+        "EnvoyFilter bookinfo/test-auth-3",
+        "istioctl wrong: istiod applies ADD to HTTP_ROUTE since Istio 1.8 (`rc_patch.go` patchHTTPRoutes appends the route)",
+    ),
+    (
+        "EnvoyFilterUsesRemoveOperation",
+        "IST0154",
+        "EnvoyFilter bookinfo/test-remove-3",
+        "istioctl wrong: istiod applies REMOVE to HTTP_ROUTE (`rc_patch.go` patchHTTPRoute drops the matched route)",
+    ),
+    (
         "virtualServiceDestinationHosts",
         "IST0101",
         "VirtualService hello/hello-export-to-bogus",

@@ -97,12 +97,13 @@ pub fn resolve(args: &CheckArgs) -> Result<Settings, String> {
         cx.istio_version_origin = Origin::Config;
     }
     let mesh_config = match (&args.mesh_config, &file.mesh_config, &config) {
-        (Some(p), _, _) => Some(p.clone()),
-        (None, Some(p), Some(c)) => Some(c.dir.join(p)),
+        (Some(p), _, _) => Some((p.clone(), Origin::Flag)),
+        (None, Some(p), Some(c)) => Some((c.dir.join(p), Origin::Config)),
         _ => None,
     };
-    if let Some(path) = mesh_config {
+    if let Some((path, origin)) = mesh_config {
         cx.mesh_config = load_mesh_config(&path)?;
+        cx.mesh_config_origin = origin;
     }
     if let Some(d) = &args.cluster_domain {
         cx.cluster_domain = dns::check_domain(d)

@@ -32,6 +32,7 @@ pub fn context_from_inputs(index: &MeshIndex<'_>, cx: &mut LintContext) {
     if cx.mesh_config == MeshConfig::default() {
         if let Some(mc) = detect_mesh_config(index, cx) {
             cx.mesh_config = mc;
+            cx.mesh_config_origin = Origin::Inputs;
         }
     }
 }

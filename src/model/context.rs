@@ -50,6 +50,56 @@ pub struct MeshConfig {
     pub default_destination_rule_export_to: Option<Vec<String>>,
     pub default_config: Option<ProxyConfig>,
     pub outbound_traffic_policy: Option<OutboundTrafficPolicy>,
+    /// The providers a Telemetry entry without `providers` falls back to.
+    pub default_providers: Option<DefaultProviders>,
+    /// The Telemetry providers the mesh defines; Istio's built-in ones are always added
+    /// ([`MeshConfig::BUILTIN_PROVIDERS`]).
+    pub extension_providers: Option<Vec<ExtensionProvider>>,
+}
+
+/// MeshConfig `defaultProviders`.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct DefaultProviders {
+    pub access_logging: Vec<String>,
+    pub tracing: Vec<String>,
+    pub metrics: Vec<String>,
+}
+
+/// One MeshConfig `extensionProviders` entry: its name and which provider it is (the one key
+/// beside `name`, e.g. `opentelemetry`, `lightstep`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ExtensionProvider {
+    pub name: String,
+    pub kind: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for ExtensionProvider {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = ExtensionProvider;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an extension provider mapping")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut out = ExtensionProvider::default();
+                while let Some(key) = map.next_key::<String>()? {
+                    if key == "name" {
+                        out.name = map.next_value()?;
+                    } else {
+                        map.next_value::<serde::de::IgnoredAny>()?;
+                        out.kind.get_or_insert(key);
+                    }
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_map(Visit)
+    }
 }
 
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
@@ -67,6 +117,30 @@ pub struct OutboundTrafficPolicy {
 }
 
 impl MeshConfig {
+    /// The extension providers Istio's default MeshConfig defines (`mesh.DefaultMeshConfig`),
+    /// kept when a MeshConfig defines others (`mesh.ApplyMeshConfig` merges by name).
+    pub const BUILTIN_PROVIDERS: [(&'static str, &'static str); 3] = [
+        ("prometheus", "prometheus"),
+        ("stackdriver", "stackdriver"),
+        ("envoy", "envoyFileAccessLog"),
+    ];
+
+    /// The provider a Telemetry names, matched as istiod does (`strings.EqualFold`); `None`
+    /// when MeshConfig defines no such provider.
+    pub fn provider(&self, name: &str) -> Option<ExtensionProvider> {
+        let mut defined = self.extension_providers.iter().flatten();
+        if let Some(p) = defined.find(|p| p.name.eq_ignore_ascii_case(name)) {
+            return Some(p.clone());
+        }
+        Self::BUILTIN_PROVIDERS
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(n, k)| ExtensionProvider {
+                name: (*n).to_owned(),
+                kind: Some((*k).to_owned()),
+            })
+    }
+
     /// Istio's default root namespace when MeshConfig does not name one.
     pub fn root_namespace(&self) -> &str {
         self.root_namespace.as_deref().unwrap_or("istio-system")
@@ -88,6 +162,8 @@ pub struct LintContext {
     pub istio_version: IstioVersion,
     pub istio_version_origin: Origin,
     pub mesh_config: MeshConfig,
+    /// Where the MeshConfig came from; `Default` means Istio's defaults are assumed.
+    pub mesh_config_origin: Origin,
     pub cluster_domain: String,
     /// Where the cluster domain came from (flag or config win over the inputs).
     pub cluster_domain_origin: Origin,
@@ -143,6 +219,7 @@ impl Default for LintContext {
             istio_version: IstioVersion::LATEST,
             istio_version_origin: Origin::Default,
             mesh_config: MeshConfig::default(),
+            mesh_config_origin: Origin::Default,
             cluster_domain: "cluster.local".to_owned(),
             cluster_domain_origin: Origin::Default,
             default_namespace: "default".to_owned(),

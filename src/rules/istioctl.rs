@@ -23,12 +23,12 @@ pub const COVERED: &[Covered] = &[
     Covered {
         code: "IST0002",
         name: "Deprecated",
-        differs: "Every deprecated VirtualService and DestinationRule field, as info with a safe rewrite while pilot still reads it, as a warning once it is ignored (`consecutiveErrors`); objects and CRDs of removed APIs (RBAC v1alpha1, authentication Policy, Mixer: MESH413); Sidecar `egressProxy` only where pilot ignores it (mode not ALLOW_ANY)",
+        differs: "Every deprecated VirtualService and DestinationRule field, as info with a safe rewrite while pilot still reads it, as a warning once it is ignored (`consecutiveErrors`); objects and CRDs of removed APIs (RBAC v1alpha1, authentication Policy, Mixer: MESH413); Sidecar `egressProxy` only where pilot ignores it (mode not ALLOW_ANY); Lightstep and OpenCensus tracing providers (MESH714), version-aware: an error from the release whose istiod stopped configuring them (1.27, 1.23), a warning while only deprecated",
     },
     Covered {
         code: "IST0101",
         name: "ReferencedResourceNotFound",
-        differs: "Destination hosts resolved as pilot does (short names in the rule's namespace, exportTo, Istio's own Services per installed piece); unplaced objects satisfy short hosts; subsets checked against every DestinationRule in Istio's lookup order; Sidecar and Telemetry selectors and AuthorizationPolicy source namespaces (MESH601, MESH602) only where the inputs show what was meant; Destination hosts resolved as pilot does (short names in the rule's namespace, exportTo, Istio's own Services per installed piece); unplaced objects satisfy short hosts; subsets checked against every DestinationRule in Istio's lookup order; Destination hosts resolved as pilot does (short names in the rule's namespace, exportTo, Istio's own Services per installed piece); unplaced objects satisfy short hosts; subsets checked against every DestinationRule in Istio's lookup order; Gateway selectors, credentialNames and VirtualService gateways judged only where the inputs hold the gateway workloads, Secrets or Gateways concerned",
+        differs: "Destination hosts resolved as pilot does (short names in the rule's namespace, exportTo, Istio's own Services per installed piece); unplaced objects satisfy short hosts; subsets checked against every DestinationRule in Istio's lookup order; Sidecar and Telemetry selectors and AuthorizationPolicy source namespaces (MESH601, MESH602) only where the inputs show what was meant; Destination hosts resolved as pilot does (short names in the rule's namespace, exportTo, Istio's own Services per installed piece); unplaced objects satisfy short hosts; subsets checked against every DestinationRule in Istio's lookup order; Destination hosts resolved as pilot does (short names in the rule's namespace, exportTo, Istio's own Services per installed piece); unplaced objects satisfy short hosts; subsets checked against every DestinationRule in Istio's lookup order; Gateway selectors, credentialNames and VirtualService gateways judged only where the inputs hold the gateway workloads, Secrets or Gateways concerned; Destination hosts resolved as pilot does (short names in the rule's namespace, exportTo, Istio's own Services per installed piece); unplaced objects satisfy short hosts; subsets checked against every DestinationRule in Istio's lookup order",
     },
     Covered {
         code: "IST0102",
@@ -123,7 +123,7 @@ pub const COVERED: &[Covered] = &[
     Covered {
         code: "IST0135",
         name: "DeprecatedAnnotation",
-        differs: "Info, on objects and every workload kind's pod template, not on pods nobody injects (except the injection switch itself); the legacy `sidecar.istio.io/inject` opt-in is MESH409's; Reported as info with the replacement; Reported as info with the replacement",
+        differs: "Info, on objects and every workload kind's pod template, not on pods nobody injects (except the injection switch itself); the legacy `sidecar.istio.io/inject` opt-in is MESH409's; Reported as info with the replacement; Reported as info with the replacement; Reported as info with the replacement",
     },
     Covered {
         code: "IST0136",
@@ -181,6 +181,46 @@ pub const COVERED: &[Covered] = &[
         differs: "Version-aware: ExternalName is a DNS alias from Istio 1.21, a catch-all listener before",
     },
     Covered {
+        code: "IST0151",
+        name: "EnvoyFilterUsesRelativeOperation",
+        differs: "Reports relative patches whose target is not there: none named (REPLACE/REMOVE skipped), HTTP filters outside the connection manager, or a filter another EnvoyFilter adds later or in creation order (priorities and root-namespace order compared); a relative patch on a filter istiod generates (the router) is not reported",
+    },
+    Covered {
+        code: "IST0152",
+        name: "EnvoyFilterUsesReplaceOperationIncorrectly",
+        differs: "Follows istiod's patch code per version: REPLACE is also valid on LISTENER_FILTER, and on VIRTUAL_HOST only from 1.14",
+    },
+    Covered {
+        code: "IST0153",
+        name: "EnvoyFilterUsesAddOperationIncorrectly",
+        differs: "ADD on HTTP_ROUTE is applied (istiod since 1.8) and not reported; INSERT_* counted as the ADD istiod runs; BOOTSTRAP patches reported as ignored from 1.21",
+    },
+    Covered {
+        code: "IST0154",
+        name: "EnvoyFilterUsesRemoveOperationIncorrectly",
+        differs: "REMOVE on HTTP_ROUTE is applied by istiod and not reported",
+    },
+    Covered {
+        code: "IST0155",
+        name: "EnvoyFilterUsesRelativeOperationWithProxyVersion",
+        differs: "Reports the patches whose `proxyVersion` matches no proxy of the mesh's Istio version (the upgrade hazard IST0155 warns about, when it has happened), whatever the operation",
+    },
+    Covered {
+        code: "IST0157",
+        name: "InvalidTelemetryProvider",
+        differs: "Follows istiod's merge: an entry without providers inherits the previous entry's or the default ones; its `filter` is never used (1.15+), which istioctl misses when MeshConfig names a default provider; unknown provider names checked by MESH712 when MeshConfig is known",
+    },
+    Covered {
+        code: "IST0159",
+        name: "ConflictingTelemetryWorkloadSelectors",
+        differs: "Workloads from pod templates (not only Pods) with a proxy; two Telemetries conflict only when both set the same section; copies of one object never conflict",
+    },
+    Covered {
+        code: "IST0160",
+        name: "MultipleTelemetriesWithoutWorkloadSelectors",
+        differs: "`selector: {}` counts as namespace-wide, as istiod treats it; points at both Telemetries",
+    },
+    Covered {
         code: "IST0161",
         name: "InvalidGatewayCredential",
         differs: "Also MUTUAL servers without a CA (`ca.crt` or `<name>-cacert`); the expiry date is named; Secrets created by cert-manager, SealedSecrets or ExternalSecrets are not judged",
@@ -232,7 +272,7 @@ pub const OUT_OF_SCOPE: &[Uncovered] = &[
     Uncovered {
         code: "IST0103",
         name: "PodMissingProxy",
-        why: "running pods: a Pod manifest gets its proxy when created, so only the cluster shows one that was created without it (before its namespace was labelled, or past a failing webhook); running pods: whether a proxy was injected is known only in the cluster; running pods: whether a proxy was injected is known only in the cluster",
+        why: "running pods: a Pod manifest gets its proxy when created, so only the cluster shows one that was created without it (before its namespace was labelled, or past a failing webhook); running pods: whether a proxy was injected is known only in the cluster; running pods: whether a proxy was injected is known only in the cluster; running pods: whether a proxy was injected is known only in the cluster",
     },
     Uncovered {
         code: "IST0106",
@@ -327,48 +367,7 @@ pub const OUT_OF_SCOPE: &[Uncovered] = &[
 ];
 
 /// Codes that can be checked offline and have no rule yet.
-pub const NOT_YET: &[Uncovered] = &[
-    Uncovered {
-        code: "IST0151",
-        name: "EnvoyFilterUsesRelativeOperation",
-        why: "",
-    },
-    Uncovered {
-        code: "IST0152",
-        name: "EnvoyFilterUsesReplaceOperationIncorrectly",
-        why: "",
-    },
-    Uncovered {
-        code: "IST0153",
-        name: "EnvoyFilterUsesAddOperationIncorrectly",
-        why: "",
-    },
-    Uncovered {
-        code: "IST0154",
-        name: "EnvoyFilterUsesRemoveOperationIncorrectly",
-        why: "",
-    },
-    Uncovered {
-        code: "IST0155",
-        name: "EnvoyFilterUsesRelativeOperationWithProxyVersion",
-        why: "",
-    },
-    Uncovered {
-        code: "IST0157",
-        name: "InvalidTelemetryProvider",
-        why: "",
-    },
-    Uncovered {
-        code: "IST0159",
-        name: "ConflictingTelemetryWorkloadSelectors",
-        why: "",
-    },
-    Uncovered {
-        code: "IST0160",
-        name: "MultipleTelemetriesWithoutWorkloadSelectors",
-        why: "",
-    },
-];
+pub const NOT_YET: &[Uncovered] = &[];
 
 /// The rules that declare `code`, in catalogue order.
 pub fn rules_for<'m>(metas: &[&'m RuleMeta], code: &str) -> Vec<&'m str> {

@@ -4,6 +4,7 @@
 #[macro_use]
 mod macros;
 mod checker;
+mod extensions;
 mod gateways;
 mod hosts;
 mod input;

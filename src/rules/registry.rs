@@ -1,4 +1,7 @@
-use super::{gateways, hosts, input, lifecycle, ports, routing, scoping, security, Rule, RuleMeta};
+use super::{
+    extensions, gateways, hosts, input, lifecycle, ports, routing, scoping, security, Rule,
+    RuleMeta,
+};
 
 /// Every rule, sorted by code.
 static RULES: &[&dyn Rule] = &[
@@ -59,6 +62,15 @@ static RULES: &[&dyn Rule] = &[
     &security::unknown_source_namespace::UnknownSourceNamespace,
     &security::tls_without_ca_certificates::TlsWithoutCaCertificates,
     &security::subset_selects_no_pod::SubsetSelectsNoPod,
+    &extensions::unsupported_patch_operation::UnsupportedPatchOperation,
+    &extensions::relative_patch_target::RelativePatchTarget,
+    &extensions::proxy_version_mismatch::ProxyVersionMismatch,
+    &extensions::deprecated_filter_name::DeprecatedFilterName,
+    &extensions::filter_after_terminal::FilterAfterTerminal,
+    &extensions::telemetry_entry_without_provider::TelemetryEntryWithoutProvider,
+    &extensions::unknown_telemetry_provider::UnknownTelemetryProvider,
+    &extensions::conflicting_telemetries::ConflictingTelemetries,
+    &extensions::deprecated_tracing_provider::DeprecatedTracingProvider,
 ];
 
 pub fn all() -> &'static [&'static dyn Rule] {
