@@ -113,7 +113,7 @@ pub const COVERED: &[Covered] = &[
     Covered {
         code: "IST0132",
         name: "VirtualServiceHostNotFoundInGateway",
-        differs: "Also a host that none of the VirtualService's Gateways serves; `ns/host` server hosts admit only that namespace; a missing Gateway is reported once (MESH507), not also here",
+        differs: "Also a host that none of the VirtualService's Gateways serves; `ns/host` server hosts admit only that namespace; a missing Gateway is reported once, by MESH507, which therefore also covers istioctl's IST0132 for it",
     },
     Covered {
         code: "IST0134",
@@ -183,7 +183,7 @@ pub const COVERED: &[Covered] = &[
     Covered {
         code: "IST0151",
         name: "EnvoyFilterUsesRelativeOperation",
-        differs: "Reports relative patches whose target is not there: none named (REPLACE/REMOVE skipped), HTTP filters outside the connection manager, or a filter another EnvoyFilter adds later or in creation order (priorities and root-namespace order compared); a relative patch on a filter istiod generates (the router) is not reported",
+        differs: "Reports relative patches whose target is not there: none named (REPLACE/REMOVE skipped), HTTP filters outside the connection manager, or a filter another EnvoyFilter adds later or in creation order (priorities and root-namespace order compared); a relative patch on a filter istiod generates (the router) is not reported; a filter inserted after the router is MESH705, which Envoy rejects outright",
     },
     Covered {
         code: "IST0152",

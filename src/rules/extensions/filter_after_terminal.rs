@@ -71,7 +71,7 @@ declare_rule! {
         fix: Sometimes,
         fix_kinds: "unsafe",
         subject: Object,
-        istioctl: [],
+        istioctl: ["IST0151"],
         summary: "An EnvoyFilter patch that puts a filter after the router or the connection manager, which Envoy rejects",
     };
 }

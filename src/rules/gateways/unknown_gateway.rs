@@ -53,7 +53,7 @@ declare_rule! {
         fix: Sometimes,
         fix_kinds: "unsafe",
         subject: Mesh,
-        istioctl: ["IST0101"],
+        istioctl: ["IST0101", "IST0132"],
         summary: "A VirtualService gateways entry that names no Gateway in a namespace whose Gateways the inputs hold",
     };
 }
