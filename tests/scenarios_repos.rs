@@ -270,3 +270,39 @@ fn stdin_is_skipped_only_when_it_is_a_template_that_does_not_parse() {
     assert!(codes(&report).is_empty(), "{report:#}");
     assert!(String::from_utf8_lossy(&out.stderr).contains("skipped `-`"));
 }
+
+/// A file that a kustomization lists as a patch is merged by kustomize, never applied alone:
+/// a Service patch without ports must not replace the Service it patches.
+#[test]
+fn kustomize_patches_are_not_objects_of_their_own() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let base = dir.path().join("app");
+    std::fs::create_dir_all(base.join("patches")).unwrap();
+    let write = |name: &str, text: &str| std::fs::write(base.join(name), text).unwrap();
+    write(
+        "app.yaml",
+        "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec:\n  selector: {app: web}\n  ports: [{name: http, port: 80}, {name: http-admin, port: 8080}]\n---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: web, namespace: shop}\nspec:\n  hosts: [web]\n  http: [{route: [{destination: {host: web}}]}]\n",
+    );
+    write(
+        "patches/service.yaml",
+        "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec:\n  type: ClusterIP\n",
+    );
+    let lint = || {
+        let (_, report) = run_json(&[
+            "--fail-on",
+            "never",
+            "--select",
+            "MESH306",
+            base.to_str().unwrap(),
+        ]);
+        with_code(&report, "MESH306").len()
+    };
+    // Without the kustomization the patch is an object of its own and replaces the Service,
+    // whose two ports the route must choose between.
+    assert_eq!(lint(), 0);
+    write(
+        "kustomization.yaml",
+        "resources: [app.yaml]\npatches:\n- path: patches/service.yaml\n",
+    );
+    assert_eq!(lint(), 1);
+}

@@ -105,6 +105,7 @@ fn lint_mesh(
     };
     let _w = crash::working_on(format!("building the mesh model of {inputs}"));
     let mut context = opts.context.clone();
+    context.patch_files = crate::model::kustomize::patch_files(files, parsed);
     let index = MeshIndex::build(parsed, &context, &opts.limits);
     detect::context_from_inputs(&index, &mut context);
     let ck = Checker::new(files, parsed, &index, &context);
@@ -201,6 +202,7 @@ pub fn with_checker<R>(
         .collect();
     let broken = parsed.iter().filter(|p| p.has_errors()).count();
     let mut context = opts.context.clone();
+    context.patch_files = crate::model::kustomize::patch_files(files, &parsed);
     let index = MeshIndex::build(&parsed, &context, &opts.limits);
     detect::context_from_inputs(&index, &mut context);
     let ck = Checker::new(files, &parsed, &index, &context);

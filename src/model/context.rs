@@ -182,6 +182,9 @@ pub struct LintContext {
     pub injection: super::injection::InjectionSettings,
     /// The sidecar injector's policy, when the inputs hold the installation.
     pub injector: super::injection::InjectorSettings,
+    /// Inputs that a kustomization among them names as a patch ([`super::kustomize`]): not
+    /// objects of their own.
+    pub patch_files: std::collections::HashSet<crate::source::FileId>,
 }
 
 /// istiod's `ENABLE_NATIVE_SIDECARS` (`pilot/pkg/features/pilot.go`).
@@ -229,6 +232,7 @@ impl Default for LintContext {
             native_sidecars_origin: Origin::Default,
             injection: Default::default(),
             injector: Default::default(),
+            patch_files: Default::default(),
         }
     }
 }

@@ -102,7 +102,7 @@ impl<'a> MeshIndex<'a> {
         // Objects first, each with the ordinal of its document (alias budgets are per document).
         let mut found = Vec::new();
         let mut documents = 0;
-        for parsed in files {
+        for parsed in files.iter().filter(|p| !cx.patch_files.contains(&p.file)) {
             for doc in parsed.documents.iter().filter(|d| d.is_usable()) {
                 let Some(root) = doc.doc.root() else { continue };
                 documents += 1;
