@@ -2,7 +2,7 @@
 //! cross-resource rules are lookups here, never nested loops over all objects.
 
 use super::object::{is_cluster_scoped, string_map, Object, ObjectRef};
-use super::workload::{container_views, template_path, Workload};
+use super::workload::{container_views, template_path, Labels, Workload};
 use super::LintContext;
 use crate::parse::ParsedFile;
 use k8s_openapi::api::core::v1::Service;
@@ -28,18 +28,18 @@ pub struct ServiceInfo<'a> {
     pub object: ObjectRef,
     /// Its position in [`MeshIndex::services`].
     pub id: usize,
+    /// The typed view, without `metadata`, `status` and `spec.selector` (see `selector`).
     pub spec: Service,
     /// `spec.ports` items in order, for pointing at a port.
     pub port_nodes: Vec<Node<'a>>,
+    /// `spec.selector`, sorted by key: a slice of its one or two entries instead of a
+    /// `BTreeMap`, whose first node alone takes half a kilobyte per Service.
+    selector: Box<[(String, String)]>,
 }
 
 impl ServiceInfo<'_> {
     pub fn selector(&self) -> BTreeMap<String, String> {
-        self.spec
-            .spec
-            .as_ref()
-            .and_then(|s| s.selector.clone())
-            .unwrap_or_default()
+        self.selector.iter().cloned().collect()
     }
 
     pub fn service_type(&self) -> &str {
@@ -218,6 +218,13 @@ impl<'a> MeshIndex<'a> {
         // Validated whole (MESH002); rules read only `spec`, and the object keeps the labels.
         spec.metadata = Default::default();
         spec.status = None;
+        let selector = spec
+            .spec
+            .as_mut()
+            .and_then(|s| s.selector.take())
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
         let port_nodes: Vec<Node<'a>> = node
             .at_keys("spec.ports")
             .map(|p| p.items().collect())
@@ -235,6 +242,7 @@ impl<'a> MeshIndex<'a> {
             object: id,
             spec,
             port_nodes,
+            selector,
         });
     }
 
@@ -322,6 +330,7 @@ impl<'a> MeshIndex<'a> {
             .metadata
             .as_mut()
             .and_then(|m| m.labels.take())
+            .map(Labels::from)
             .unwrap_or_default();
         // Sorted and unique already (a BTreeMap): one exactly sized slice instead of its nodes.
         let annotations = template

@@ -24,4 +24,4 @@ pub use context::{
 };
 pub use index::{InvalidObject, IstioObject, MeshIndex, NamespaceInfo, ServiceInfo};
 pub use object::{is_system_namespace, Object, ObjectRef, StrMap};
-pub use workload::{ContainerView, Workload, WORKLOAD_KINDS};
+pub use workload::{ContainerView, Labels, Workload, WORKLOAD_KINDS};

@@ -307,7 +307,7 @@ fn gateway_namespaces(index: &MeshIndex<'_>) -> HashMap<String, Vec<String>> {
             .filter(|w| {
                 selector
                     .iter()
-                    .all(|(k, v)| w.labels.get(*k).map(String::as_str) == Some(*v))
+                    .all(|(k, v)| w.labels.get(k).map(String::as_str) == Some(*v))
             })
             .map(|w| index.objects[w.object].ns().to_owned())
             .collect();
