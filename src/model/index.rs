@@ -5,7 +5,7 @@ use super::object::{is_cluster_scoped, string_map, Object, ObjectRef};
 use super::workload::{container_views, template_path, Labels, Workload};
 use super::LintContext;
 use crate::parse::ParsedFile;
-use k8s_openapi::api::core::v1::Service;
+use k8s_openapi::api::core::v1::{Service, ServiceSpec};
 use mesh_lint_kube::{istio, k8s_openapi};
 use mesh_lint_yaml::{Budget, DeError, Limits, Node, Span};
 use std::collections::{BTreeMap, HashMap};
@@ -28,13 +28,21 @@ pub struct ServiceInfo<'a> {
     pub object: ObjectRef,
     /// Its position in [`MeshIndex::services`].
     pub id: usize,
-    /// The typed view, without `metadata`, `status` and `spec.selector` (see `selector`).
-    pub spec: Service,
+    /// The typed view's `spec`, without `selector` (see `selector`).
+    pub spec: ServiceView,
     /// `spec.ports` items in order, for pointing at a port.
     pub port_nodes: Vec<Node<'a>>,
     /// `spec.selector`, sorted by key: a slice of its one or two entries instead of a
     /// `BTreeMap`, whose first node alone takes half a kilobyte per Service.
     selector: Box<[(String, String)]>,
+}
+
+/// What the index keeps of a typed Service: its `spec` (read as `svc.spec.spec`). The whole
+/// `Service` is validated (MESH002) but not kept: its `metadata` and `status` alone take some
+/// 400 bytes per Service, and the object keeps the labels.
+#[derive(Debug, Default)]
+pub struct ServiceView {
+    pub spec: Option<ServiceSpec>,
 }
 
 impl ServiceInfo<'_> {
@@ -210,14 +218,13 @@ impl<'a> MeshIndex<'a> {
     }
 
     fn add_service(&mut self, id: ObjectRef, node: Node<'a>, budget: &mut Budget) {
-        let mut spec = match mesh_lint_kube::service(node, budget) {
-            Ok(spec) => spec,
+        let mut service = match mesh_lint_kube::service(node, budget) {
+            Ok(service) => service,
             Err(err) => return self.invalid(id, "", err),
         };
-        default_target_ports(&mut spec);
+        default_target_ports(&mut service);
         // Validated whole (MESH002); rules read only `spec`, and the object keeps the labels.
-        spec.metadata = Default::default();
-        spec.status = None;
+        let mut spec = ServiceView { spec: service.spec };
         let selector = spec
             .spec
             .as_mut()
