@@ -193,7 +193,16 @@ impl<'q> Seen<'q> {
     }
 
     pub fn any(&self) -> bool {
-        self.iter().next().is_some()
+        match self.candidates() {
+            // Every namespace on the mesh default sees them: no need to judge the others.
+            Candidates::All
+                if self.mesh_default_sees()
+                    && !self.scopes.sidecars.on_mesh_default().is_empty() =>
+            {
+                true
+            }
+            _ => self.iter().next().is_some(),
+        }
     }
 
     pub fn count(&self) -> usize {
