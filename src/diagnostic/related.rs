@@ -25,6 +25,16 @@ impl Related {
         }
     }
 
+    /// Adds the label `make` builds, or only counts it once the cap is reached: a rule with
+    /// thousands of related objects formats only the labels it keeps.
+    pub fn push_with(&mut self, make: impl FnOnce() -> Label) {
+        if self.labels.len() < MAX_RELATED {
+            self.labels.push(make());
+        } else {
+            self.omitted += 1;
+        }
+    }
+
     /// Labels added past the cap and dropped.
     pub fn omitted(&self) -> usize {
         self.omitted
@@ -73,5 +83,19 @@ mod tests {
         assert_eq!(related.omitted(), 5);
         assert_eq!(related[0].message, "label 0");
         assert_eq!((&related).into_iter().count(), MAX_RELATED);
+    }
+
+    #[test]
+    fn labels_past_the_cap_are_not_built() {
+        let mut related = Related::default();
+        let mut built = 0;
+        for i in 0..MAX_RELATED as u32 * 100 {
+            related.push_with(|| {
+                built += 1;
+                Label::new(FileId(0), Span::new(i, i), format!("label {i}"))
+            });
+        }
+        assert_eq!(built, MAX_RELATED);
+        assert_eq!(related.omitted(), MAX_RELATED * 99);
     }
 }

@@ -78,8 +78,15 @@ pub fn lint(files: &Files, opts: &LintOptions) -> LintResult {
         .into_iter()
         .enumerate()
     {
-        let (diagnostics, objects, models) = lint_mesh(files, &group, opts, i);
-        result.diagnostics.extend(diagnostics);
+        let (per_rule, objects, models) = lint_mesh(files, &group, opts, i);
+        // The trees go before the findings move into one list: the two never peak together.
+        drop(group);
+        result
+            .diagnostics
+            .reserve(per_rule.iter().map(Vec::len).sum());
+        for out in per_rule {
+            result.diagnostics.extend(out);
+        }
         result.objects += objects;
         result.models.absorb(models);
     }
@@ -88,13 +95,14 @@ pub fn lint(files: &Files, opts: &LintOptions) -> LintResult {
 }
 
 /// One mesh: the index, context detection and every selected rule over `parsed`, which no
-/// other file of the run can see. Returns the findings, the object count and the models built.
+/// other file of the run can see. Returns the findings (one list per rule), the object count
+/// and the models built.
 fn lint_mesh(
     files: &Files,
     parsed: &[ParsedFile],
     opts: &LintOptions,
     mesh: usize,
-) -> (Vec<Diagnostic>, usize, ModelStats) {
+) -> (Vec<Vec<Diagnostic>>, usize, ModelStats) {
     let inputs = match parsed.len() {
         1 => parsed
             .iter()
@@ -109,10 +117,13 @@ fn lint_mesh(
     let index = MeshIndex::build(parsed, &context, &opts.limits);
     detect::context_from_inputs(&index, &mut context);
     let ck = Checker::new(files, parsed, &index, &context);
-    let mut diagnostics: Vec<Diagnostic> = rules::all()
+    // Each rule's findings stay in their own list (a collect that regrouped them item by item
+    // would hold them about twice over at the moment memory peaks); `lint` moves them into one
+    // list once this mesh's trees and index are gone.
+    let mut per_rule: Vec<Vec<Diagnostic>> = rules::all()
         .par_iter()
         .filter(|rule| opts.selection.enabled(rule.meta()))
-        .flat_map_iter(|rule| {
+        .map(|rule| {
             let meta = rule.meta();
             let _w = crash::working_on(format!(
                 "running rule {} ({}) on {inputs}",
@@ -125,12 +136,14 @@ fn lint_mesh(
         .collect();
     let models = ck.stats();
     drop(ck);
-    diagnostics.retain(|d| {
-        copies::keep(d, &index)
-            && !suppress::is_suppressed(d, &index)
-            && !path_ignored(d, files, opts)
-    });
-    for d in &mut diagnostics {
+    for out in &mut per_rule {
+        out.retain(|d| {
+            copies::keep(d, &index)
+                && !suppress::is_suppressed(d, &index)
+                && !path_ignored(d, files, opts)
+        });
+    }
+    for d in per_rule.iter_mut().flatten() {
         d.notes.extend(copies::note(d, &index, files));
         let omitted = d.related.omitted();
         if omitted > 0 {
@@ -147,7 +160,7 @@ fn lint_mesh(
             }
         }
     }
-    (diagnostics, index.objects.len(), models)
+    (per_rule, index.objects.len(), models)
 }
 
 /// Sorts findings by position and code, and drops exact repeats (one finding reached twice,

@@ -2,10 +2,10 @@
 //! cross-resource rules are lookups here, never nested loops over all objects.
 
 use super::object::{is_cluster_scoped, string_map, Object, ObjectRef};
-use super::workload::{container_views, template_path, Workload};
+use super::workload::{container_views, template_path, Labels, Workload};
 use super::LintContext;
 use crate::parse::ParsedFile;
-use k8s_openapi::api::core::v1::Service;
+use k8s_openapi::api::core::v1::{Service, ServiceSpec};
 use mesh_lint_kube::{istio, k8s_openapi};
 use mesh_lint_yaml::{Budget, DeError, Limits, Node, Span};
 use std::collections::{BTreeMap, HashMap};
@@ -28,18 +28,26 @@ pub struct ServiceInfo<'a> {
     pub object: ObjectRef,
     /// Its position in [`MeshIndex::services`].
     pub id: usize,
-    pub spec: Service,
+    /// The typed view's `spec`, without `selector` (see `selector`).
+    pub spec: ServiceView,
     /// `spec.ports` items in order, for pointing at a port.
     pub port_nodes: Vec<Node<'a>>,
+    /// `spec.selector`, sorted by key: a slice of its one or two entries instead of a
+    /// `BTreeMap`, whose first node alone takes half a kilobyte per Service.
+    selector: Box<[(String, String)]>,
+}
+
+/// What the index keeps of a typed Service: its `spec` (read as `svc.spec.spec`). The whole
+/// `Service` is validated (MESH002) but not kept: its `metadata` and `status` alone take some
+/// 400 bytes per Service, and the object keeps the labels.
+#[derive(Debug, Default)]
+pub struct ServiceView {
+    pub spec: Option<ServiceSpec>,
 }
 
 impl ServiceInfo<'_> {
     pub fn selector(&self) -> BTreeMap<String, String> {
-        self.spec
-            .spec
-            .as_ref()
-            .and_then(|s| s.selector.clone())
-            .unwrap_or_default()
+        self.selector.iter().cloned().collect()
     }
 
     pub fn service_type(&self) -> &str {
@@ -210,14 +218,20 @@ impl<'a> MeshIndex<'a> {
     }
 
     fn add_service(&mut self, id: ObjectRef, node: Node<'a>, budget: &mut Budget) {
-        let mut spec = match mesh_lint_kube::service(node, budget) {
-            Ok(spec) => spec,
+        let mut service = match mesh_lint_kube::service(node, budget) {
+            Ok(service) => service,
             Err(err) => return self.invalid(id, "", err),
         };
-        default_target_ports(&mut spec);
+        default_target_ports(&mut service);
         // Validated whole (MESH002); rules read only `spec`, and the object keeps the labels.
-        spec.metadata = Default::default();
-        spec.status = None;
+        let mut spec = ServiceView { spec: service.spec };
+        let selector = spec
+            .spec
+            .as_mut()
+            .and_then(|s| s.selector.take())
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
         let port_nodes: Vec<Node<'a>> = node
             .at_keys("spec.ports")
             .map(|p| p.items().collect())
@@ -235,6 +249,7 @@ impl<'a> MeshIndex<'a> {
             object: id,
             spec,
             port_nodes,
+            selector,
         });
     }
 
@@ -322,6 +337,7 @@ impl<'a> MeshIndex<'a> {
             .metadata
             .as_mut()
             .and_then(|m| m.labels.take())
+            .map(Labels::from)
             .unwrap_or_default();
         // Sorted and unique already (a BTreeMap): one exactly sized slice instead of its nodes.
         let annotations = template

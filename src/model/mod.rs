@@ -25,6 +25,6 @@ mod workload;
 pub use context::{
     IstioVersion, LintContext, MeshConfig, NativeSidecars, Origin, ProxyConfig as MeshProxyConfig,
 };
-pub use index::{InvalidObject, IstioObject, MeshIndex, NamespaceInfo, ServiceInfo};
+pub use index::{InvalidObject, IstioObject, MeshIndex, NamespaceInfo, ServiceInfo, ServiceView};
 pub use object::{is_system_namespace, Object, ObjectRef, StrMap};
-pub use workload::{ContainerView, Workload, WORKLOAD_KINDS};
+pub use workload::{ContainerView, Labels, Workload, WORKLOAD_KINDS};

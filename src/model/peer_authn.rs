@@ -8,7 +8,7 @@
 //! overrides the mode per container port. With several candidates at one level Istio takes the
 //! oldest; offline, the first in input order stands in for it. No policy at all means PERMISSIVE.
 
-use super::{LintContext, MeshIndex, ObjectRef};
+use super::{Labels, LintContext, MeshIndex, ObjectRef};
 use mesh_lint_yaml::Node;
 use std::collections::{BTreeMap, HashMap};
 
@@ -79,7 +79,7 @@ impl PeerAuthentications {
     }
 
     /// The mTLS mode for `port` of a workload in `ns` with pod labels `labels`.
-    pub fn resolve(&self, ns: &str, labels: &BTreeMap<String, String>, port: u32) -> Resolved {
+    pub fn resolve(&self, ns: &str, labels: &Labels, port: u32) -> Resolved {
         let mut out = Resolved {
             mode: MtlsMode::Permissive,
             policy: None,
@@ -171,7 +171,7 @@ mod tests {
         let cx = LintContext::default();
         let index = MeshIndex::build(&parsed, &cx, &Limits::default());
         let pas = PeerAuthentications::build(&index, &cx);
-        let labels = BTreeMap::from([("app".to_owned(), app.to_owned())]);
+        let labels = Labels::from(BTreeMap::from([("app".to_owned(), app.to_owned())]));
         pas.resolve(ns, &labels, port).mode
     }
 

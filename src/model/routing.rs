@@ -325,9 +325,9 @@ fn gateway_namespaces(index: &MeshIndex<'_>) -> GatewayMaps {
             .copied()
             .filter(|&wi| !index.objects[index.workloads[wi].object].is_shadowed())
             .filter(|&wi| {
-                selector.iter().all(|(k, v)| {
-                    index.workloads[wi].labels.get(*k).map(String::as_str) == Some(*v)
-                })
+                selector
+                    .iter()
+                    .all(|(k, v)| index.workloads[wi].labels.get(k).map(String::as_str) == Some(*v))
             })
             .collect();
         let mut namespaces: Vec<String> = selected

@@ -7,6 +7,7 @@
 
 use super::sidecar_scope::{Egress, SidecarIndex};
 use super::visibility::ExportScope;
+use super::workload::Labels;
 use super::{LintContext, MeshIndex, NamespaceInfo};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -48,12 +49,7 @@ impl<'s> Scopes<'s> {
 
     /// Whether the proxies of a workload with pod `labels` in `ns` see `s`: the Sidecar that
     /// selects the workload decides, else the namespace's.
-    pub fn workload_sees(
-        &self,
-        ns: &str,
-        labels: &BTreeMap<String, String>,
-        s: &Subject<'_>,
-    ) -> bool {
+    pub fn workload_sees(&self, ns: &str, labels: &Labels, s: &Subject<'_>) -> bool {
         s.scope.is_visible_in(ns) && s.imported_by(self.sidecars.for_workload(ns, labels), ns)
     }
 
@@ -197,7 +193,16 @@ impl<'q> Seen<'q> {
     }
 
     pub fn any(&self) -> bool {
-        self.iter().next().is_some()
+        match self.candidates() {
+            // Every namespace on the mesh default sees them: no need to judge the others.
+            Candidates::All
+                if self.mesh_default_sees()
+                    && !self.scopes.sidecars.on_mesh_default().is_empty() =>
+            {
+                true
+            }
+            _ => self.iter().next().is_some(),
+        }
     }
 
     pub fn count(&self) -> usize {

@@ -49,7 +49,7 @@ impl WorkloadLabels {
     pub fn build(index: &MeshIndex<'_>) -> WorkloadLabels {
         let mut out = WorkloadLabels::default();
         for w in &index.workloads {
-            out.add(index, w.object, Some(w.id), w.labels.clone());
+            out.add(index, w.object, Some(w.id), w.labels.to_map());
         }
         for kind in ["WorkloadEntry", "WorkloadGroup", "Gateway"] {
             for (id, o) in index.by_kind(kind) {

@@ -6,6 +6,7 @@
 //! Size: one entry per Sidecar object; nothing per namespace of the mesh.
 
 use super::hosts::host_matches;
+use super::workload::Labels;
 use super::{LintContext, MeshIndex};
 use mesh_lint_kube::istio::SidecarSpec;
 use std::collections::{BTreeMap, HashMap};
@@ -176,7 +177,7 @@ impl<'s> SidecarIndex<'s> {
     /// The egress of a workload with pod `labels` in `ns`: the first workload Sidecar whose
     /// selector matches, else the namespace default. An empty `workloadSelector: {}` matches
     /// every workload, as in Istio's `getSidecarScope` (`labels.Instance.SubsetOf`).
-    pub fn for_workload(&self, ns: &str, labels: &BTreeMap<String, String>) -> Egress<'s> {
+    pub fn for_workload(&self, ns: &str, labels: &Labels) -> Egress<'s> {
         let selected = self
             .per_workload
             .get(ns)
@@ -270,8 +271,8 @@ mod tests {
                 },
             ],
         );
-        let web = BTreeMap::from([("app".to_owned(), "web".to_owned())]);
-        let db = BTreeMap::from([("app".to_owned(), "db".to_owned())]);
+        let web = Labels::from(BTreeMap::from([("app".to_owned(), "web".to_owned())]));
+        let db = Labels::from(BTreeMap::from([("app".to_owned(), "db".to_owned())]));
         let picked = |labels| index.for_workload("shop", labels).0.map(std::ptr::from_ref);
         assert_eq!(picked(&web), Some(std::ptr::from_ref(&all_spec)));
         assert_eq!(picked(&db), Some(std::ptr::from_ref(&db_spec)));

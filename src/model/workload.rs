@@ -80,7 +80,54 @@ pub struct Workload<'a> {
     /// The pod template's annotations, sorted by key.
     pub annotations: Box<[(String, String)]>,
     /// The pod template's labels, what Service selectors match.
-    pub labels: BTreeMap<String, String>,
+    pub labels: Labels,
+}
+
+/// Labels sorted by key, in one exactly sized slice: a workload has a handful, and a
+/// `BTreeMap`'s first node alone takes half a kilobyte.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Labels(Box<[(String, String)]>);
+
+impl Labels {
+    pub fn get(&self, key: &str) -> Option<&String> {
+        let i = self.0.binary_search_by(|(k, _)| k.as_str().cmp(key)).ok()?;
+        Some(&self.0[i].1)
+    }
+
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &String)> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The labels as a map, for code that keeps label sets of several origins side by side.
+    pub fn to_map(&self) -> BTreeMap<String, String> {
+        self.0.iter().cloned().collect()
+    }
+}
+
+impl From<BTreeMap<String, String>> for Labels {
+    fn from(map: BTreeMap<String, String>) -> Self {
+        Labels(map.into_iter().collect())
+    }
+}
+
+impl<'l> IntoIterator for &'l Labels {
+    type Item = (&'l String, &'l String);
+    type IntoIter = std::iter::Map<
+        std::slice::Iter<'l, (String, String)>,
+        fn(&'l (String, String)) -> (&'l String, &'l String),
+    >;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
 }
 
 impl Workload<'_> {

@@ -163,7 +163,7 @@ pub fn known(index: &MeshIndex<'_>, cx: &LintContext, kube: &[KubeGateway<'_>]) 
         out.push(Proxy {
             kind: ProxyKind::Workload(w.id),
             namespace: Some(o.ns().to_owned()),
-            labels: w.labels.clone(),
+            labels: w.labels.to_map(),
             services,
         });
     }

@@ -178,7 +178,7 @@ fn same_proxies<'c>(
         let labels = &ck.index.workloads[w].labels;
         b.selector
             .iter()
-            .all(|(k, v)| labels.get(*k).is_some_and(|l| l == v))
+            .all(|(k, v)| labels.get(k).is_some_and(|l| l == v))
     })
 }
 

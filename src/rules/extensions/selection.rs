@@ -62,7 +62,7 @@ impl<'c> Selection<'c> {
                 let labels = &index.workloads[w].labels;
                 selector
                     .iter()
-                    .all(|(k, v)| labels.get(*k).is_some_and(|l| l == v))
+                    .all(|(k, v)| labels.get(k).is_some_and(|l| l == v))
             })
             .collect()
     }

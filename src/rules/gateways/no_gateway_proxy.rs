@@ -206,7 +206,7 @@ fn no_match(
                 "did you mean the labels of {} `{}` (`{}`)?",
                 o.kind,
                 o.qualified_name(),
-                key_labels(&w.labels)
+                key_labels(&w.labels.to_map())
             )
         }
         None => "select the labels of the gateway pods, or add the gateway workload to the inputs"
@@ -233,23 +233,46 @@ fn key_labels(labels: &BTreeMap<String, String>) -> String {
     selector_text(&usual)
 }
 
+/// A label set of a gateway proxy (a map) or of a workload (sorted pairs).
+#[derive(Clone, Copy)]
+enum LabelsRef<'m> {
+    Map(&'m BTreeMap<String, String>),
+    Sorted(&'m crate::model::Labels),
+}
+
+impl<'m> LabelsRef<'m> {
+    fn get(self, key: &str) -> Option<&'m String> {
+        match self {
+            LabelsRef::Map(m) => m.get(key),
+            LabelsRef::Sorted(l) => l.get(key),
+        }
+    }
+
+    fn iter(self) -> Box<dyn Iterator<Item = (&'m String, &'m String)> + 'm> {
+        match self {
+            LabelsRef::Map(m) => Box::new(m.iter()),
+            LabelsRef::Sorted(l) => Box::new(l.iter()),
+        }
+    }
+}
+
 /// Label sets of the known gateway pods and the workloads of the inputs, by key and by
 /// value, to find a selector that is one typo away from one of them.
 struct Lookup<'m> {
-    sets: Vec<(&'m BTreeMap<String, String>, Near)>,
+    sets: Vec<(LabelsRef<'m>, Near)>,
     by_key: HashMap<&'m str, Vec<usize>>,
     by_value: HashMap<&'m str, Vec<usize>>,
 }
 
 impl<'m> Lookup<'m> {
     fn new(ck: &'m Checker<'_, '_>, model: &'m Gateways<'_>) -> Lookup<'m> {
-        let mut sets: Vec<(&BTreeMap<String, String>, Near)> = (0..model.proxies.len())
+        let mut sets: Vec<(LabelsRef<'m>, Near)> = (0..model.proxies.len())
             .filter(|&p| model.proxies[p].kind != ProxyKind::Unknown)
-            .map(|p| (&model.proxies[p].labels, Near::Proxy(p)))
+            .map(|p| (LabelsRef::Map(&model.proxies[p].labels), Near::Proxy(p)))
             .collect();
         for w in &ck.index.workloads {
             if !ck.index.objects[w.object].is_shadowed() {
-                sets.push((&w.labels, Near::Workload(w.id)));
+                sets.push((LabelsRef::Sorted(&w.labels), Near::Workload(w.id)));
             }
         }
         let mut by_key: HashMap<&str, Vec<usize>> = HashMap::new();
@@ -271,7 +294,7 @@ impl<'m> Lookup<'m> {
     /// another key or whose value is at most two edits away (`ingress-gateway`).
     fn near_miss(&self, selector: &BTreeMap<String, String>) -> Option<Near> {
         for (k, v) in selector {
-            let others_match = |labels: &BTreeMap<String, String>| {
+            let others_match = |labels: LabelsRef<'_>| {
                 selector
                     .iter()
                     .filter(|(k2, _)| *k2 != k)

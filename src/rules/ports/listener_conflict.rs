@@ -206,11 +206,13 @@ fn tcp_and_http(
     for h in http {
         if let Some(n) = h.label_node(ck.index) {
             let o = &ck.index.objects[h.object];
-            d.related.push(ck.label(
-                h.object,
-                n.span(),
-                format!("HTTP port of {} `{}`", o.kind, o.qualified_name()),
-            ));
+            d.related.push_with(|| {
+                ck.label(
+                    h.object,
+                    n.span(),
+                    format!("HTTP port of {} `{}`", o.kind, o.qualified_name()),
+                )
+            });
         }
     }
     if matches!(l.protocol, Protocol::Mongo | Protocol::Mysql) {
