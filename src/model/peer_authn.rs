@@ -2,7 +2,8 @@
 //!
 //! Istio composes three levels (`pilot/pkg/security/authn/policy_applier.go ::
 //! ComposePeerAuthentication`): the mesh policy (in the root namespace, **without** a selector;
-//! one with a selector there applies only to the root namespace's own workloads), the namespace
+//! one with a selector there is ignored altogether: "workload-level policy, aka the one with
+//! selector and not in root namespace"), the namespace
 //! policy (no selector), and the workload policy (selector matching the pod labels). A level
 //! whose mode is `UNSET` inherits from the one above; `portLevelMtls` of the workload policy
 //! overrides the mode per container port. With several candidates at one level Istio takes the
@@ -101,7 +102,9 @@ impl PeerAuthentications {
                 apply(p, p.mode);
             }
         }
-        let workload = policies.iter().find(|p| {
+        // ComposePeerAuthentication takes workload policies only outside the root namespace.
+        let workload_level = if ns == self.root { &[][..] } else { policies };
+        let workload = workload_level.iter().find(|p| {
             p.selector
                 .as_ref()
                 .is_some_and(|s| s.iter().all(|(k, v)| labels.get(k) == Some(v)))
@@ -197,7 +200,8 @@ mod tests {
         assert_eq!(mode(&all, "shop", "api", 80), MtlsMode::Permissive);
         assert_eq!(mode(&all, "shop", "api", 8080), MtlsMode::Disable);
         assert_eq!(mode(&all, "shop", "web", 8080), MtlsMode::Permissive);
-        // A root-namespace policy with a selector is not mesh-wide.
+        // A root-namespace policy with a selector is ignored, even for the root namespace's
+        // own workloads (`ComposePeerAuthentication`).
         let root_selector = pa(
             "istio-system",
             "  selector: {matchLabels: {app: api}}\n  mtls: {mode: STRICT}\n",
@@ -208,7 +212,7 @@ mod tests {
         );
         assert_eq!(
             mode(&[root_selector], "istio-system", "api", 80),
-            MtlsMode::Strict
+            MtlsMode::Permissive
         );
     }
 }
