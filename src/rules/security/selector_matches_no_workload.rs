@@ -1,6 +1,7 @@
 use super::policies::{selector_policies, RootScope, SelectorPolicy};
 use super::{describe, labels_label, none_of, show_labels, targets_gateway};
 use crate::diagnostic::Diagnostic;
+use crate::model::gateways::proxies::ProxyKind;
 use crate::model::COMPLETE_INPUTS_NOTE;
 use crate::rules::{Checker, Rule, RuleMeta};
 use std::collections::BTreeMap;
@@ -26,7 +27,8 @@ declare_rule! {
     /// With `--complete-inputs` (config `complete-inputs: true`), the inputs are the whole
     /// cluster: every selector that matches no workload is reported, as istioctl does, and so is
     /// an AuthorizationPolicy without a selector outside the root namespace whose namespace holds
-    /// no workload.
+    /// no workload. A selector matching the pods of Istio's installed gateways
+    /// (`istio: ingressgateway` in the root namespace) still counts as matching, as in MESH503.
     ///
     /// A PeerAuthentication with a selector in the root namespace is reported whatever the
     /// workloads: Istio ignores it (`ComposePeerAuthentication` takes selector policies only
@@ -188,7 +190,10 @@ fn check(ck: &Checker<'_, '_>, p: &SelectorPolicy<'_>, scope: Option<&str>) -> O
             .filter_map(|&i| near_miss(&sets[i].labels, &p.selector).map(|m| (i, m)))
             .min_by_key(|(_, m)| m.0)
     };
-    if elsewhere.is_none() && near.is_none() && !complete {
+    if elsewhere.is_none()
+        && near.is_none()
+        && (!complete || selects_known_gateway(ck, &p.selector, scope))
+    {
         return None;
     }
     let obj = &ck.index.objects[p.object];
@@ -257,6 +262,22 @@ fn check(ck: &Checker<'_, '_>, p: &SelectorPolicy<'_>, scope: Option<&str>) -> O
         )
     });
     Some(d)
+}
+
+/// Whether a gateway selector matches a gateway proxy MESH503 knows without its workload in
+/// the inputs (Istio's installed `istio-ingressgateway`, ...): even with complete inputs, those
+/// pods come from the installation, as MESH503 assumes, so the two rules agree.
+fn selects_known_gateway(
+    ck: &Checker<'_, '_>,
+    selector: &BTreeMap<String, String>,
+    scope: Option<&str>,
+) -> bool {
+    targets_gateway(selector)
+        && ck.gateways().proxies.iter().any(|p| {
+            p.kind != ProxyKind::Unknown
+                && scope.is_none_or(|ns| p.namespace.as_deref() == Some(ns))
+                && selector.iter().all(|(k, v)| p.labels.get(k) == Some(v))
+        })
 }
 
 /// Label keys that name the application: equal on a workload, they say the selector is about
