@@ -41,7 +41,7 @@ _kubectl__mesh_lint() {
 
     case "${cmd}" in
         kubectl__mesh_lint)
-            opts="-o -n -h -V --format --namespace --istio-version --mesh-config --native-sidecars --cluster-domain --config --select --ignore --fail-on --fix --unsafe-fixes --diff --exclude --mesh --color --statistics --help --version check explain rules listeners trace completions"
+            opts="-o -n -h -V --format --namespace --istio-version --mesh-config --native-sidecars --complete-inputs --cluster-domain --config --select --ignore --fail-on --fix --unsafe-fixes --diff --exclude --mesh --color --statistics --help --version check explain rules listeners trace completions"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -115,7 +115,7 @@ _kubectl__mesh_lint() {
             return 0
             ;;
         kubectl__subcmd__mesh_lint__subcmd__check)
-            opts="-o -n -h --format --namespace --istio-version --mesh-config --native-sidecars --cluster-domain --config --select --ignore --fail-on --fix --unsafe-fixes --diff --exclude --mesh --color --statistics --help"
+            opts="-o -n -h --format --namespace --istio-version --mesh-config --native-sidecars --complete-inputs --cluster-domain --config --select --ignore --fail-on --fix --unsafe-fixes --diff --exclude --mesh --color --statistics --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

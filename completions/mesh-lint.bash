@@ -41,7 +41,7 @@ _mesh__lint() {
 
     case "${cmd}" in
         mesh__lint)
-            opts="-o -n -h -V --format --namespace --istio-version --mesh-config --native-sidecars --cluster-domain --config --select --ignore --fail-on --fix --unsafe-fixes --diff --exclude --mesh --color --statistics --help --version check explain rules listeners trace completions"
+            opts="-o -n -h -V --format --namespace --istio-version --mesh-config --native-sidecars --complete-inputs --cluster-domain --config --select --ignore --fail-on --fix --unsafe-fixes --diff --exclude --mesh --color --statistics --help --version check explain rules listeners trace completions"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -115,7 +115,7 @@ _mesh__lint() {
             return 0
             ;;
         mesh__subcmd__lint__subcmd__check)
-            opts="-o -n -h --format --namespace --istio-version --mesh-config --native-sidecars --cluster-domain --config --select --ignore --fail-on --fix --unsafe-fixes --diff --exclude --mesh --color --statistics --help"
+            opts="-o -n -h --format --namespace --istio-version --mesh-config --native-sidecars --complete-inputs --cluster-domain --config --select --ignore --fail-on --fix --unsafe-fixes --diff --exclude --mesh --color --statistics --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_mesh_lint_global_optspecs
-    string join \n o/format= n/namespace= istio-version= mesh-config= native-sidecars= cluster-domain= config= select= ignore= fail-on= fix unsafe-fixes diff exclude= mesh= color= statistics h/help V/version
+    string join \n o/format= n/namespace= istio-version= mesh-config= native-sidecars= complete-inputs cluster-domain= config= select= ignore= fail-on= fix unsafe-fixes diff exclude= mesh= color= statistics h/help V/version
 end
 
 function __fish_mesh_lint_needs_command
@@ -46,6 +46,7 @@ complete -c mesh-lint -n "__fish_mesh_lint_needs_command" -l mesh -d 'Glob of di
 complete -c mesh-lint -n "__fish_mesh_lint_needs_command" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c mesh-lint -n "__fish_mesh_lint_needs_command" -l complete-inputs -d 'The inputs are the cluster\'s whole desired state (a rendered GitOps repository, `kubectl get -A -o yaml`): report selectors and references that match nothing in them'
 complete -c mesh-lint -n "__fish_mesh_lint_needs_command" -l fix -d 'Apply safe fixes'
 complete -c mesh-lint -n "__fish_mesh_lint_needs_command" -l unsafe-fixes -d 'Also apply unsafe fixes (they change behaviour, as intended)'
 complete -c mesh-lint -n "__fish_mesh_lint_needs_command" -l diff -d 'Print the fixes as a diff instead of writing them'
@@ -80,6 +81,7 @@ complete -c mesh-lint -n "__fish_mesh_lint_using_subcommand check" -l mesh -d 'G
 complete -c mesh-lint -n "__fish_mesh_lint_using_subcommand check" -l color -d 'When to use colour (NO_COLOR is honoured)' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c mesh-lint -n "__fish_mesh_lint_using_subcommand check" -l complete-inputs -d 'The inputs are the cluster\'s whole desired state (a rendered GitOps repository, `kubectl get -A -o yaml`): report selectors and references that match nothing in them'
 complete -c mesh-lint -n "__fish_mesh_lint_using_subcommand check" -l fix -d 'Apply safe fixes'
 complete -c mesh-lint -n "__fish_mesh_lint_using_subcommand check" -l unsafe-fixes -d 'Also apply unsafe fixes (they change behaviour, as intended)'
 complete -c mesh-lint -n "__fish_mesh_lint_using_subcommand check" -l diff -d 'Print the fixes as a diff instead of writing them'

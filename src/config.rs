@@ -43,6 +43,8 @@ pub struct ConfigFile {
     pub external_name_alias: Option<bool>,
     /// istiod's `ENABLE_NATIVE_SIDECARS`: `true`, `false` or `auto` (booleans unquoted too).
     pub native_sidecars: Option<StringOrBool>,
+    /// The inputs are the cluster's whole desired state (like `--complete-inputs`).
+    pub complete_inputs: Option<bool>,
     /// Injection assumptions for namespaces whose labels are not in the inputs.
     pub injection: Option<InjectionConfig>,
 }
@@ -148,7 +150,7 @@ mod tests {
         let cfg = parse(
             "select: [MESH1]\nignore: [MESH105]\nseverity: {MESH101: error}\nper-path-ignores:\n  \"charts/**\": [MESH101]\nmeshes: [\"envs/*\"]\n\
              istio-version: \"1.22\"\ncluster-domain: corp.local\nnamespace: apps\nfail-on: error\n\
-             injection:\n  default: sidecar\n  namespaces: {legacy: none}\n",
+             complete-inputs: true\ninjection:\n  default: sidecar\n  namespaces: {legacy: none}\n",
         )
         .unwrap();
         assert_eq!(cfg.select, Some(vec!["MESH1".to_owned()]));
@@ -158,6 +160,7 @@ mod tests {
         );
         assert_eq!(cfg.istio_version.as_deref(), Some("1.22"));
         assert_eq!(cfg.meshes, ["envs/*"]);
+        assert_eq!(cfg.complete_inputs, Some(true));
         let injection = cfg.injection.unwrap();
         assert_eq!(injection.default, Some(Assumption::Sidecar));
         assert_eq!(

@@ -117,6 +117,10 @@ pub struct CheckArgs {
     #[arg(long, value_name = "MODE")]
     pub native_sidecars: Option<String>,
 
+    /// The inputs are the cluster's whole desired state (a rendered GitOps repository, `kubectl get -A -o yaml`): report selectors and references that match nothing in them
+    #[arg(long)]
+    pub complete_inputs: bool,
+
     /// Cluster DNS domain [default: cluster.local]
     #[arg(long, value_name = "D")]
     pub cluster_domain: Option<String>,

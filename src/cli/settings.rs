@@ -145,6 +145,7 @@ pub fn resolve(args: &CheckArgs) -> Result<Settings, String> {
         cx.native_sidecars = Some(native(&v.as_string(), "config: native-sidecars")?);
         cx.native_sidecars_origin = Origin::Config;
     }
+    cx.complete_inputs = args.complete_inputs || file.complete_inputs.unwrap_or(false);
     if let Some(injection) = &file.injection {
         cx.injection = injection.settings();
     }

@@ -185,7 +185,15 @@ pub struct LintContext {
     /// Inputs that a kustomization among them names as a patch ([`super::kustomize`]): not
     /// objects of their own.
     pub patch_files: std::collections::HashSet<crate::source::FileId>,
+    /// `--complete-inputs` (or the config's `complete-inputs: true`): the inputs are the whole
+    /// desired state of the cluster, so a selector or reference that matches nothing in them
+    /// matches nothing at all (as `istioctl analyze` sees a live cluster).
+    pub complete_inputs: bool,
 }
+
+/// The note a rule adds when it reports something only because the inputs were declared
+/// complete.
+pub const COMPLETE_INPUTS_NOTE: &str = "the inputs were declared the cluster's complete desired state (`--complete-inputs` or `complete-inputs: true`), so what they do not hold does not exist; without that setting this is not reported, since repositories keep workloads, gateways and namespaces in other manifests";
 
 /// istiod's `ENABLE_NATIVE_SIDECARS` (`pilot/pkg/features/pilot.go`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -233,6 +241,7 @@ impl Default for LintContext {
             injection: Default::default(),
             injector: Default::default(),
             patch_files: Default::default(),
+            complete_inputs: false,
         }
     }
 }

@@ -24,6 +24,7 @@ mod workload;
 
 pub use context::{
     IstioVersion, LintContext, MeshConfig, NativeSidecars, Origin, ProxyConfig as MeshProxyConfig,
+    COMPLETE_INPUTS_NOTE,
 };
 pub use index::{InvalidObject, IstioObject, MeshIndex, NamespaceInfo, ServiceInfo, ServiceView};
 pub use object::{is_system_namespace, Object, ObjectRef, StrMap};

@@ -3,7 +3,7 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::gateways::proxies::ProxyKind;
 use crate::model::gateways::servers::{selector_text, Gateway};
 use crate::model::gateways::Gateways;
-use crate::model::Workload;
+use crate::model::{Workload, COMPLETE_INPUTS_NOTE};
 use crate::rules::{Checker, Rule, RuleMeta};
 use std::collections::{BTreeMap, HashMap};
 
@@ -22,7 +22,8 @@ declare_rule! {
     ///
     /// Otherwise the selector may name a gateway installed elsewhere (the `istio/gateway` Helm
     /// chart labels its pods `istio: <release>`), so nothing is reported; istioctl (IST0101),
-    /// which sees the cluster, reports it.
+    /// which sees the cluster, reports it. With `--complete-inputs` (config
+    /// `complete-inputs: true`) the inputs are the whole cluster, and it is reported too.
     ///
     /// ## Why is this bad?
     /// A Gateway configures the proxies its selector picks, in any namespace. Selecting none,
@@ -84,6 +85,10 @@ impl Rule for NoGatewayProxy {
             let near = lookup.near_miss(&gw.selector);
             if near.is_some() || model.has_gateway_workloads() {
                 out.push(no_match(ck, model, gw, near));
+            } else if ck.cx.complete_inputs {
+                let mut d = no_match(ck, model, gw, near);
+                d.notes.push(COMPLETE_INPUTS_NOTE.into());
+                out.push(d);
             }
         }
     }

@@ -24,7 +24,9 @@ pub(crate) fn show_labels(labels: &BTreeMap<String, String>) -> String {
 
 /// "none of the 3 workloads" / "the only workload" ... "has" / "does not have".
 pub(crate) fn none_of(n: usize, what: &str, rest: &str) -> String {
-    if n == 1 {
+    if n == 0 {
+        format!("no {what} {rest} has")
+    } else if n == 1 {
         format!("the only {what} {rest} does not have")
     } else {
         format!("none of the {n} {what}s {rest} has")

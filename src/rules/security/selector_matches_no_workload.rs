@@ -1,6 +1,8 @@
 use super::policies::{selector_policies, RootScope, SelectorPolicy};
 use super::{describe, labels_label, none_of, show_labels, targets_gateway};
 use crate::diagnostic::Diagnostic;
+use crate::model::gateways::proxies::ProxyKind;
+use crate::model::COMPLETE_INPUTS_NOTE;
 use crate::rules::{Checker, Rule, RuleMeta};
 use std::collections::BTreeMap;
 
@@ -21,6 +23,12 @@ declare_rule! {
     /// selector for an Istio gateway (`istio: ingressgateway`, a Kubernetes Gateway's name
     /// label) is reported only when the inputs hold gateway workloads there too. A resource
     /// with a `targetRef` is skipped: Istio ignores its selector.
+    ///
+    /// With `--complete-inputs` (config `complete-inputs: true`), the inputs are the whole
+    /// cluster: every selector that matches no workload is reported, as istioctl does, and so is
+    /// an AuthorizationPolicy without a selector outside the root namespace whose namespace holds
+    /// no workload. A selector matching the pods of Istio's installed gateways
+    /// (`istio: ingressgateway` in the root namespace) still counts as matching, as in MESH503.
     ///
     /// A PeerAuthentication with a selector in the root namespace is reported whatever the
     /// workloads: Istio ignores it (`ComposePeerAuthentication` takes selector policies only
@@ -92,6 +100,57 @@ impl Rule for SelectorMatchesNoWorkload {
                 out.push(d);
             }
         }
+        if ck.cx.complete_inputs {
+            namespace_wide_without_workloads(ck, root, out);
+        }
+    }
+}
+
+/// An AuthorizationPolicy without a selector outside the root namespace applies to every
+/// workload of its namespace; with the inputs declared complete, a namespace that holds none
+/// makes it enforce nothing (istioctl `analyzeNoMatchingWorkloads`, IST0127 with no selector).
+fn namespace_wide_without_workloads(ck: &Checker<'_, '_>, root: &str, out: &mut Vec<Diagnostic>) {
+    let wl = ck.workload_labels();
+    for (id, o) in ck.index.by_kind("AuthorizationPolicy") {
+        if o.group() != "security.istio.io" || o.is_shadowed() || o.ns() == root {
+            continue;
+        }
+        let Some(spec) = o.node.get("spec") else {
+            continue;
+        };
+        let set = |k: &str| spec.get(k).is_some_and(|n| !n.is_null() && !n.is_empty());
+        let has_selector = spec
+            .at_keys("selector.matchLabels")
+            .is_some_and(|n| !n.is_null() && !n.is_empty());
+        if has_selector
+            || set("targetRef")
+            || set("targetRefs")
+            || !wl.in_namespace(o.ns()).is_empty()
+        {
+            continue;
+        }
+        let span = o.node.at_keys("metadata.name").unwrap_or(o.node).span();
+        let mut d = ck.diagnostic(
+            &META,
+            id,
+            span,
+            format!(
+                "AuthorizationPolicy `{}` applies to every workload of namespace `{}`, which holds no workload in the inputs",
+                o.qualified_name(),
+                o.ns()
+            ),
+        );
+        d.primary.message = "no workload in its namespace".into();
+        d.notes.push(
+            "without a selector, an AuthorizationPolicy outside the root namespace applies to the workloads of its own namespace; with none, it enforces nothing (istioctl IST0127)"
+                .into(),
+        );
+        d.notes.push(COMPLETE_INPUTS_NOTE.into());
+        d.help = Some(
+            "move the AuthorizationPolicy to the namespace of the workloads it should apply to, or delete it"
+                .into(),
+        );
+        out.push(d);
     }
 }
 
@@ -102,8 +161,13 @@ fn check(ck: &Checker<'_, '_>, p: &SelectorPolicy<'_>, scope: Option<&str>) -> O
         Some(ns) => wl.in_namespace(ns).to_vec(),
         None => (0..wl.len()).collect(),
     };
-    // Nothing to check against: the workloads live in other inputs.
-    if in_scope.is_empty() || !wl.select(scope, &p.selector).is_empty() {
+    let complete = ck.cx.complete_inputs;
+    if !wl.select(scope, &p.selector).is_empty() {
+        return None;
+    }
+    // Nothing to check against: the workloads live in other inputs (unless the inputs were
+    // declared complete).
+    if in_scope.is_empty() && !complete {
         return None;
     }
     let sets = &wl.sets;
@@ -126,7 +190,10 @@ fn check(ck: &Checker<'_, '_>, p: &SelectorPolicy<'_>, scope: Option<&str>) -> O
             .filter_map(|&i| near_miss(&sets[i].labels, &p.selector).map(|m| (i, m)))
             .min_by_key(|(_, m)| m.0)
     };
-    if elsewhere.is_none() && near.is_none() {
+    if elsewhere.is_none()
+        && near.is_none()
+        && (!complete || selects_known_gateway(ck, &p.selector, scope))
+    {
         return None;
     }
     let obj = &ck.index.objects[p.object];
@@ -169,7 +236,14 @@ fn check(ck: &Checker<'_, '_>, p: &SelectorPolicy<'_>, scope: Option<&str>) -> O
         ));
         return Some(d);
     }
-    let (i, (_, diffs, typo)) = near?;
+    let Some((i, (_, diffs, typo))) = near else {
+        d.notes.push(COMPLETE_INPUTS_NOTE.into());
+        d.help = Some(format!(
+            "make the selector match the pod-template labels of the workloads it is meant for, or delete the {}",
+            p.kind
+        ));
+        return Some(d);
+    };
     d.related.push(labels_label(
         ck,
         &sets[i],
@@ -188,6 +262,22 @@ fn check(ck: &Checker<'_, '_>, p: &SelectorPolicy<'_>, scope: Option<&str>) -> O
         )
     });
     Some(d)
+}
+
+/// Whether a gateway selector matches a gateway proxy MESH503 knows without its workload in
+/// the inputs (Istio's installed `istio-ingressgateway`, ...): even with complete inputs, those
+/// pods come from the installation, as MESH503 assumes, so the two rules agree.
+fn selects_known_gateway(
+    ck: &Checker<'_, '_>,
+    selector: &BTreeMap<String, String>,
+    scope: Option<&str>,
+) -> bool {
+    targets_gateway(selector)
+        && ck.gateways().proxies.iter().any(|p| {
+            p.kind != ProxyKind::Unknown
+                && scope.is_none_or(|ns| p.namespace.as_deref() == Some(ns))
+                && selector.iter().all(|(k, v)| p.labels.get(k) == Some(v))
+        })
 }
 
 /// Label keys that name the application: equal on a workload, they say the selector is about

@@ -1,7 +1,7 @@
 use super::{closest, describe, labels_label, none_of, show_labels};
 use crate::diagnostic::Diagnostic;
 use crate::model::hosts::{resolve, HostOwner};
-use crate::model::{IstioObject, ServiceInfo};
+use crate::model::{IstioObject, ServiceInfo, COMPLETE_INPUTS_NOTE};
 use crate::rules::{Checker, Rule, RuleMeta};
 use mesh_lint_kube::istio::{DestinationRuleSpec, Subset};
 use std::collections::BTreeMap;
@@ -22,6 +22,9 @@ declare_rule! {
     /// `topology.istio.io/network`) unless empty, which istiod never sets, and labels that
     /// controllers and the injector add (`pod-template-hash`, `rollouts-pod-template-hash`,
     /// `controller-revision-hash`, `security.istio.io/tlsMode`, ...).
+    ///
+    /// With `--complete-inputs` (config `complete-inputs: true`) the inputs are the whole
+    /// cluster, so a subset of a Service that selects no workload at all is reported too.
     ///
     /// ## Why is this bad?
     /// A subset is the Service's endpoints whose labels include the subset's. Selecting none, it
@@ -110,8 +113,9 @@ impl Rule for SubsetSelectsNoPod {
             }
             let svc_ns = ck.index.objects[svc.object].ns();
             let endpoints = ck.workload_labels().select(Some(svc_ns), &selector);
-            // The Service's workloads are in other inputs: nothing to compare with.
-            if endpoints.is_empty() {
+            // The Service's workloads are in other inputs: nothing to compare with (unless the
+            // inputs were declared complete: then the Service has no endpoints at all).
+            if endpoints.is_empty() && !ck.cx.complete_inputs {
                 continue;
             }
             for (i, subset) in dr.spec.subsets.iter().enumerate() {
@@ -208,11 +212,11 @@ fn check(
         .at_keys("spec.selector")
         .unwrap_or(svc_obj.node)
         .span();
-    d.related.push(ck.label(
-        svc.object,
-        svc_span,
-        format!("the host's Service selects {n} workload{plural}"),
-    ));
+    let selects = match n {
+        0 => "the host's Service selects no workload of the inputs".to_owned(),
+        _ => format!("the host's Service selects {n} workload{plural}"),
+    };
+    d.related.push(ck.label(svc.object, svc_span, selects));
     if let Some(near) = closest(sets, endpoints, &wanted) {
         d.related.push(labels_label(
             ck,
@@ -234,6 +238,9 @@ fn check(
         "a subset is the Service's endpoints whose labels include all of the subset's; with none, routes to it have no endpoints and fail with 503 `UH` (istioctl IST0173)"
             .into(),
     );
+    if n == 0 {
+        d.notes.push(COMPLETE_INPUTS_NOTE.into());
+    }
     if empty_topology {
         d.notes.push(
             "istiod sets topology labels from the node only when they have a value, so a subset asking for an empty one selects nothing"

@@ -1,4 +1,5 @@
 use crate::diagnostic::{Applicability, Diagnostic, Fix};
+use crate::model::COMPLETE_INPUTS_NOTE;
 use crate::rules::yaml_edit::replace_scalar;
 use crate::rules::{Checker, Rule, RuleMeta};
 use mesh_lint_yaml::Node;
@@ -14,7 +15,9 @@ declare_rule! {
     ///
     /// A namespace simply absent from the inputs is not reported: policies routinely admit
     /// callers from namespaces that other repositories create (monitoring, ingress,
-    /// `knative-serving`), which an offline linter cannot see.
+    /// `knative-serving`), which an offline linter cannot see. With `--complete-inputs` (config
+    /// `complete-inputs: true`) the inputs are the whole cluster, and every entry that matches
+    /// no namespace is reported, one finding per entry, as istioctl does.
     ///
     /// ## Why is this bad?
     /// The source namespace is matched exactly against the peer's identity
@@ -124,10 +127,17 @@ fn check(
         return None;
     }
     let (fixed, wildcard) = fixed_part(pattern);
-    if fixed.len() < 4 {
-        return None;
-    }
-    let near = nearest(fixed, wildcard, known)?;
+    let near = (fixed.len() >= 4)
+        .then(|| nearest(fixed, wildcard, known))
+        .flatten();
+    let Some(near) = near else {
+        // Absent without a near miss: usually a namespace created elsewhere, unless the inputs
+        // were declared complete.
+        return ck
+            .cx
+            .complete_inputs
+            .then(|| not_found(ck, object, field, entry, pattern));
+    };
     let replacement = match wildcard {
         Wildcard::None => near.to_owned(),
         Wildcard::Prefix => format!("*{near}"),
@@ -144,14 +154,7 @@ fn check(
         ),
     );
     d.primary.message = "no such namespace".into();
-    let effect = if field == "namespaces" {
-        "in an ALLOW rule it admits nobody from there; in a DENY rule it denies nobody"
-    } else {
-        "in `notNamespaces` it excludes nobody, so the rule matches the namespace it was meant to leave out"
-    };
-    d.notes.push(format!(
-        "a source namespace is matched exactly (or by a leading or trailing `*`) against the namespace in the peer's mTLS identity; {effect} (istioctl IST0101)"
-    ));
+    d.notes.push(effect_note(field));
     if let Some(info) = ck.index.namespaces.get(near) {
         if let Some(ns_obj) = info.object {
             let node = ck.index.objects[ns_obj].node;
@@ -171,6 +174,45 @@ fn check(
         "if `{pattern}` is a namespace created elsewhere, suppress this finding; otherwise use `{replacement}`"
     ));
     Some(d)
+}
+
+/// Why a source namespace that matches none costs something, in Istio's terms.
+fn effect_note(field: &str) -> String {
+    let effect = if field == "namespaces" {
+        "in an ALLOW rule it admits nobody from there; in a DENY rule it denies nobody"
+    } else {
+        "in `notNamespaces` it excludes nobody, so the rule matches the namespace it was meant to leave out"
+    };
+    format!(
+        "a source namespace is matched exactly (or by a leading or trailing `*`) against the namespace in the peer's mTLS identity; {effect} (istioctl IST0101)"
+    )
+}
+
+/// A source namespace that matches no namespace of inputs declared complete, with no near miss.
+fn not_found(
+    ck: &Checker<'_, '_>,
+    object: usize,
+    field: &str,
+    entry: Node<'_>,
+    pattern: &str,
+) -> Diagnostic {
+    let obj = &ck.index.objects[object];
+    let mut d = ck.diagnostic(
+        &META,
+        object,
+        entry.span(),
+        format!(
+            "AuthorizationPolicy `{}` source `{field}` entry `{pattern}` matches no namespace in the inputs",
+            obj.qualified_name()
+        ),
+    );
+    d.primary.message = "no such namespace".into();
+    d.notes.push(effect_note(field));
+    d.notes.push(COMPLETE_INPUTS_NOTE.into());
+    d.help = Some(format!(
+        "name a namespace that exists, or remove `{pattern}` if the namespace is gone"
+    ));
+    d
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
