@@ -28,7 +28,7 @@ pub const COVERED: &[Covered] = &[
     Covered {
         code: "IST0101",
         name: "ReferencedResourceNotFound",
-        differs: "Destination hosts resolved as pilot does (short names in the rule's namespace, exportTo, Istio's own Services per installed piece); unplaced objects satisfy short hosts; subsets checked against every DestinationRule in Istio's lookup order; Sidecar and Telemetry selectors and AuthorizationPolicy source namespaces (MESH601, MESH602) only where the inputs show what was meant; Destination hosts resolved as pilot does (short names in the rule's namespace, exportTo, Istio's own Services per installed piece); unplaced objects satisfy short hosts; subsets checked against every DestinationRule in Istio's lookup order; Destination hosts resolved as pilot does (short names in the rule's namespace, exportTo, Istio's own Services per installed piece); unplaced objects satisfy short hosts; subsets checked against every DestinationRule in Istio's lookup order; Gateway selectors, credentialNames and VirtualService gateways judged only where the inputs hold the gateway workloads, Secrets or Gateways concerned; Destination hosts resolved as pilot does (short names in the rule's namespace, exportTo, Istio's own Services per installed piece); unplaced objects satisfy short hosts; subsets checked against every DestinationRule in Istio's lookup order",
+        differs: "Destination hosts resolved as pilot does (short names in the rule's namespace, exportTo, Istio's own Services per installed piece); unplaced objects satisfy short hosts; subsets checked against every DestinationRule in Istio's lookup order; Gateway selectors, credentialNames and VirtualService gateways (MESH503, MESH504, MESH507), Sidecar and Telemetry selectors and AuthorizationPolicy source namespaces (MESH601, MESH602) judged where the inputs show what was meant, or everywhere with `--complete-inputs`",
     },
     Covered {
         code: "IST0102",
@@ -123,7 +123,7 @@ pub const COVERED: &[Covered] = &[
     Covered {
         code: "IST0135",
         name: "DeprecatedAnnotation",
-        differs: "Info, on objects and every workload kind's pod template, not on pods nobody injects (except the injection switch itself); the legacy `sidecar.istio.io/inject` opt-in is MESH409's; Reported as info with the replacement; Reported as info with the replacement; Reported as info with the replacement",
+        differs: "Info, on objects and every workload kind's pod template, not on pods nobody injects (except the injection switch itself); the legacy `sidecar.istio.io/inject` opt-in is MESH409's; names the replacement",
     },
     Covered {
         code: "IST0136",
@@ -272,7 +272,7 @@ pub const OUT_OF_SCOPE: &[Uncovered] = &[
     Uncovered {
         code: "IST0103",
         name: "PodMissingProxy",
-        why: "running pods: a Pod manifest gets its proxy when created, so only the cluster shows one that was created without it (before its namespace was labelled, or past a failing webhook); running pods: whether a proxy was injected is known only in the cluster; running pods: whether a proxy was injected is known only in the cluster; running pods: whether a proxy was injected is known only in the cluster",
+        why: "running pods: a Pod manifest gets its proxy when created, so only the cluster shows one that was created without it (before its namespace was labelled, or past a failing webhook)",
     },
     Uncovered {
         code: "IST0106",
