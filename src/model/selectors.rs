@@ -155,6 +155,26 @@ impl WorkloadLabels {
     }
 }
 
+impl WorkloadLabels {
+    /// The pod templates (positions in `MeshIndex::workloads`) in `ns` (every namespace when
+    /// `None`) whose labels hold every pair of `selector`; WorkloadEntries and Gateways left
+    /// out. An empty selector selects every pod template in scope.
+    pub fn select_workloads<'s>(
+        &self,
+        ns: Option<&str>,
+        selector: impl IntoIterator<Item = (&'s str, &'s str)>,
+    ) -> Vec<usize> {
+        let selector: BTreeMap<String, String> = selector
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        self.select(ns, &selector)
+            .into_iter()
+            .filter_map(|i| self.sets[i].workload)
+            .collect()
+    }
+}
+
 /// A string map at a dotted path of `node` (non-string values skipped).
 pub fn read_map(node: mesh_lint_yaml::Node<'_>, path: &str) -> BTreeMap<String, String> {
     node.at_keys(path)

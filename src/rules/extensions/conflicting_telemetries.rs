@@ -1,4 +1,3 @@
-use super::selection::Selection;
 use super::telemetry::{telemetries, Telemetry, SECTIONS};
 use super::{same_namespace, span_or_name};
 use crate::diagnostic::Diagnostic;
@@ -110,13 +109,13 @@ impl Rule for ConflictingTelemetries {
         if !all.iter().any(|t| !t.selector.is_empty()) {
             return;
         }
-        let selection = Selection::build(ck.index);
+        let selection = ck.workload_labels();
         let inj = ck.injection();
         for (ns, list) in &by_ns {
             // Per workload with a proxy, the selector Telemetries that select it.
             let mut per_workload: BTreeMap<usize, Vec<&Telemetry<'_>>> = BTreeMap::new();
             for t in list.iter().filter(|t| !t.selector.is_empty()) {
-                for w in selection.select(ck.index, Some(ns), &t.selector) {
+                for w in selection.select_workloads(Some(ns), t.selector.iter().copied()) {
                     let mode = inj.workload(&ck.index.workloads[w]).mode;
                     if matches!(mode, Mode::Sidecar | Mode::Gateway) {
                         per_workload.entry(w).or_default().push(t);

@@ -11,7 +11,6 @@ mod operations;
 mod patch_order;
 pub mod proxy_version_mismatch;
 pub mod relative_patch_target;
-mod selection;
 mod telemetry;
 pub mod telemetry_entry_without_provider;
 pub mod unknown_telemetry_provider;

@@ -5,11 +5,9 @@
 
 use super::envoy_filter::{generated_by_istio, EnvoyFilter, Patch};
 use super::operations::effective;
-use super::selection::Selection;
 use super::{qualified, same_namespace};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::rules::{Checker, RuleMeta};
-use std::cell::OnceCell;
 use std::collections::HashMap;
 
 /// A patch that puts a named filter in place: `(filter, patch)` positions.
@@ -34,7 +32,6 @@ pub fn check(
         return;
     }
     let root = ck.cx.mesh_config.root_namespace();
-    let selection: OnceCell<Selection<'_>> = OnceCell::new();
     for (fi, ef) in filters.iter().enumerate() {
         for patch in &ef.patches {
             let Some((apply_to, anchor)) = relative_anchor(patch) else {
@@ -51,8 +48,7 @@ pub fn check(
                     continue;
                 }
                 let overlap = pf == fi
-                    || (compatible(patch, other_patch)
-                        && same_proxies(ck, root, ef, other, &selection));
+                    || (compatible(patch, other_patch) && same_proxies(ck, root, ef, other));
                 if !overlap {
                     continue;
                 }
@@ -145,7 +141,6 @@ fn same_proxies<'c>(
     root: &str,
     a: &EnvoyFilter<'_>,
     b: &EnvoyFilter<'_>,
-    selection: &OnceCell<Selection<'c>>,
 ) -> bool {
     if a.has_target_refs || b.has_target_refs {
         return false;
@@ -170,10 +165,9 @@ fn same_proxies<'c>(
     // (any namespace when both are in the root namespace).
     let ns = if na == root { nb } else { na };
     let ns = (ns != root).then_some(ns);
-    let sel: Vec<(&str, &str)> = a.selector.iter().map(|(k, v)| (*k, *v)).collect();
-    let found = selection
-        .get_or_init(|| Selection::build(ck.index))
-        .select(ck.index, ns, &sel);
+    let found = ck
+        .workload_labels()
+        .select_workloads(ns, a.selector.iter().map(|(k, v)| (*k, *v)));
     found.iter().any(|&w| {
         let labels = &ck.index.workloads[w].labels;
         b.selector
