@@ -416,3 +416,27 @@ fn a_closed_stdout_is_not_a_bug_report() {
         assert_eq!(text.lines().next(), Some("0"), "{args}: {text}");
     }
 }
+
+/// `--ignore MESH001` cannot silence YAML errors, and says so instead of doing nothing quietly;
+/// a prefix such as `MESH0` is not taken as asking for it.
+#[test]
+fn ignoring_mesh001_by_name_warns_that_it_cannot_be() {
+    let dir = TempDir::new().unwrap();
+    let bad = dir.path().join("bad.yaml");
+    fs::write(&bad, "a: [\n").unwrap();
+    let bad = bad.to_str().unwrap();
+    for (args, warned) in [
+        (&["--ignore", "MESH001"][..], true),
+        (&["--ignore", "invalid-yaml"], true),
+        (&["--ignore", "MESH0"], false),
+    ] {
+        let out = mesh_lint().args(args).arg(bad).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            stderr.contains("cannot be ignored"),
+            warned,
+            "{args:?}: {stderr}"
+        );
+    }
+}

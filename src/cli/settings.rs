@@ -49,6 +49,16 @@ pub fn resolve(args: &CheckArgs) -> Result<Settings, String> {
     let mut ignore = Selector::parse_list(&file.ignore, &metas)
         .map_err(|e| format!("{}: ignore: {e}", at(&["ignore"])))?;
     ignore.extend(Selector::parse_list(&args.ignore, &metas)?);
+    // Only an entry naming MESH001 itself (not a prefix like `MESH0` or `ALL`) says the user
+    // meant to silence it, and deserves to hear that it cannot be.
+    if let Some(meta) = crate::rules::find(crate::rules::ALWAYS_ON) {
+        if ignore.iter().any(|s| s.names(meta)) {
+            eprintln!(
+                "mesh-lint: warning: {} ({}) cannot be ignored: a document that does not parse was not linted, so it is always reported",
+                meta.code, meta.name
+            );
+        }
+    }
     lint.selection = RuleSelection {
         select,
         ignore,

@@ -95,6 +95,22 @@ pub fn find(key: &str) -> Option<&'static RuleMeta> {
 /// add where the rules are listed.
 pub fn not_a_rule(key: &str) -> String {
     let lower = key.trim().to_ascii_lowercase();
+    // A code is compared by its digits: `MESH10` is one digit from `MESH101`, but `MESH999`
+    // shares only the prefix with `MESH409` and gets no suggestion.
+    if let Some(digits) = lower
+        .strip_prefix("mesh")
+        .filter(|d| d.bytes().all(|b| b.is_ascii_digit()))
+    {
+        let nearest = RULES
+            .iter()
+            .map(|r| r.meta().code)
+            .filter(|code| strsim::osa_distance(digits, &code[4..]) <= 1)
+            .min_by_key(|code| strsim::osa_distance(digits, &code[4..]));
+        return match nearest {
+            Some(code) => format!("no rule `{key}`; did you mean `{code}`?"),
+            None => format!("no rule `{key}`"),
+        };
+    }
     let nearest = RULES
         .iter()
         .map(|r| r.meta())
@@ -113,5 +129,23 @@ pub fn not_a_rule(key: &str) -> String {
     match nearest {
         Some((_, candidate)) => format!("no rule `{key}`; did you mean `{candidate}`?"),
         None => format!("no rule `{key}`"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::not_a_rule;
+
+    #[test]
+    fn codes_are_suggested_by_their_digits() {
+        assert_eq!(
+            not_a_rule("MESH10"),
+            "no rule `MESH10`; did you mean `MESH101`?"
+        );
+        assert_eq!(
+            not_a_rule("mesh4090"),
+            "no rule `mesh4090`; did you mean `MESH409`?"
+        );
+        assert_eq!(not_a_rule("MESH999"), "no rule `MESH999`");
     }
 }

@@ -49,7 +49,8 @@ impl Selector {
 
     /// Whether the entry names the rule itself (its full code or its name), which an opt-in
     /// rule needs to run.
-    fn names(&self, meta: &RuleMeta) -> bool {
+    /// True when the entry is the rule's own code or name, not a prefix.
+    pub fn names(&self, meta: &RuleMeta) -> bool {
         match self {
             Selector::All => false,
             Selector::Code(code) => code == meta.code,
