@@ -104,6 +104,14 @@ impl Config {
         let offset = load::key_span(&self.text, keys).map_or(0, |s| s.start);
         load::position(&self.path, &self.text, offset)
     }
+
+    /// `path:line:col` of the value at `keys`, for an error about that value (else of its key).
+    pub fn value_at(&self, keys: &[&str]) -> String {
+        match load::value_span(&self.text, keys) {
+            Some(span) => load::position(&self.path, &self.text, span.start),
+            None => self.at(keys),
+        }
+    }
 }
 
 /// The nearest config file from `start` upwards.

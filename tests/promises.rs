@@ -92,7 +92,7 @@ fn context_values_must_be_dns_names() {
     // A trailing dot is the FQDN form of a valid domain.
     let (code, _, stderr) = run_in(dir.path(), &["--cluster-domain", "corp.local.", "a.yaml"]);
     assert_eq!(code, 0, "{stderr}");
-    // The same check on the config file's values, at their line.
+    // The same check on the config file's values, at the value.
     fs::write(
         dir.path().join(".mesh-lint.yaml"),
         "select: [MESH1]\nnamespace: ''\n",
@@ -101,7 +101,7 @@ fn context_values_must_be_dns_names() {
     let (code, _, stderr) = run_in(dir.path(), &["a.yaml"]);
     assert_eq!(code, 2);
     assert!(
-        stderr.contains(".mesh-lint.yaml:2:1: namespace"),
+        stderr.contains(".mesh-lint.yaml:2:12: namespace"),
         "{stderr}"
     );
     fs::write(
@@ -112,7 +112,7 @@ fn context_values_must_be_dns_names() {
     let (code, _, stderr) = run_in(dir.path(), &["a.yaml"]);
     assert_eq!(code, 2);
     assert!(
-        stderr.contains(".mesh-lint.yaml:1:1: cluster-domain"),
+        stderr.contains(".mesh-lint.yaml:1:17: cluster-domain"),
         "{stderr}"
     );
 }
@@ -268,11 +268,11 @@ fn config_value_errors_name_file_line_and_column() {
         ),
         (
             "fail-on: sometimes\n",
-            ".mesh-lint.yaml:1:1: fail-on `sometimes` is not one of: error, warning, info, never",
+            ".mesh-lint.yaml:1:10: fail-on `sometimes` is not one of: error, warning, info, never",
         ),
         (
             "istio-version: latest\n",
-            ".mesh-lint.yaml:1:1: istio-version",
+            ".mesh-lint.yaml:1:16: istio-version",
         ),
         (
             "per-path-ignores: {\"a/**\": [nope]}\n",

@@ -33,8 +33,14 @@ pub fn resolve(args: &CheckArgs) -> Result<Settings, String> {
         }
     };
     let file = config.as_ref().map(|c| c.file.clone()).unwrap_or_default();
-    // An error about a config value names the config file, line and column of its key.
+    // An error names the config file, line and column of the key, or of the value when the
+    // value is what is wrong.
     let at = |keys: &[&str]| config.as_ref().map_or_else(String::new, |c| c.at(keys));
+    let value_at = |keys: &[&str]| {
+        config
+            .as_ref()
+            .map_or_else(String::new, |c| c.value_at(keys))
+    };
     let metas = rules::metas();
 
     let mut lint = LintOptions::default();
@@ -101,7 +107,7 @@ pub fn resolve(args: &CheckArgs) -> Result<Settings, String> {
         cx.istio_version = IstioVersion::parse(v).ok_or_else(|| {
             format!(
                 "{}: istio-version `{v}` is not a version like 1.22",
-                at(&["istio-version"])
+                value_at(&["istio-version"])
             )
         })?;
         cx.istio_version_origin = Origin::Config;
@@ -123,7 +129,7 @@ pub fn resolve(args: &CheckArgs) -> Result<Settings, String> {
         cx.cluster_domain = dns::check_domain(d).map_err(|why| {
             format!(
                 "{}: cluster-domain `{d}` is not a DNS domain: it {why}",
-                at(&["cluster-domain"])
+                value_at(&["cluster-domain"])
             )
         })?;
         cx.cluster_domain_origin = Origin::Config;
@@ -137,7 +143,7 @@ pub fn resolve(args: &CheckArgs) -> Result<Settings, String> {
         dns::check_label(ns).map_err(|why| {
             format!(
                 "{}: namespace `{ns}` is not a namespace name: it {why}",
-                at(&["namespace"])
+                value_at(&["namespace"])
             )
         })?;
         cx.default_namespace = ns.clone();
@@ -166,7 +172,7 @@ pub fn resolve(args: &CheckArgs) -> Result<Settings, String> {
         (None, Some(raw)) => FailOn::from_str(raw, true).map_err(|_| {
             format!(
                 "{}: fail-on `{raw}` is not one of: {}",
-                at(&["fail-on"]),
+                value_at(&["fail-on"]),
                 possible_values::<FailOn>()
             )
         })?,

@@ -115,6 +115,16 @@ pub fn key_span(text: &str, keys: &[&str]) -> Option<Span> {
     found
 }
 
+/// The span of the value at `keys` (nested mapping keys); `None` when a key is missing.
+pub fn value_span(text: &str, keys: &[&str]) -> Option<Span> {
+    let docs = parse_stream(text, &Limits::default());
+    let mut node = docs.first()?.root()?;
+    for key in keys {
+        node = node.get(key)?;
+    }
+    Some(node.span())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
