@@ -27,5 +27,5 @@ pub use context::{
     COMPLETE_INPUTS_NOTE,
 };
 pub use index::{InvalidObject, IstioObject, MeshIndex, NamespaceInfo, ServiceInfo, ServiceView};
-pub use object::{is_system_namespace, Object, ObjectRef, StrMap};
+pub use object::{is_system_namespace, owned_string_map, Object, ObjectRef, StrMap};
 pub use workload::{ContainerView, Labels, Workload, WORKLOAD_KINDS};

@@ -110,6 +110,15 @@ pub fn string_map(node: Option<Node<'_>>) -> StrMap<'_> {
         .collect()
 }
 
+/// The same map owned and sorted, for selectors kept beyond the trees' borrow (`matchLabels`,
+/// a Gateway `selector`); non-string values skipped.
+pub fn owned_string_map(node: Option<Node<'_>>) -> std::collections::BTreeMap<String, String> {
+    node.into_iter()
+        .flat_map(|n| n.entries())
+        .filter_map(|(k, v)| Some((k.as_str()?.to_owned(), v.as_str()?.to_owned())))
+        .collect()
+}
+
 /// Labels or annotations of an object, read like a `BTreeMap` (sorted by key, the last of equal
 /// keys wins) but held in one exactly sized allocation: a `BTreeMap` allocates a node for
 /// eleven entries for even one label, and every object of a run keeps two of them.

@@ -124,14 +124,10 @@ fn namespace_wide(list: &[Policy]) -> Option<&Policy> {
 }
 
 fn read(object: ObjectRef, spec: Option<Node<'_>>) -> Policy {
-    let selector = spec
-        .and_then(|s| s.at_keys("selector.matchLabels"))
-        .map(|m| {
-            m.entries()
-                .filter_map(|(k, v)| Some((k.as_str()?.to_owned(), v.as_str()?.to_owned())))
-                .collect::<BTreeMap<_, _>>()
-        })
-        .filter(|m| !m.is_empty());
+    let selector = Some(super::object::owned_string_map(
+        spec.and_then(|s| s.at_keys("selector.matchLabels")),
+    ))
+    .filter(|m| !m.is_empty());
     let mode = spec
         .and_then(|s| s.at_keys("mtls.mode"))
         .and_then(|m| m.as_str())

@@ -177,13 +177,7 @@ impl WorkloadLabels {
 
 /// A string map at a dotted path of `node` (non-string values skipped).
 pub fn read_map(node: mesh_lint_yaml::Node<'_>, path: &str) -> BTreeMap<String, String> {
-    node.at_keys(path)
-        .map(|m| {
-            m.entries()
-                .filter_map(|(k, v)| Some((k.as_str()?.to_owned(), v.as_str()?.to_owned())))
-                .collect()
-        })
-        .unwrap_or_default()
+    super::object::owned_string_map(node.at_keys(path))
 }
 
 #[cfg(test)]

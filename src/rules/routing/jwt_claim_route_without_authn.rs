@@ -1,5 +1,6 @@
 use super::{live_virtual_services, name_span, object_name, Vs};
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::owned_string_map;
 use crate::model::routing::MESH_GATEWAY;
 use crate::rules::{Checker, Rule, RuleMeta};
 use mesh_lint_yaml::Node;
@@ -95,14 +96,6 @@ fn claim_key<'a>(vs: Vs<'_, 'a>) -> Option<Node<'a>> {
         .find(|k| k.as_str().is_some_and(is_claim_key))
 }
 
-/// A label mapping (`matchLabels`, a Gateway `selector`), string values only.
-fn labels(node: Option<Node<'_>>) -> BTreeMap<String, String> {
-    node.into_iter()
-        .flat_map(|n| n.entries())
-        .filter_map(|(k, v)| Some((k.as_str()?.to_owned(), v.as_str()?.to_owned())))
-        .collect()
-}
-
 /// A RequestAuthentication of the inputs.
 struct Authn {
     ns: String,
@@ -117,7 +110,7 @@ fn authns(ck: &Checker<'_, '_>) -> Vec<Authn> {
         .filter(|(_, o)| o.group() == "security.istio.io" && !o.is_shadowed())
         .map(|(_, o)| {
             let spec = o.node.get("spec");
-            let labels = labels(spec.and_then(|s| s.at_keys("selector.matchLabels")));
+            let labels = owned_string_map(spec.and_then(|s| s.at_keys("selector.matchLabels")));
             let targeted = spec.is_some_and(|s| {
                 s.get("targetRef").is_some_and(|n| !n.is_null())
                     || s.get("targetRefs").is_some_and(|n| !n.is_empty())
@@ -199,7 +192,7 @@ fn on_gateway(
 ) -> Option<Diagnostic> {
     let info = ck.routing().gateway(gateway)?;
     let gw_obj = &ck.index.objects[info.object];
-    let selector = labels(gw_obj.node.at_keys("spec.selector"));
+    let selector = owned_string_map(gw_obj.node.at_keys("spec.selector"));
     let root = ck.cx.mesh_config.root_namespace();
     // The first gateway workload no RequestAuthentication covers, if the inputs hold them.
     let uncovered: Option<usize> = if info.workloads.is_empty() {
