@@ -75,10 +75,6 @@ impl PeerAuthentications {
         }
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.by_ns.is_empty()
-    }
-
     /// The mTLS mode for `port` of a workload in `ns` with pod labels `labels`.
     pub fn resolve(&self, ns: &str, labels: &Labels, port: u32) -> Resolved {
         let mut out = Resolved {

@@ -124,7 +124,8 @@ fn replay(gateways: &[Gateway<'_>], proxy: &Proxy, p: usize, list: &[usize]) -> 
                     plaintext.insert(resolved, (s.protocol(), s.bind, owner));
                     continue;
                 }
-                if s.is_http_server() && !route.is_empty() {
+                // An HTTP server's route name is never empty (`route_name`).
+                if s.is_http_server() {
                     if let Some(&kept) = routes.get(&route) {
                         out.push(skip(DropReason::DuplicateHttpsRoute, kept));
                         continue;

@@ -205,4 +205,8 @@ fn injector_settings() {
     assert_eq!((s.mode, s.reason), (Mode::None, Reason::PolicyDisabled));
     let s = state_with(&cx, "on", ", sidecar.istio.io/inject: 'true'", "", false);
     assert_eq!(s.mode, Mode::Sidecar);
+    // The pod's revision reaches the webhook in an unlabelled namespace; the disabled policy,
+    // not the namespace, is why it gets no sidecar.
+    let s = state_with(&cx, "plain", ", istio.io/rev: canary", "", false);
+    assert_eq!((s.mode, s.reason), (Mode::None, Reason::PolicyDisabled));
 }

@@ -264,3 +264,142 @@ fn container_port_span(
     let port = node.get("ports")?.items().nth(port)?;
     Some(port.get("name").unwrap_or(port).span())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every well-known port, with what it carries and whether the server speaks first: the
+    /// fixes name these protocols and MESH101 escalates the server-first ones to errors.
+    #[test]
+    fn well_known_ports_are_recognised() {
+        let table: &[(i32, &str, bool)] = &[
+            (21, "FTP", true),
+            (22, "SSH", true),
+            (80, "HTTP", false),
+            (110, "POP3", true),
+            (143, "IMAP", true),
+            (443, "TLS", false),
+            (587, "SMTP", true),
+            (2525, "SMTP", true),
+            (1883, "MQTT", false),
+            (2181, "ZooKeeper", false),
+            (3306, "MySQL", true),
+            (3307, "MySQL", true),
+            (4222, "NATS", true),
+            (5432, "PostgreSQL", false),
+            (5672, "AMQP", false),
+            (5701, "Hazelcast", false),
+            (5900, "VNC", true),
+            (6379, "Redis", false),
+            (9042, "Cassandra", false),
+            (9092, "Kafka", false),
+            (11211, "Memcached", false),
+            (27017, "MongoDB", false),
+        ];
+        for &(port, what, server_first) in table {
+            let known = known_port(port).unwrap_or_else(|| panic!("{port} not known"));
+            assert_eq!(
+                (known.what, known.server_first),
+                (what, server_first),
+                "{port}"
+            );
+        }
+        for port in [0, 8080, 8443, 9090, 15001, 65535] {
+            assert!(known_port(port).is_none(), "{port}");
+        }
+    }
+
+    #[test]
+    fn port_names_and_images_are_recognised() {
+        let names: &[(&str, &str)] = &[
+            ("mariadb", "MySQL"),
+            ("mysqlx", "MySQL"),
+            ("smtp", "SMTP"),
+            ("smtps", "SMTP"),
+            ("submission", "SMTP"),
+            ("nats", "NATS"),
+            ("ftp", "FTP"),
+            ("ssh", "SSH"),
+            ("imap", "mail"),
+            ("pop3", "mail"),
+            ("postgres", "PostgreSQL"),
+            ("postgresql", "PostgreSQL"),
+            ("pg", "PostgreSQL"),
+            ("amqp", "AMQP"),
+            ("kafka", "Kafka"),
+            ("broker", "Kafka"),
+            ("zookeeper", "ZooKeeper"),
+            ("zk", "ZooKeeper"),
+            ("hazelcast", "Hazelcast"),
+            ("hz", "Hazelcast"),
+            ("memcached", "Memcached"),
+            ("memcache", "Memcached"),
+            ("web", "HTTP"),
+            ("metrics", "HTTP"),
+            ("prometheus", "HTTP"),
+            ("health", "HTTP"),
+            ("healthz", "HTTP"),
+            // The part before the first dash, in any case.
+            ("Kafka-Internal", "Kafka"),
+        ];
+        for &(name, what) in names {
+            let known = known_port_name(name).unwrap_or_else(|| panic!("{name} not known"));
+            assert_eq!(known.what, what, "{name}");
+        }
+        for name in ["grpc", "tcp", "client", "internal-kafka"] {
+            assert!(known_port_name(name).is_none(), "{name}");
+        }
+        let images: &[(&str, i32, &str)] = &[
+            ("mysql", 3306, "MySQL"),
+            ("docker.io/bitnami/mariadb:11", 3306, "MySQL"),
+            ("percona", 3306, "MySQL"),
+            ("percona-server", 3306, "MySQL"),
+            ("postgres:16", 5432, "PostgreSQL"),
+            ("postgresql", 5432, "PostgreSQL"),
+            ("postgis", 5432, "PostgreSQL"),
+            ("redis", 6379, "Redis"),
+            ("valkey", 6379, "Redis"),
+            ("redis-stack-server", 6379, "Redis"),
+            ("memcached", 11211, "Memcached"),
+            ("mongo", 27017, "MongoDB"),
+            ("mongodb", 27017, "MongoDB"),
+            ("nats", 4222, "NATS"),
+            ("zookeeper", 2181, "ZooKeeper"),
+            ("cp-zookeeper", 2181, "ZooKeeper"),
+            ("kafka", 9092, "Kafka"),
+            ("cp-kafka", 9092, "Kafka"),
+            ("cp-server", 9092, "Kafka"),
+            ("hazelcast", 5701, "Hazelcast"),
+            ("hazelcast-enterprise", 5701, "Hazelcast"),
+            ("rabbitmq", 5672, "AMQP"),
+            ("rabbitmq", 15672, "HTTP"),
+            ("elasticsearch", 9200, "HTTP"),
+            ("opensearch", 9200, "HTTP"),
+            ("elasticsearch", 9300, "Elasticsearch transport"),
+            ("opensearch", 9300, "Elasticsearch transport"),
+            ("cassandra", 9042, "Cassandra"),
+            ("etcd", 2379, "gRPC"),
+            ("postfix", 25, "SMTP"),
+            ("exim", 587, "SMTP"),
+            ("mailhog", 1025, "SMTP"),
+            ("mailpit", 2525, "SMTP"),
+            ("nginx", 80, "HTTP"),
+            ("httpd", 8080, "HTTP"),
+            ("caddy", 80, "HTTP"),
+            ("traefik", 8080, "HTTP"),
+            ("prometheus", 9090, "HTTP"),
+            ("grafana", 3000, "HTTP"),
+            ("registry.example.com/team/redis@sha256:abc", 6379, "Redis"),
+        ];
+        for &(image, port, what) in images {
+            let known =
+                known_image(image, port).unwrap_or_else(|| panic!("{image}:{port} not known"));
+            assert_eq!(known.what, what, "{image}:{port}");
+        }
+        // The image's default port only: elsewhere it is no evidence.
+        for (image, port) in [("redis", 6380), ("nginx", 443), ("myredis", 6379)] {
+            assert!(known_image(image, port).is_none(), "{image}:{port}");
+        }
+    }
+}

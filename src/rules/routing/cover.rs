@@ -377,6 +377,17 @@ mod tests {
             "{uri: {prefix: /api}}",
             "{uri: {prefix: /api/x}, ignoreUriCase: true}"
         ));
+        // Without letters, ignoring case changes nothing: `/1` covers `/1/2` either way.
+        assert!(check(
+            h,
+            "{uri: {prefix: /1}}",
+            "{uri: {prefix: /1/2}, ignoreUriCase: true}"
+        ));
+        assert!(check(
+            h,
+            "{uri: {prefix: /1}}",
+            "{uri: {exact: /123}, ignoreUriCase: true}"
+        ));
         assert!(!check(h, "{sourceLabels: {app: a}}", "{}"));
         assert!(check(
             h,
