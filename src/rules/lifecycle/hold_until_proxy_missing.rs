@@ -6,8 +6,9 @@ use crate::diagnostic::{Applicability, Diagnostic, Fix};
 use crate::model::catalogue::keys::{NATIVE_SIDECAR, PROXY_CONFIG};
 use crate::model::lifecycle::{hold, native_sidecars, HoldSource, Native};
 use crate::model::proxy_config::{self, HOLD};
-use crate::model::Workload;
+use crate::model::{ObjectRef, Workload};
 use crate::rules::{Checker, Rule, RuleMeta};
+use mesh_lint_yaml::Span;
 
 declare_rule! {
     /// ## What it does
@@ -82,42 +83,66 @@ impl Rule for HoldUntilProxyMissing {
         // The template holds when the ProxyConfig says so *or* the injector's Helm value does
         // (`$holdProxy := or ProxyConfig... Values.global.proxy.holdApplicationUntilProxyStarts`),
         // so that value, when the inputs hold the installation, holds every pod.
-        if values_hold(ck) {
+        let HelmHold::Off(helm) = values_hold(ck) else {
             return;
-        }
-        out.extend(ck.index.workloads.iter().filter_map(|w| check(ck, w)));
+        };
+        out.extend(ck.index.workloads.iter().filter_map(|w| check(ck, w, helm)));
     }
 }
 
-/// `global.proxy.holdApplicationUntilProxyStarts` in an IstioOperator's `spec.values` or the
-/// rendered `istio-sidecar-injector` ConfigMap's `values`.
-fn values_hold(ck: &Checker<'_, '_>) -> bool {
+/// The injector's Helm value `global.proxy.holdApplicationUntilProxyStarts`, from an
+/// IstioOperator's `spec.values` or the rendered `istio-sidecar-injector` ConfigMap's `values`.
+enum HelmHold {
+    /// Set to true somewhere: every pod is held.
+    On,
+    /// Not true anywhere; where it is written (as false), if it is.
+    Off(Option<(ObjectRef, Span)>),
+}
+
+fn values_hold(ck: &Checker<'_, '_>) -> HelmHold {
     const PATH: &str = "global.proxy.holdApplicationUntilProxyStarts";
     let is_true =
         |n: mesh_lint_yaml::Node<'_>| n.as_bool() == Some(true) || n.as_str() == Some("true");
-    let operator = ck.index.by_kind("IstioOperator").any(|(_, op)| {
-        op.node
-            .at_keys("spec.values")
-            .and_then(|v| v.at_keys(PATH))
-            .is_some_and(is_true)
-    });
-    operator
-        || ck.index.by_kind("ConfigMap").any(|(_, cm)| {
-            if !cm.name.starts_with("istio-sidecar-injector") {
-                return false;
+    let mut written = None;
+    for (id, op) in ck.index.by_kind("IstioOperator") {
+        let Some(value) = op.node.at_keys("spec.values").and_then(|v| v.at_keys(PATH)) else {
+            continue;
+        };
+        if is_true(value) {
+            return HelmHold::On;
+        }
+        written.get_or_insert((id, value.span()));
+    }
+    for (id, cm) in ck.index.by_kind("ConfigMap") {
+        if !cm.name.starts_with("istio-sidecar-injector") {
+            continue;
+        }
+        let Some(node) = cm.node.at_keys("data.values") else {
+            continue;
+        };
+        let Some(text) = node.as_str() else { continue };
+        let docs = mesh_lint_yaml::parse_stream(text, &mesh_lint_yaml::Limits::default());
+        // The value sits inside the JSON string: point at the string.
+        match docs
+            .first()
+            .and_then(|d| d.root())
+            .and_then(|r| r.at_keys(PATH))
+        {
+            Some(value) if is_true(value) => return HelmHold::On,
+            Some(_) => {
+                written.get_or_insert((id, node.span()));
             }
-            let Some(text) = cm.node.at_keys("data.values").and_then(|v| v.as_str()) else {
-                return false;
-            };
-            let docs = mesh_lint_yaml::parse_stream(text, &mesh_lint_yaml::Limits::default());
-            docs.first()
-                .and_then(|d| d.root())
-                .and_then(|r| r.at_keys(PATH))
-                .is_some_and(is_true)
-        })
+            None => {}
+        }
+    }
+    HelmHold::Off(written)
 }
 
-fn check(ck: &Checker<'_, '_>, w: &Workload<'_>) -> Option<Diagnostic> {
+fn check(
+    ck: &Checker<'_, '_>,
+    w: &Workload<'_>,
+    helm: Option<(ObjectRef, Span)>,
+) -> Option<Diagnostic> {
     let state = sidecar_state(ck, w)?;
     let annotations = template_annotations(w);
     let native = native_sidecars(ck.cx, &annotations);
@@ -171,9 +196,19 @@ fn check(ck: &Checker<'_, '_>, w: &Workload<'_>) -> Option<Diagnostic> {
         };
         d.related.push(ck.label(w.object, k.span(), what));
     }
+    if let Some((object, span)) = helm {
+        d.related.push(ck.label(
+            object,
+            span,
+            "the injector's `global.proxy.holdApplicationUntilProxyStarts` is not true: it holds no pod",
+        ));
+    }
     d.notes.push(format!("native sidecars: {}", native.why));
     injection_notes(ck, w, &state, &mut d);
     let mut help = format!("or set `meshConfig.defaultConfig.{HOLD}: true` for the whole mesh");
+    if helm.is_some() {
+        help.push_str(", or the injector's Helm value shown to `true`");
+    }
     if ck.cx.istio_version.at_least(1, 24) {
         help.push_str(&format!(
             ", or use native sidecars (`{NATIVE_SIDECAR}: \"true\"` on the pod template), which make hold unnecessary"
