@@ -440,3 +440,49 @@ fn ignoring_mesh001_by_name_warns_that_it_cannot_be() {
         );
     }
 }
+
+/// A finding that rests on MeshConfig says where that MeshConfig came from: the flag, the
+/// config file's `mesh-config`, or the inputs.
+#[test]
+fn findings_name_where_mesh_config_came_from() {
+    let dir = TempDir::new().unwrap();
+    fs::write(
+        dir.path().join("mesh.yaml"),
+        "extensionProviders:\n  - name: otel-tracing\n    opentelemetry: {service: otel.obs.svc.cluster.local, port: 4317}\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("telemetry.yaml"),
+        "apiVersion: telemetry.istio.io/v1\nkind: Telemetry\nmetadata: {name: mesh-default, namespace: istio-system}\nspec:\n  tracing:\n    - providers: [{name: otel}]\n",
+    )
+    .unwrap();
+    let origin_note = |report: &serde_json::Value| -> String {
+        let d = &report["diagnostics"][0];
+        assert_eq!(d["code"], "MESH712", "{report}");
+        d["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|n| n.as_str())
+            .find(|n| n.starts_with("MeshConfig read from"))
+            .unwrap_or_else(|| panic!("no origin note: {d}"))
+            .to_owned()
+    };
+    let select = ["--select", "MESH712", "--fail-on", "never"];
+    let mut args = select.to_vec();
+    args.extend(["--mesh-config", "mesh.yaml", "telemetry.yaml"]);
+    let (_, report) = json_in(dir.path(), &args);
+    assert_eq!(origin_note(&report), "MeshConfig read from `--mesh-config`");
+    fs::write(
+        dir.path().join(".mesh-lint.yaml"),
+        "mesh-config: mesh.yaml\n",
+    )
+    .unwrap();
+    let mut args = select.to_vec();
+    args.push("telemetry.yaml");
+    let (_, report) = json_in(dir.path(), &args);
+    assert_eq!(
+        origin_note(&report),
+        "MeshConfig read from the config file's `mesh-config`"
+    );
+}
