@@ -47,8 +47,16 @@ pub fn run(args: CheckArgs) -> u8 {
             Applicability::Safe
         };
         let relint = |files: &Files| lint(files, &settings.lint);
-        let outcome = fix::until_stable(&mut discovery.files, min, result, &relint);
+        let limits = &settings.lint.limits;
+        let outcome = fix::until_stable(&mut discovery.files, min, result, limits, &relint);
         result = outcome.result;
+        for (&id, &count) in &outcome.refused {
+            eprintln!(
+                "mesh-lint: warning: {count} fix{} to `{}` not applied: the fixed text would not parse as YAML, so the file is left as it was (a bug in a rule's fix; please report it)",
+                if count == 1 { "" } else { "es" },
+                discovery.files.get(id).name,
+            );
+        }
         if outcome.remaining > 0 {
             eprintln!(
                 "mesh-lint: warning: {} more fix{} overlapped fixes applied in {} passes; run again to apply {}",

@@ -4,7 +4,9 @@
 use super::plan;
 use crate::diagnostic::Applicability;
 use crate::lint::LintResult;
+use crate::parse::parse_file;
 use crate::source::{FileId, Files, SourceFile};
+use mesh_lint_yaml::Limits;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -22,6 +24,9 @@ pub struct FixOutcome {
     pub remaining: usize,
     /// The text before fixing of every file a fix changed.
     pub originals: BTreeMap<FileId, Arc<str>>,
+    /// Files whose fixed text would not parse, with the number of fixes not applied to them:
+    /// such a file keeps the text it had before that pass and gets no further fixes.
+    pub refused: BTreeMap<FileId, usize>,
 }
 
 /// Applies the fixes of `result` at or above `min` to `files` in memory, then re-lints with
@@ -31,29 +36,42 @@ pub fn until_stable(
     files: &mut Files,
     min: Applicability,
     mut result: LintResult,
+    limits: &Limits,
     relint: &dyn Fn(&Files) -> LintResult,
 ) -> FixOutcome {
     let mut applied = BTreeMap::new();
     let mut originals = BTreeMap::new();
+    let mut refused = BTreeMap::new();
     for _ in 0..MAX_PASSES {
-        let planned = plan(files, &result.diagnostics, min, &result.blocked);
+        let planned = plan(files, &result.diagnostics, min, &frozen(&result, &refused));
         if planned.is_empty() {
             break;
         }
+        let mut changed = false;
         for f in planned {
             let old = files.get(f.file);
-            originals
-                .entry(f.file)
-                .or_insert_with(|| Arc::clone(&old.text));
             // Through the file's encoding, so the text is what writing and reading it gives.
             let bytes = old.encode(&f.new_text);
             let new = SourceFile::decode(old.name.clone(), old.path.clone(), bytes);
+            // Only files that parsed get fixes, so an error now is the fixes' doing (an edit
+            // that drops an anchor, say): keep the file as it was rather than damage it.
+            if parse_file(f.file, &new, limits).has_errors() {
+                *refused.entry(f.file).or_insert(0) += f.applied;
+                continue;
+            }
+            originals
+                .entry(f.file)
+                .or_insert_with(|| Arc::clone(&old.text));
             files.replace(f.file, new);
             *applied.entry(f.file).or_insert(0) += f.applied;
+            changed = true;
+        }
+        if !changed {
+            break;
         }
         result = relint(files);
     }
-    let remaining = plan(files, &result.diagnostics, min, &result.blocked)
+    let remaining = plan(files, &result.diagnostics, min, &frozen(&result, &refused))
         .iter()
         .map(|f| f.applied + f.skipped)
         .sum();
@@ -62,7 +80,15 @@ pub fn until_stable(
         applied,
         remaining,
         originals,
+        refused,
     }
+}
+
+/// The files no fix may touch: those that do not parse, and those whose fixes were refused.
+fn frozen(result: &LintResult, refused: &BTreeMap<FileId, usize>) -> Vec<FileId> {
+    let mut out = result.blocked.clone();
+    out.extend(refused.keys().copied());
+    out
 }
 
 #[cfg(test)]
@@ -116,7 +142,13 @@ mod tests {
     fn skipped_fixes_are_applied_in_a_later_pass() {
         let mut files = one_file("abc-xyz");
         let first = pairs(&files);
-        let out = until_stable(&mut files, Applicability::Safe, first, &pairs);
+        let out = until_stable(
+            &mut files,
+            Applicability::Safe,
+            first,
+            &Limits::default(),
+            &pairs,
+        );
         // Pass 1: `ab` and `xy` (`bc`, `yz` overlap them); pass 2: `bc`, `yz`.
         assert_eq!(&*files.get(FileId(0)).text, "ABc-XYz");
         assert_eq!(out.applied.get(&FileId(0)), Some(&4));
@@ -158,7 +190,13 @@ mod tests {
     fn passes_are_bounded_and_what_is_left_is_counted() {
         let mut files = one_file("");
         let first = grow(&files);
-        let out = until_stable(&mut files, Applicability::Safe, first, &grow);
+        let out = until_stable(
+            &mut files,
+            Applicability::Safe,
+            first,
+            &Limits::default(),
+            &grow,
+        );
         assert_eq!(&*files.get(FileId(0)).text, "x".repeat(MAX_PASSES));
         assert_eq!(out.applied.get(&FileId(0)), Some(&MAX_PASSES));
         assert_eq!(out.remaining, 1);
@@ -168,8 +206,61 @@ mod tests {
     fn nothing_to_fix_changes_nothing() {
         let mut files = one_file("ABC");
         let first = pairs(&files);
-        let out = until_stable(&mut files, Applicability::Safe, first, &pairs);
+        let out = until_stable(
+            &mut files,
+            Applicability::Safe,
+            first,
+            &Limits::default(),
+            &pairs,
+        );
         assert!(out.originals.is_empty() && out.applied.is_empty());
         assert_eq!(out.remaining, 0);
+    }
+
+    /// A rule whose fix breaks the YAML (here: it opens a flow sequence it never closes).
+    fn breaking(files: &Files) -> LintResult {
+        let text = &files.get(FileId(0)).text;
+        let Some(at) = text.find("b: 1") else {
+            return LintResult::default();
+        };
+        let span = Span::new(at as u32, at as u32 + 4);
+        let edit = Edit {
+            file: FileId(0),
+            span,
+            content: "b: [1".into(),
+        };
+        let d = Diagnostic::new(
+            "MESH999",
+            "t",
+            Severity::Warning,
+            "t",
+            Label::new(FileId(0), span, ""),
+        )
+        .with_fix(Fix::new("break", Applicability::Safe, vec![edit]));
+        LintResult {
+            diagnostics: vec![d],
+            ..LintResult::default()
+        }
+    }
+
+    #[test]
+    fn a_fix_that_would_break_the_yaml_is_refused_and_the_file_kept() {
+        let text = "a: 0\nb: 1\n";
+        let mut files = one_file(text);
+        let first = breaking(&files);
+        let out = until_stable(
+            &mut files,
+            Applicability::Safe,
+            first,
+            &Limits::default(),
+            &breaking,
+        );
+        assert_eq!(&*files.get(FileId(0)).text, text);
+        assert_eq!(out.refused.get(&FileId(0)), Some(&1));
+        assert!(out.applied.is_empty() && out.originals.is_empty());
+        assert_eq!(
+            out.remaining, 0,
+            "a refused file is not counted as still to fix"
+        );
     }
 }

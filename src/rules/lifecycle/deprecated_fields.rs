@@ -304,7 +304,8 @@ impl Finder<'_, '_, '_> {
     }
 
     /// The edit replacing the entry `k: v` of `mapping` by `content`, when the entry is the
-    /// mapping's own (not merged from an anchor) and holds no comment that would be lost.
+    /// mapping's own (not merged from an anchor) and holds no comment or anchor that would be
+    /// lost.
     fn rewrite_entry(
         &self,
         object: ObjectRef,
@@ -320,7 +321,8 @@ impl Finder<'_, '_, '_> {
         }
         let file = self.ck.index.objects[object].file;
         let text = &self.ck.files.get(file).text[span.range()];
-        if text.contains('#') {
+        // A comment would be lost, and so would an anchor, leaving its aliases undefined.
+        if text.contains('#') || text.contains('&') {
             return None;
         }
         Some(Edit {
