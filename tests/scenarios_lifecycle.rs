@@ -374,3 +374,31 @@ fn misplaced_annotations_and_labels_move_into_the_template() {
         "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: w\n  namespace: shop\n  labels:\n    app: w\nspec:\n  selector: {matchLabels: {app: w}}\n  template:\n    metadata:\n      labels:\n        sidecar.istio.io/inject: \"true\"\n        app: w\n      annotations:\n        sidecar.istio.io/proxyCPU: 500m\n        proxy.istio.io/config: '{\"holdApplicationUntilProxyStarts\": true}'\n    spec:\n      containers: [{name: w, image: w:1}]\n"
     );
 }
+
+/// MESH414 takes a labelled Namespace as evidence of intent only in its own directory: a team's
+/// directory that labels nothing says nothing about mesh membership, whatever another
+/// directory of the repository does.
+#[test]
+fn unlabelled_namespaces_are_judged_by_their_own_directory() {
+    let dir = TempDir::new().unwrap();
+    let ns = |name: &str, labels: &str| {
+        format!("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {name}\n{labels}")
+    };
+    let deployment = "---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: ledger, namespace: payments}\nspec:\n  selector: {matchLabels: {app: ledger}}\n  template:\n    metadata: {labels: {app: ledger}}\n    spec:\n      containers: [{name: ledger, image: payments/ledger:1}]\n";
+    fs::create_dir_all(dir.path().join("shop")).unwrap();
+    fs::create_dir_all(dir.path().join("payments")).unwrap();
+    fs::write(
+        dir.path().join("shop/ns.yaml"),
+        ns("shop", "  labels: {istio-injection: enabled}\n"),
+    )
+    .unwrap();
+    let payments = format!("{}{deployment}", ns("payments", ""));
+    fs::write(dir.path().join("payments/ns.yaml"), &payments).unwrap();
+    let (_, report) = lint_dir(dir.path(), &["--select", "MESH414", "--fail-on", "never"]);
+    assert!(findings(&report, "MESH414").is_empty(), "{report}");
+    // The same two files in one directory: `payments` is the one left out.
+    fs::write(dir.path().join("shop/payments.yaml"), &payments).unwrap();
+    fs::remove_file(dir.path().join("payments/ns.yaml")).unwrap();
+    let (_, report) = lint_dir(dir.path(), &["--select", "MESH414", "--fail-on", "never"]);
+    assert_eq!(findings(&report, "MESH414").len(), 1, "{report}");
+}
