@@ -350,6 +350,17 @@ mod tests {
         assert!(check(h, "{uri: {prefix: /}}", "{headers: {x: {exact: y}}}"));
         assert!(!check(h, "{uri: {regex: a.*}}", "{uri: {exact: abc}}"));
         assert!(check(h, "{uri: {regex: a.*}}", "{uri: {regex: a.*}}"));
+        // The same regex, and `b` tests more: covered (regexes are compared as text).
+        assert!(check(
+            h,
+            "{uri: {regex: a.*}}",
+            "{uri: {regex: a.*}, method: {exact: GET}}"
+        ));
+        assert!(!check(
+            h,
+            "{uri: {regex: a.*}}",
+            "{uri: {regex: a.*}, ignoreUriCase: true}"
+        ));
     }
 
     #[test]
