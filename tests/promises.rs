@@ -234,6 +234,10 @@ fn a_broken_mesh_config_is_a_usage_error_at_its_position() {
         ("rootNamespace: a\n---\nrootNamespace: b\n", "mesh.yaml:3:1: a second YAML document"),
         ("rootNamespace: [a]\n", "mesh.yaml:1:16: not a MeshConfig"),
         (
+            "extensionProviders:\n  - otel\n",
+            "mesh.yaml:2:5: not a MeshConfig: `extensionProviders[0]`: invalid type: string \"otel\", expected an extension provider mapping",
+        ),
+        (
             "apiVersion: v1\nkind: ConfigMap\ndata:\n  mesh: |\n    rootNamespace: x\n      bad: [\n",
             "mesh.yaml:4:9: data.mesh, line 2",
         ),

@@ -306,3 +306,42 @@ fn kustomize_patches_are_not_objects_of_their_own() {
     );
     assert_eq!(lint(), 1);
 }
+
+/// A copy that a later one replaces is checked only for what it holds itself: what it says
+/// about other resources (an old host, say) is not what `kubectl apply` leaves in the cluster.
+#[test]
+fn a_replaced_copy_is_not_checked_against_other_resources() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let old = dir.path().join("old");
+    let new = dir.path().join("new");
+    std::fs::create_dir_all(&old).unwrap();
+    std::fs::create_dir_all(&new).unwrap();
+    let dr = |host: &str| {
+        format!("apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {{name: reviews, namespace: shop}}\nspec:\n  host: {host}\n")
+    };
+    std::fs::write(
+        old.join("dr.yaml"),
+        dr("reviews-old.shop.svc.cluster.local"),
+    )
+    .unwrap();
+    let service = "apiVersion: v1\nkind: Service\nmetadata: {name: reviews, namespace: shop}\nspec:\n  selector: {app: reviews}\n  ports: [{name: http, port: 9080}]\n---\n";
+    let current = format!("{service}{}", dr("reviews.shop.svc.cluster.local"));
+    std::fs::write(new.join("dr.yaml"), current).unwrap();
+    let args = |first: &std::path::Path, second: &std::path::Path| {
+        let (_, report) = run_json(&[
+            "--config",
+            "/dev/null",
+            "--select",
+            "MESH3",
+            first.to_str().unwrap(),
+            second.to_str().unwrap(),
+        ]);
+        report
+    };
+    // `old` first: the current copy replaces it, and nothing is wrong.
+    let report = args(&old, &new);
+    assert!(with_code(&report, "MESH304").is_empty(), "{report}");
+    // `new` first: the old copy is what the cluster keeps, and its host is unknown.
+    let report = args(&new, &old);
+    assert_eq!(with_code(&report, "MESH304").len(), 1, "{report}");
+}

@@ -161,6 +161,32 @@ mod tests {
         )
     }
 
+    /// `protocol.Parse`: every name Istio knows, in any case; anything else is unsupported.
+    #[test]
+    fn parses_every_protocol_name() {
+        let names = [
+            ("tcp", Protocol::Tcp),
+            ("udp", Protocol::Udp),
+            ("grpc", Protocol::Grpc),
+            ("grpc-web", Protocol::GrpcWeb),
+            ("http", Protocol::Http),
+            ("http_proxy", Protocol::HttpProxy),
+            ("http2", Protocol::Http2),
+            ("https", Protocol::Https),
+            ("tls", Protocol::Tls),
+            ("mongo", Protocol::Mongo),
+            ("redis", Protocol::Redis),
+            ("mysql", Protocol::Mysql),
+        ];
+        for (name, protocol) in names {
+            assert_eq!(Protocol::parse(name), protocol, "{name}");
+            assert_eq!(Protocol::parse(&name.to_uppercase()), protocol, "{name}");
+        }
+        for name in ["", "h2c", "sctp", "http-web", "grpcweb", "thrift"] {
+            assert_eq!(Protocol::parse(name), Protocol::Unsupported, "{name}");
+        }
+    }
+
     #[test]
     fn follows_convert_protocol() {
         let latest = (1, 30);

@@ -440,6 +440,13 @@ mod tests {
             parse("holdApplicationUntilProxyStarts: 1").problems.len(),
             1
         );
+        // Paths must not be empty; any other path is fine.
+        assert_eq!(parse(r#"{"configPath": ""}"#).problems.len(), 1);
+        assert!(parse(
+            r#"{"configPath": "/etc/istio/proxy", "binaryPath": "/usr/local/bin/envoy"}"#
+        )
+        .problems
+        .is_empty());
     }
 
     #[test]

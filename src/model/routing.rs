@@ -1,4 +1,4 @@
-//! The routing index: VirtualServices by host and by gateway, and DestinationRules by host in
+//! The routing index: VirtualServices by host with their gateways, and DestinationRules by host in
 //! Istio's lookup order (`PushContext.setDestinationRules` builds the three pools,
 //! `PushContext.destinationRule` walks them, `MostSpecificHostMatch` picks the host key).
 //! Built on first use; its size is one entry per host and gateway written in the inputs.
@@ -81,8 +81,6 @@ pub struct Routing {
     /// VirtualServices (indices into [`MeshIndex::virtual_services`]) by resolved host.
     vs_exact: HashMap<String, Vec<usize>>,
     vs_wildcard: Vec<(String, usize)>,
-    /// VirtualServices by resolved gateway (`mesh` or `namespace/name`).
-    vs_by_gateway: HashMap<String, Vec<usize>>,
     /// Per VirtualService, its resolved gateways (`mesh` when none is written).
     vs_gateways: Vec<Vec<String>>,
     /// VirtualService index by object.
@@ -133,9 +131,6 @@ impl Routing {
                     .map(|g| resolve_gateway(g, ns))
                     .collect()
             };
-            for g in &gateways {
-                out.vs_by_gateway.entry(g.clone()).or_default().push(i);
-            }
             out.vs_gateways.push(gateways);
             out.vs_by_object.insert(vs.object, i);
         }
@@ -185,13 +180,6 @@ impl Routing {
         out.sort_unstable();
         out.dedup();
         out
-    }
-
-    /// VirtualServices bound to `gateway` (`mesh` or `namespace/name`).
-    pub fn virtual_services_on(&self, gateway: &str) -> &[usize] {
-        self.vs_by_gateway
-            .get(gateway)
-            .map_or(&[][..], Vec::as_slice)
     }
 
     /// The resolved gateways of a VirtualService (`mesh` when it names none).

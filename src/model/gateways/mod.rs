@@ -222,17 +222,6 @@ impl<'a> Gateways<'a> {
             .collect()
     }
 
-    /// The namespaces of the proxies a Gateway applies to (`None` for unknown pods).
-    pub fn proxy_namespaces(&self, gw: usize) -> Vec<Option<&str>> {
-        let mut out: Vec<Option<&str>> = self.applies_to[gw]
-            .iter()
-            .map(|&p| self.proxies[p].namespace.as_deref())
-            .collect();
-        out.sort_unstable();
-        out.dedup();
-        out
-    }
-
     /// The servers pilot skips on some proxy (built on demand: only MESH501 asks).
     pub fn dropped(&self) -> Vec<merge::Dropped> {
         merge::dropped(&self.gateways, &self.proxies, &self.on_proxy)
