@@ -257,3 +257,39 @@ fn seen_judges_importers_not_every_namespace_with_a_sidecar() {
         listeners.all.len()
     );
 }
+
+/// Exported everywhere is not seen anywhere when the root default Sidecar imports elsewhere
+/// and no namespace imports it itself: `any` must say so without a namespace to show.
+#[test]
+fn seen_by_nobody_when_every_sidecar_imports_elsewhere() {
+    use mesh_lint::model::listeners::Listeners;
+    use mesh_lint::model::scopes::Scopes;
+    use mesh_lint::model::{LintContext, MeshIndex};
+    use mesh_lint::parse::parse_file;
+    use mesh_lint_yaml::Limits;
+
+    let mut text = String::from("apiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata: {name: default, namespace: istio-system}\nspec: {egress: [{hosts: [\"n00/*\"]}]}\n");
+    for i in 1..4 {
+        text.push_str(&format!(
+            "---\napiVersion: v1\nkind: Service\nmetadata: {{name: s, namespace: n{i:02}}}\nspec: {{ports: [{{name: tcp, port: 7000}}]}}\n"
+        ));
+    }
+    let mut files = Files::default();
+    let id = files.add(SourceFile::from_bytes(
+        "mesh.yaml".into(),
+        None,
+        text.into_bytes(),
+    ));
+    let limits = Limits::default();
+    let parsed = vec![parse_file(id, files.get(id), &limits)];
+    let cx = LintContext::default();
+    let index = MeshIndex::build(&parsed, &cx, &limits);
+    let listeners = Listeners::build(&index, &cx);
+    let scopes = Scopes::new(&index, &cx);
+    assert_eq!(listeners.all.len(), 3);
+    for l in &listeners.all {
+        let seen = scopes.seen_by(vec![listeners.subject(&index, l)]);
+        assert!(!seen.any());
+        assert_eq!(seen.count(), 0);
+    }
+}
