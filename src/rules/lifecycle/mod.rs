@@ -85,10 +85,10 @@ fn injection_notes(ck: &Checker<'_, '_>, w: &Workload<'_>, state: &State, d: &mu
 /// `metadata:` key for a Pod).
 fn template_anchor(ck: &Checker<'_, '_>, w: &Workload<'_>) -> Span {
     let node = ck.index.objects[w.object].node;
+    // Every template path has a parent (`spec.template`) except a Pod's, which is empty.
     let (parent, key) = match w.template_path.rsplit_once('.') {
         Some((parent, key)) => (node.at_keys(parent), key),
-        None if w.template_path.is_empty() => (Some(node), "metadata"),
-        None => (Some(node), w.template_path),
+        None => (Some(node), "metadata"),
     };
     parent
         .and_then(|p| p.get_entry(key))
