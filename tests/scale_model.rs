@@ -3,8 +3,13 @@
 //! run whose selected rules need no model builds none.
 
 use mesh_lint::lint::{lint, LintOptions};
+use mesh_lint::model::listeners::Listeners;
+use mesh_lint::model::scopes::Scopes;
+use mesh_lint::model::{LintContext, MeshIndex};
+use mesh_lint::parse::parse_file;
 use mesh_lint::rules::{metas, ModelStats, RuleSelection, Selector};
 use mesh_lint::source::{Files, SourceFile};
+use mesh_lint_yaml::Limits;
 
 /// Ports per namespace in [`mesh`]: two on each of two Services.
 const PORTS_PER_NS: usize = 4;
@@ -50,6 +55,23 @@ fn select(code: &str) -> RuleSelection {
         select: Some(vec![Selector::parse(code, &rules).unwrap()]),
         ..RuleSelection::default()
     }
+}
+
+/// The index, listener model and scope answers of one file holding `text`, handed to `f`.
+fn with_scopes<R>(text: String, f: impl FnOnce(&MeshIndex<'_>, &Listeners, &Scopes<'_>) -> R) -> R {
+    let mut files = Files::default();
+    let id = files.add(SourceFile::from_bytes(
+        "mesh.yaml".into(),
+        None,
+        text.into_bytes(),
+    ));
+    let limits = Limits::default();
+    let parsed = vec![parse_file(id, files.get(id), &limits)];
+    let cx = LintContext::default();
+    let index = MeshIndex::build(&parsed, &cx, &limits);
+    let listeners = Listeners::build(&index, &cx);
+    let scopes = Scopes::new(&index, &cx);
+    f(&index, &listeners, &scopes)
 }
 
 #[test]
@@ -124,12 +146,6 @@ fn rules_that_need_no_model_build_none() {
 /// see every subject.
 #[test]
 fn seen_counts_agree_with_a_walk_over_every_namespace() {
-    use mesh_lint::model::listeners::Listeners;
-    use mesh_lint::model::scopes::Scopes;
-    use mesh_lint::model::{LintContext, MeshIndex};
-    use mesh_lint::parse::parse_file;
-    use mesh_lint_yaml::Limits;
-
     let mut text = String::new();
     for i in 0..40 {
         text.push_str(&format!(
@@ -168,42 +184,32 @@ fn seen_counts_agree_with_a_walk_over_every_namespace() {
         if let Some(hosts) = root_default {
             input.push_str(&format!("---\napiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata: {{name: default, namespace: istio-system}}\nspec: {{egress: [{{hosts: [{hosts}]}}]}}\n"));
         }
-        let mut files = Files::default();
-        let id = files.add(SourceFile::from_bytes(
-            "mesh.yaml".into(),
-            None,
-            input.into_bytes(),
-        ));
-        let limits = Limits::default();
-        let parsed = vec![parse_file(id, files.get(id), &limits)];
-        let cx = LintContext::default();
-        let index = MeshIndex::build(&parsed, &cx, &limits);
-        let listeners = Listeners::build(&index, &cx);
-        let scopes = Scopes::new(&index, &cx);
-        let all: Vec<_> = listeners.all.iter().collect();
-        for a in &all {
-            for b in all.iter().step_by(5) {
-                let subjects = vec![listeners.subject(&index, a), listeners.subject(&index, b)];
-                let seen = scopes.seen_by(subjects.clone());
-                let walked: Vec<&str> = index
-                    .namespaces
-                    .keys()
-                    .map(String::as_str)
-                    .filter(|ns| subjects.iter().all(|s| s.scope.is_visible_in(ns)))
-                    .filter(|ns| {
-                        scopes.sidecars.egresses(ns).any(|egress| {
-                            subjects
-                                .iter()
-                                .all(|s| egress.imports(ns, s.owner_ns, s.hosts, s.port))
+        with_scopes(input, |index, listeners, scopes| {
+            let all: Vec<_> = listeners.all.iter().collect();
+            for a in &all {
+                for b in all.iter().step_by(5) {
+                    let subjects = vec![listeners.subject(index, a), listeners.subject(index, b)];
+                    let seen = scopes.seen_by(subjects.clone());
+                    let walked: Vec<&str> = index
+                        .namespaces
+                        .keys()
+                        .map(String::as_str)
+                        .filter(|ns| subjects.iter().all(|s| s.scope.is_visible_in(ns)))
+                        .filter(|ns| {
+                            scopes.sidecars.egresses(ns).any(|egress| {
+                                subjects
+                                    .iter()
+                                    .all(|s| egress.imports(ns, s.owner_ns, s.hosts, s.port))
+                            })
                         })
-                    })
-                    .collect();
-                let listed: Vec<&str> = seen.iter().collect();
-                assert_eq!(listed, walked, "root default {root_default:?}");
-                assert_eq!(seen.count(), walked.len());
-                assert_eq!(seen.any(), !walked.is_empty());
+                        .collect();
+                    let listed: Vec<&str> = seen.iter().collect();
+                    assert_eq!(listed, walked, "root default {root_default:?}");
+                    assert_eq!(seen.count(), walked.len());
+                    assert_eq!(seen.any(), !walked.is_empty());
+                }
             }
-        }
+        });
     }
 }
 
@@ -214,12 +220,6 @@ fn seen_counts_agree_with_a_walk_over_every_namespace() {
 /// `listeners --graph` on 8,000 such namespaces took half a minute.
 #[test]
 fn seen_judges_importers_not_every_namespace_with_a_sidecar() {
-    use mesh_lint::model::listeners::Listeners;
-    use mesh_lint::model::scopes::Scopes;
-    use mesh_lint::model::{LintContext, MeshIndex};
-    use mesh_lint::parse::parse_file;
-    use mesh_lint_yaml::Limits;
-
     let namespaces = 3000;
     // scripts/gen-namespaces.py's mesh: each namespace's workload Sidecar imports its own
     // namespace, the next one and istio-system.
@@ -230,66 +230,40 @@ fn seen_judges_importers_not_every_namespace_with_a_sidecar() {
             "---\napiVersion: v1\nkind: Service\nmetadata: {{name: app, namespace: team-{i}}}\nspec: {{selector: {{app: app}}, ports: [{{name: http, port: 80}}]}}\n---\napiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {{name: ext, namespace: team-{i}}}\nspec: {{hosts: [api{i}.example.com], ports: [{{number: 443, name: tls, protocol: TLS}}], resolution: DNS}}\n---\napiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata: {{name: web, namespace: team-{i}}}\nspec:\n  workloadSelector: {{labels: {{tier: web}}}}\n  egress: [{{hosts: [\"./*\", \"team-{next}/*\", \"istio-system/*\"]}}]\n"
         ));
     }
-    let mut files = Files::default();
-    let id = files.add(SourceFile::from_bytes(
-        "mesh.yaml".into(),
-        None,
-        text.into_bytes(),
-    ));
-    let limits = Limits::default();
-    let parsed = vec![parse_file(id, files.get(id), &limits)];
-    let cx = LintContext::default();
-    let index = MeshIndex::build(&parsed, &cx, &limits);
-    let listeners = Listeners::build(&index, &cx);
-    let scopes = Scopes::new(&index, &cx);
-    assert!(listeners.all.len() >= 2 * namespaces);
-    let mut judged = 0;
-    for l in &listeners.all {
-        let seen = scopes.seen_by(vec![listeners.subject(&index, l)]);
-        judged += seen.judged_namespaces();
-        // Its own namespace (the root default's `./*`) and the previous one (its Sidecar
-        // names this one).
-        assert_eq!(seen.count(), 2, "{:?}", seen.describe(3));
-    }
-    assert!(
-        judged <= 3 * listeners.all.len(),
-        "{judged} namespaces judged for {} listeners",
-        listeners.all.len()
-    );
+    with_scopes(text, |index, listeners, scopes| {
+        assert!(listeners.all.len() >= 2 * namespaces);
+        let mut judged = 0;
+        for l in &listeners.all {
+            let seen = scopes.seen_by(vec![listeners.subject(index, l)]);
+            judged += seen.judged_namespaces();
+            // Its own namespace (the root default's `./*`) and the previous one (its Sidecar
+            // names this one).
+            assert_eq!(seen.count(), 2, "{:?}", seen.describe(3));
+        }
+        assert!(
+            judged <= 3 * listeners.all.len(),
+            "{judged} namespaces judged for {} listeners",
+            listeners.all.len()
+        );
+    });
 }
 
 /// Exported everywhere is not seen anywhere when the root default Sidecar imports elsewhere
 /// and no namespace imports it itself: `any` must say so without a namespace to show.
 #[test]
 fn seen_by_nobody_when_every_sidecar_imports_elsewhere() {
-    use mesh_lint::model::listeners::Listeners;
-    use mesh_lint::model::scopes::Scopes;
-    use mesh_lint::model::{LintContext, MeshIndex};
-    use mesh_lint::parse::parse_file;
-    use mesh_lint_yaml::Limits;
-
     let mut text = String::from("apiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata: {name: default, namespace: istio-system}\nspec: {egress: [{hosts: [\"n00/*\"]}]}\n");
     for i in 1..4 {
         text.push_str(&format!(
             "---\napiVersion: v1\nkind: Service\nmetadata: {{name: s, namespace: n{i:02}}}\nspec: {{ports: [{{name: tcp, port: 7000}}]}}\n"
         ));
     }
-    let mut files = Files::default();
-    let id = files.add(SourceFile::from_bytes(
-        "mesh.yaml".into(),
-        None,
-        text.into_bytes(),
-    ));
-    let limits = Limits::default();
-    let parsed = vec![parse_file(id, files.get(id), &limits)];
-    let cx = LintContext::default();
-    let index = MeshIndex::build(&parsed, &cx, &limits);
-    let listeners = Listeners::build(&index, &cx);
-    let scopes = Scopes::new(&index, &cx);
-    assert_eq!(listeners.all.len(), 3);
-    for l in &listeners.all {
-        let seen = scopes.seen_by(vec![listeners.subject(&index, l)]);
-        assert!(!seen.any());
-        assert_eq!(seen.count(), 0);
-    }
+    with_scopes(text, |index, listeners, scopes| {
+        assert_eq!(listeners.all.len(), 3);
+        for l in &listeners.all {
+            let seen = scopes.seen_by(vec![listeners.subject(index, l)]);
+            assert!(!seen.any());
+            assert_eq!(seen.count(), 0);
+        }
+    });
 }
