@@ -241,3 +241,30 @@ fn merge_injector_values(values: Node<'_>, found: &mut InjectorSettings) {
         found.enable_namespaces_by_default.get_or_insert(v);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::domain_arg;
+
+    /// istiod's `--domain`, in either flag form; the sidecar's templated one is not a domain.
+    #[test]
+    fn domain_comes_from_istiods_flag_only() {
+        assert_eq!(
+            domain_arg(&["discovery", "--domain", "corp.local"]),
+            Some("corp.local")
+        );
+        assert_eq!(domain_arg(&["--domain=corp.local."]), Some("corp.local"));
+        assert_eq!(
+            domain_arg(&[
+                "proxy",
+                "sidecar",
+                "--domain",
+                "$(POD_NAMESPACE).svc.cluster.local"
+            ]),
+            None
+        );
+        assert_eq!(domain_arg(&["--domain="]), None);
+        assert_eq!(domain_arg(&["--domain"]), None);
+        assert_eq!(domain_arg(&["--domains", "x"]), None);
+    }
+}

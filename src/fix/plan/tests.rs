@@ -215,6 +215,16 @@ fn adjacent_replacements_do_not_overlap() {
     );
     assert_eq!(fixed.new_text, "aBCd");
     assert_eq!((fixed.applied, fixed.skipped), (2, 0));
+    // Whichever fix comes first.
+    let fixed = fixed_one(
+        "abcd",
+        &[
+            safe(vec![edit(0, 2, 3, "C")]),
+            safe(vec![edit(0, 1, 2, "B")]),
+        ],
+    );
+    assert_eq!(fixed.new_text, "aBCd");
+    assert_eq!((fixed.applied, fixed.skipped), (2, 0));
     // Within one fix as well.
     let fixed = fixed_one(
         "abcd",
