@@ -239,6 +239,10 @@ mod tests {
             conv(443, None, Some("kubernetes.io/wss"), (1, 24)),
             Protocol::Https
         );
+        assert_eq!(
+            conv(443, None, Some("kubernetes.io/wss"), (1, 23)),
+            Protocol::Unsupported
+        );
     }
 
     #[test]
