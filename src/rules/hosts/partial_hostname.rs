@@ -223,6 +223,8 @@ mod tests {
         assert_eq!(partial_parts("a.b.svc", d), Some(("a", "b")));
         assert_eq!(partial_parts("a.b.svc.cluster", d), Some(("a", "b")));
         assert_eq!(partial_parts("a.b.svc.cluster.local", d), None);
+        // `svc` inside a name under another domain is no cut-short cluster name.
+        assert_eq!(partial_parts("a.b.svc.corp.example", d), None);
         assert_eq!(partial_parts("a.b.c", d), None);
         assert_eq!(partial_parts("www.example.com", d), None);
     }
