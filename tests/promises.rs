@@ -490,3 +490,27 @@ fn findings_name_where_mesh_config_came_from() {
         "MeshConfig read from the config file's `mesh-config`"
     );
 }
+
+/// Invalid UTF-8 outside any document (here in a comment before `---`) is reported at that
+/// byte, one byte wide, and the document after it is still linted.
+#[test]
+fn stray_invalid_utf8_is_reported_at_its_byte() {
+    let dir = TempDir::new().unwrap();
+    fs::write(
+        dir.path().join("a.yaml"),
+        b"# \xff note\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n",
+    )
+    .unwrap();
+    let (code, report) = json_in(dir.path(), &["a.yaml"]);
+    assert_eq!(code, 1);
+    let d = &report["diagnostics"][0];
+    assert_eq!(
+        d["message"], "invalid UTF-8 outside any document",
+        "{report}"
+    );
+    assert_eq!(
+        (&d["start"]["offset"], &d["end"]["offset"]),
+        (&2.into(), &3.into())
+    );
+    assert_eq!(report["summary"]["objects"], 1);
+}
