@@ -128,6 +128,21 @@ mod tests {
         }
     }
 
+    /// Safe fixes until stable, with default limits.
+    fn safe_fixes(
+        files: &mut Files,
+        first: LintResult,
+        relint: &dyn Fn(&Files) -> LintResult,
+    ) -> FixOutcome {
+        until_stable(
+            files,
+            Applicability::Safe,
+            first,
+            &Limits::default(),
+            relint,
+        )
+    }
+
     fn one_file(text: &str) -> Files {
         let mut files = Files::default();
         files.add(SourceFile::from_bytes(
@@ -142,13 +157,7 @@ mod tests {
     fn skipped_fixes_are_applied_in_a_later_pass() {
         let mut files = one_file("abc-xyz");
         let first = pairs(&files);
-        let out = until_stable(
-            &mut files,
-            Applicability::Safe,
-            first,
-            &Limits::default(),
-            &pairs,
-        );
+        let out = safe_fixes(&mut files, first, &pairs);
         // Pass 1: `ab` and `xy` (`bc`, `yz` overlap them); pass 2: `bc`, `yz`.
         assert_eq!(&*files.get(FileId(0)).text, "ABc-XYz");
         assert_eq!(out.applied.get(&FileId(0)), Some(&4));
@@ -190,13 +199,7 @@ mod tests {
     fn passes_are_bounded_and_what_is_left_is_counted() {
         let mut files = one_file("");
         let first = grow(&files);
-        let out = until_stable(
-            &mut files,
-            Applicability::Safe,
-            first,
-            &Limits::default(),
-            &grow,
-        );
+        let out = safe_fixes(&mut files, first, &grow);
         assert_eq!(&*files.get(FileId(0)).text, "x".repeat(MAX_PASSES));
         assert_eq!(out.applied.get(&FileId(0)), Some(&MAX_PASSES));
         assert_eq!(out.remaining, 1);
@@ -206,13 +209,7 @@ mod tests {
     fn nothing_to_fix_changes_nothing() {
         let mut files = one_file("ABC");
         let first = pairs(&files);
-        let out = until_stable(
-            &mut files,
-            Applicability::Safe,
-            first,
-            &Limits::default(),
-            &pairs,
-        );
+        let out = safe_fixes(&mut files, first, &pairs);
         assert!(out.originals.is_empty() && out.applied.is_empty());
         assert_eq!(out.remaining, 0);
     }
@@ -248,13 +245,7 @@ mod tests {
         let text = "a: 0\nb: 1\n";
         let mut files = one_file(text);
         let first = breaking(&files);
-        let out = until_stable(
-            &mut files,
-            Applicability::Safe,
-            first,
-            &Limits::default(),
-            &breaking,
-        );
+        let out = safe_fixes(&mut files, first, &breaking);
         assert_eq!(&*files.get(FileId(0)).text, text);
         assert_eq!(out.refused.get(&FileId(0)), Some(&1));
         assert!(out.applied.is_empty() && out.originals.is_empty());
