@@ -1,4 +1,5 @@
 use super::annotation_edit::{merge_proxy_config, Moved};
+use super::helm_values::find_helm_value;
 use super::{
     describe, injection_notes, sidecar_state, template_anchor, template_annotations, template_entry,
 };
@@ -100,42 +101,20 @@ enum HelmHold {
 }
 
 fn values_hold(ck: &Checker<'_, '_>) -> HelmHold {
-    const PATH: &str = "global.proxy.holdApplicationUntilProxyStarts";
     let is_true =
         |n: mesh_lint_yaml::Node<'_>| n.as_bool() == Some(true) || n.as_str() == Some("true");
     let mut written = None;
-    for (id, op) in ck.index.by_kind("IstioOperator") {
-        let Some(value) = op.node.at_keys("spec.values").and_then(|v| v.at_keys(PATH)) else {
-            continue;
-        };
-        if is_true(value) {
-            return HelmHold::On;
+    let on = find_helm_value(ck, "global.proxy.holdApplicationUntilProxyStarts", |v| {
+        if is_true(v.value) {
+            return Some(());
         }
-        written.get_or_insert((id, value.span()));
+        written.get_or_insert((v.object, v.at.span()));
+        None
+    });
+    match on {
+        Some(()) => HelmHold::On,
+        None => HelmHold::Off(written),
     }
-    for (id, cm) in ck.index.by_kind("ConfigMap") {
-        if !cm.name.starts_with("istio-sidecar-injector") {
-            continue;
-        }
-        let Some(node) = cm.node.at_keys("data.values") else {
-            continue;
-        };
-        let Some(text) = node.as_str() else { continue };
-        let docs = mesh_lint_yaml::parse_stream(text, &mesh_lint_yaml::Limits::default());
-        // The value sits inside the JSON string: point at the string.
-        match docs
-            .first()
-            .and_then(|d| d.root())
-            .and_then(|r| r.at_keys(PATH))
-        {
-            Some(value) if is_true(value) => return HelmHold::On,
-            Some(_) => {
-                written.get_or_insert((id, node.span()));
-            }
-            None => {}
-        }
-    }
-    HelmHold::Off(written)
 }
 
 fn check(

@@ -8,6 +8,7 @@ pub mod annotation_edit;
 mod annotation_sites;
 mod deprecated_fields;
 pub mod deprecated_istio_config;
+mod helm_values;
 pub mod hold_until_proxy_missing;
 pub mod image_auto_without_injection;
 pub mod injection_conflict;

@@ -1,7 +1,8 @@
+use super::helm_values::find_helm_value;
 use crate::diagnostic::Diagnostic;
 use crate::model::ObjectRef;
 use crate::rules::{Checker, Rule, RuleMeta};
-use mesh_lint_yaml::{parse_stream, Limits, Node};
+use mesh_lint_yaml::Node;
 
 declare_rule! {
     /// ## What it does
@@ -56,42 +57,18 @@ impl Rule for PrivilegedProxy {
     }
 
     fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
-        for (id, op) in ck.index.by_kind("IstioOperator") {
-            let node = op.node.at_keys("spec.values.global.proxy.privileged");
-            if let Some(node) = node.filter(|n| is_true(*n)) {
-                out.push(finding(
-                    ck,
-                    id,
-                    node,
-                    "`spec.values.global.proxy.privileged: true`",
-                ));
+        // Every place that sets it, not just the first.
+        find_helm_value(ck, "global.proxy.privileged", |v| {
+            if is_true(v.value) {
+                let what = if v.in_configmap {
+                    "`global.proxy.privileged: true` in its `values`"
+                } else {
+                    "`spec.values.global.proxy.privileged: true`"
+                };
+                out.push(finding(ck, v.object, v.at, what));
             }
-        }
-        for (id, cm) in ck.index.by_kind("ConfigMap") {
-            if !cm.name.starts_with("istio-sidecar-injector") {
-                continue;
-            }
-            let Some(values) = cm.node.at_keys("data.values") else {
-                continue;
-            };
-            let Some(text) = values.as_str() else {
-                continue;
-            };
-            let docs = parse_stream(text, &Limits::default());
-            let privileged = docs
-                .first()
-                .and_then(|d| d.root())
-                .and_then(|r| r.at_keys("global.proxy.privileged"))
-                .is_some_and(is_true);
-            if privileged {
-                out.push(finding(
-                    ck,
-                    id,
-                    values,
-                    "`global.proxy.privileged: true` in its `values`",
-                ));
-            }
-        }
+            None::<()>
+        });
     }
 }
 

@@ -1,4 +1,5 @@
 use super::annotation_edit::add_template_annotation;
+use super::helm_values::find_helm_value;
 use super::{app_containers, describe, injection_notes, probes, sidecar_state, template_entry};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::model::catalogue::keys::{
@@ -102,38 +103,11 @@ enum Off {
 /// `sidecarInjectorWebhook.rewriteAppHTTPProbe: false` in an IstioOperator's `spec.values`, or
 /// `rewriteAppHTTPProbe: false` in the injector ConfigMap's `values`.
 fn global_off(ck: &Checker<'_, '_>) -> Option<(ObjectRef, Span)> {
-    const PATH: &str = "sidecarInjectorWebhook.rewriteAppHTTPProbe";
     let is_false =
         |n: mesh_lint_yaml::Node<'_>| n.as_bool() == Some(false) || n.as_str() == Some("false");
-    for (id, op) in ck.index.by_kind("IstioOperator") {
-        if let Some(n) = op
-            .node
-            .at_keys("spec.values")
-            .and_then(|v| v.at_keys(PATH))
-            .filter(|n| is_false(*n))
-        {
-            return Some((id, n.span()));
-        }
-    }
-    for (id, cm) in ck.index.by_kind("ConfigMap") {
-        if !cm.name.starts_with("istio-sidecar-injector") {
-            continue;
-        }
-        let Some(values) = cm.node.at_keys("data.values") else {
-            continue;
-        };
-        let text = values.as_str().unwrap_or("");
-        let docs = mesh_lint_yaml::parse_stream(text, &mesh_lint_yaml::Limits::default());
-        let off = docs
-            .first()
-            .and_then(|d| d.root())
-            .and_then(|r| r.at_keys(PATH))
-            .is_some_and(is_false);
-        if off {
-            return Some((id, values.span()));
-        }
-    }
-    None
+    find_helm_value(ck, "sidecarInjectorWebhook.rewriteAppHTTPProbe", |v| {
+        is_false(v.value).then(|| (v.object, v.at.span()))
+    })
 }
 
 fn check(
