@@ -105,7 +105,7 @@ fn fixture() -> Fixture {
     .with_help("route to port `80`, or add port `8080` to the Service");
     error.object = Some(object("VirtualService", "app"));
     error.source = Some("app/templates/virtualservice.yaml".into());
-    error.url = Some(DEST_PORT.url());
+    error.rule_page = true;
 
     let mut warning = Diagnostic::new(
         "MESH101",

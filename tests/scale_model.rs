@@ -106,7 +106,7 @@ fn listener_model_is_linear_in_ports() {
         let longest = mesh103
             .iter()
             .flat_map(|d| d.notes.iter())
-            .map(String::len)
+            .map(|n| n.len())
             .max()
             .unwrap_or(0);
         assert!(longest < 1000, "a note of {longest} bytes");

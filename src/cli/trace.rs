@@ -83,7 +83,7 @@ fn human(ck: &Checker<'_, '_>, t: &Trace, color: bool) -> Result<String, String>
             };
             d = d.with_related(Label::new(f, o.span, format!("{} {name}", o.kind)));
         }
-        d.notes = step.notes.clone();
+        d.notes = step.notes.iter().map(|n| n.as_str().into()).collect();
         let mut buf = Vec::new();
         human_reports(&[d], &ctx, &mut buf).map_err(|e| e.to_string())?;
         s.push_str(&String::from_utf8_lossy(&buf));

@@ -34,13 +34,17 @@ pub struct Edit {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Fix {
-    pub title: String,
+    pub title: super::Text,
     pub applicability: Applicability,
     pub edits: Vec<Edit>,
 }
 
 impl Fix {
-    pub fn new(title: impl Into<String>, applicability: Applicability, edits: Vec<Edit>) -> Self {
+    pub fn new(
+        title: impl Into<super::Text>,
+        applicability: Applicability,
+        edits: Vec<Edit>,
+    ) -> Self {
         Fix {
             title: title.into(),
             applicability,

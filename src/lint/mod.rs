@@ -10,7 +10,7 @@ pub use meshes::MeshGlob;
 mod suppress;
 
 use crate::crash;
-use crate::diagnostic::{Diagnostic, MAX_RELATED};
+use crate::diagnostic::{Diagnostic, Interner, MAX_RELATED};
 use crate::model::{LintContext, MeshIndex};
 use crate::parse::{parse_file, ParsedFile};
 use crate::rules::{self, Checker, ModelStats, RuleSelection, Selector};
@@ -131,6 +131,9 @@ fn lint_mesh(
             ));
             let mut out = Vec::new();
             rule.check(&ck, &mut out);
+            let mut texts = Interner::default();
+            out.iter_mut().for_each(|d| texts.intern_diagnostic(d));
+            out.shrink_to_fit();
             out
         })
         .collect();
@@ -144,13 +147,17 @@ fn lint_mesh(
         });
     }
     for d in per_rule.iter_mut().flatten() {
-        d.notes.extend(copies::note(d, &index, files));
+        d.notes
+            .extend(copies::note(d, &index, files).map(Into::into));
         let omitted = d.related.omitted();
         if omitted > 0 {
-            d.notes.push(format!(
+            d.notes.push(
+                format!(
                 "{omitted} more related location{} not shown (at most {MAX_RELATED} per finding)",
                 if omitted == 1 { " is" } else { "s are" }
-            ));
+            )
+                .into(),
+            );
         }
         if let Some(meta) = rules::find(d.code) {
             // A rule may escalate one finding (MESH101 on server-first ports); an override

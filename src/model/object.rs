@@ -31,10 +31,10 @@ pub struct Object<'a> {
 impl<'a> Object<'a> {
     pub fn id(&self) -> ObjectId {
         ObjectId {
-            api_version: self.api_version.to_owned(),
-            kind: self.kind.to_owned(),
-            namespace: self.namespace.clone(),
-            name: self.name.to_owned(),
+            api_version: self.api_version.to_owned().into(),
+            kind: self.kind.to_owned().into(),
+            namespace: self.namespace.clone().map(Into::into),
+            name: self.name.to_owned().into(),
         }
     }
 

@@ -9,8 +9,11 @@
 //! over all objects; a selector is then answered from the shortest `(namespace, key, value)`
 //! list among its pairs, never by scanning a namespace.
 
+use super::workload::Labels;
 use super::{MeshIndex, ObjectRef};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
+use std::hash::{Hash, Hasher};
 
 /// The label Istio's gateway controller puts on the Deployment of a Kubernetes Gateway
 /// (`pilot/pkg/config/kube/gatewaycommon/deploymentcontroller.go`; the older
@@ -19,15 +22,16 @@ pub const GATEWAY_NAME_LABELS: [&str; 1] = ["gateway.networking.k8s.io/gateway-n
 
 /// One set of labels a selector can match.
 #[derive(Debug)]
-pub struct LabelSet {
+pub struct LabelSet<'i> {
     /// The workload, WorkloadEntry, WorkloadGroup or Gateway it comes from.
     pub object: ObjectRef,
     /// Index into [`MeshIndex::workloads`] for pod templates.
     pub workload: Option<usize>,
-    pub labels: BTreeMap<String, String>,
+    /// A pod template's labels are borrowed from its workload; the others are read here.
+    pub labels: Cow<'i, Labels>,
 }
 
-impl LabelSet {
+impl LabelSet<'_> {
     /// Every selector pair is among the labels (an empty selector matches everything).
     pub fn matches(&self, selector: &BTreeMap<String, String>) -> bool {
         selector.iter().all(|(k, v)| self.labels.get(k) == Some(v))
@@ -35,21 +39,26 @@ impl LabelSet {
 }
 
 /// Label sets by namespace, with an inverted `(namespace, key, value)` index.
+///
+/// The inverted indexes are sorted `(hash, set)` lists rather than maps of owned keys: a run
+/// with 24,000 workloads held every label three more times as strings. A hash names a list of
+/// candidates; [`LabelSet::matches`] decides, so a collision costs a comparison, never a
+/// wrong answer.
 #[derive(Debug, Default)]
-pub struct WorkloadLabels {
-    pub sets: Vec<LabelSet>,
-    namespace_of: Vec<String>,
-    by_ns: HashMap<String, Vec<usize>>,
-    by_label: HashMap<(String, String, String), Vec<usize>>,
+pub struct WorkloadLabels<'i> {
+    pub sets: Vec<LabelSet<'i>>,
+    namespace_of: Vec<&'i str>,
+    by_ns: HashMap<&'i str, Vec<usize>>,
+    by_label: Vec<(u64, u32)>,
     /// `(key, value)` over every namespace, for root-namespace policies that apply mesh-wide.
-    by_label_any_ns: HashMap<(String, String), Vec<usize>>,
+    by_label_any_ns: Vec<(u64, u32)>,
 }
 
-impl WorkloadLabels {
-    pub fn build(index: &MeshIndex<'_>) -> WorkloadLabels {
+impl<'i> WorkloadLabels<'i> {
+    pub fn build(index: &'i MeshIndex<'_>) -> WorkloadLabels<'i> {
         let mut out = WorkloadLabels::default();
         for w in &index.workloads {
-            out.add(index, w.object, Some(w.id), w.labels.to_map());
+            out.add(index, w.object, Some(w.id), Cow::Borrowed(&w.labels));
         }
         for kind in ["WorkloadEntry", "WorkloadGroup", "Gateway"] {
             for (id, o) in index.by_kind(kind) {
@@ -64,36 +73,33 @@ impl WorkloadLabels {
                         .collect(),
                     _ => continue,
                 };
-                out.add(index, id, None, labels);
+                out.add(index, id, None, Cow::Owned(Labels::from(labels)));
             }
         }
+        out.by_label.sort_unstable();
+        out.by_label_any_ns.sort_unstable();
         out
     }
 
     fn add(
         &mut self,
-        index: &MeshIndex<'_>,
+        index: &'i MeshIndex<'_>,
         object: ObjectRef,
         workload: Option<usize>,
-        labels: BTreeMap<String, String>,
+        labels: Cow<'i, Labels>,
     ) {
         let obj = &index.objects[object];
         // A copy that a later object of the same identity replaces is not a workload.
         if obj.is_shadowed() {
             return;
         }
-        let ns = obj.ns().to_owned();
+        let ns = obj.ns();
         let i = self.sets.len();
-        self.by_ns.entry(ns.clone()).or_default().push(i);
-        for (k, v) in &labels {
-            self.by_label
-                .entry((ns.clone(), k.clone(), v.clone()))
-                .or_default()
-                .push(i);
-            self.by_label_any_ns
-                .entry((k.clone(), v.clone()))
-                .or_default()
-                .push(i);
+        let set = u32::try_from(i).unwrap_or(u32::MAX);
+        self.by_ns.entry(ns).or_default().push(i);
+        for (k, v) in labels.iter() {
+            self.by_label.push((label_hash(Some(ns), k, v), set));
+            self.by_label_any_ns.push((label_hash(None, k, v), set));
         }
         self.namespace_of.push(ns);
         self.sets.push(LabelSet {
@@ -118,44 +124,49 @@ impl WorkloadLabels {
     }
 
     pub fn namespace(&self, set: usize) -> &str {
-        &self.namespace_of[set]
+        self.namespace_of[set]
     }
 
     /// The label sets in `ns` (every namespace when `None`) that `selector` matches. An empty
     /// selector matches every set in scope.
     pub fn select(&self, ns: Option<&str>, selector: &BTreeMap<String, String>) -> Vec<usize> {
-        let candidates: Option<&[usize]> = match ns {
-            _ if selector.is_empty() => None,
-            Some(ns) => selector
-                .iter()
-                .map(|(k, v)| {
-                    self.by_label
-                        .get(&(ns.to_owned(), k.clone(), v.clone()))
-                        .map_or(&[][..], Vec::as_slice)
-                })
-                .min_by_key(|l| l.len()),
-            None => selector
-                .iter()
-                .map(|(k, v)| {
-                    self.by_label_any_ns
-                        .get(&(k.clone(), v.clone()))
-                        .map_or(&[][..], Vec::as_slice)
-                })
-                .min_by_key(|l| l.len()),
+        let list = if ns.is_some() {
+            &self.by_label
+        } else {
+            &self.by_label_any_ns
         };
+        let candidates: Option<&[(u64, u32)]> = selector
+            .iter()
+            .map(|(k, v)| hashed(list, label_hash(ns, k, v)))
+            .min_by_key(|l| l.len());
         let candidates: Vec<usize> = match (candidates, ns) {
-            (Some(c), _) => c.to_vec(),
+            (Some(c), _) => c.iter().map(|&(_, i)| i as usize).collect(),
             (None, Some(ns)) => self.in_namespace(ns).to_vec(),
             (None, None) => (0..self.sets.len()).collect(),
         };
         candidates
             .into_iter()
+            .filter(|&i| ns.is_none_or(|ns| self.namespace_of[i] == ns))
             .filter(|&i| self.sets[i].matches(selector))
             .collect()
     }
 }
 
-impl WorkloadLabels {
+/// The entries of a sorted `(hash, set)` list with this hash.
+fn hashed(list: &[(u64, u32)], hash: u64) -> &[(u64, u32)] {
+    let start = list.partition_point(|e| e.0 < hash);
+    let len = list[start..].partition_point(|e| e.0 == hash);
+    &list[start..start + len]
+}
+
+/// A fixed-key hash of a label in a namespace (or in any), the same in every run.
+fn label_hash(ns: Option<&str>, key: &str, value: &str) -> u64 {
+    let mut h = std::hash::DefaultHasher::new();
+    (ns, key, value).hash(&mut h);
+    h.finish()
+}
+
+impl WorkloadLabels<'_> {
     /// The pod templates (positions in `MeshIndex::workloads`) in `ns` (every namespace when
     /// `None`) whose labels hold every pair of `selector`; WorkloadEntries and Gateways left
     /// out. An empty selector selects every pod template in scope.

@@ -206,7 +206,7 @@ fn headline(d: &Diagnostic) -> String {
 fn help(d: &Diagnostic) -> Option<String> {
     let mut lines: Vec<String> = Vec::new();
     if let Some(help) = &d.help {
-        lines.push(help.clone());
+        lines.push(help.to_string());
     }
     lines.extend(d.notes.iter().map(|n| format!("note: {n}")));
     if let Some(fix) = &d.fix {

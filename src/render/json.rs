@@ -49,7 +49,7 @@ struct JsonDiagnostic<'a> {
     end: Position,
     object: Option<&'a ObjectId>,
     related: Vec<Related<'a>>,
-    notes: &'a [String],
+    notes: &'a [crate::diagnostic::Text],
     help: Option<&'a str>,
     fix: Option<JsonFix<'a>>,
     url: Option<String>,

@@ -2,6 +2,7 @@
 
 use super::{RenderContext, Summary};
 use crate::diagnostic::{Applicability, Diagnostic, Fix};
+use crate::rules::DOCS_BASE;
 
 /// `1 error`, `2 warnings`, `3 infos`.
 pub(super) fn count(n: usize, noun: &str) -> String {
@@ -63,8 +64,8 @@ pub(super) fn fix_hints(summary: &Summary, unsafe_fixes: bool) -> Vec<String> {
 
 /// The documentation link: the diagnostic's own, else its rule's.
 pub(super) fn url_of(d: &Diagnostic, ctx: &RenderContext<'_>) -> Option<String> {
-    if let Some(url) = &d.url {
-        return Some(url.clone());
+    if d.rule_page {
+        return Some(format!("{DOCS_BASE}{}-{}.md", d.code, d.name));
     }
     ctx.rules.iter().find(|r| r.code == d.code).map(|r| r.url())
 }

@@ -26,7 +26,7 @@ pub struct Checker<'c, 'a> {
     listeners: OnceLock<Listeners>,
     scopes: OnceLock<Scopes<'c>>,
     routing: OnceLock<Routing>,
-    workload_labels: OnceLock<WorkloadLabels>,
+    workload_labels: OnceLock<WorkloadLabels<'c>>,
     gateways: OnceLock<Gateways<'a>>,
 }
 
@@ -110,7 +110,7 @@ impl<'c, 'a> Checker<'c, 'a> {
     }
 
     /// Workload label sets by namespace and label, for selectors (policies, subsets).
-    pub fn workload_labels(&self) -> &WorkloadLabels {
+    pub fn workload_labels(&self) -> &WorkloadLabels<'c> {
         self.workload_labels
             .get_or_init(|| WorkloadLabels::build(self.index))
     }
@@ -152,8 +152,8 @@ impl Checker<'_, '_> {
             Label::new(obj.file, span, ""),
         );
         d.object = Some(obj.id());
-        d.source = obj.source.map(str::to_owned);
-        d.url = Some(meta.url());
+        d.source = obj.source.map(Into::into);
+        d.rule_page = true;
         d.subject = Some(object);
         d
     }

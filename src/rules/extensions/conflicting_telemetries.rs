@@ -190,7 +190,7 @@ fn two_namespace_wide(
     ));
     d.notes.push(format!(
         "istiod uses the oldest Telemetry without a selector of a namespace and ignores the others entirely, so what `{ns}` gets depends on the order they were created (`pilot/pkg/model/telemetry.go` namespaceWideTelemetryConfig; istioctl IST0160)"
-    ));
+    ).into());
     d.help = Some("merge them into one Telemetry, or give all but one a selector".into());
     d
 }
@@ -232,9 +232,10 @@ fn overlapping(
     ));
     d.notes.push(format!(
         "istiod merges every Telemetry that selects a workload in creation order, the newer overriding the older, so the workload's `{section}` depends on which was created first (`pilot/pkg/model/telemetry.go` applicableTelemetries; istioctl IST0159)"
-    ));
-    d.help = Some(format!(
-        "make the selectors disjoint, or keep `{section}` in one of the two Telemetries"
-    ));
+    ).into());
+    d.help = Some(
+        format!("make the selectors disjoint, or keep `{section}` in one of the two Telemetries")
+            .into(),
+    );
     d
 }

@@ -233,17 +233,17 @@ fn report(
         format!(
             "since Istio 1.19 istiod compares `match.listener.{}` with the names it generates, which are canonical (`{new}`); validation admits the old name with a warning",
             field.path()
-        )
+        ).into()
     } else {
-        "Istio 1.19 stopped translating Envoy's deprecated filter names: this match breaks on upgrade".to_owned()
+        "Istio 1.19 stopped translating Envoy's deprecated filter names: this match breaks on upgrade".to_owned().into()
     });
     if removed && !breaks {
         d.notes.push(format!(
             "{op} on {apply_to} does not use this name to find its filter, so nothing is skipped today"
-        ));
+        ).into());
     }
-    d.notes.extend(version_note(ck));
-    d.help = Some(format!("write `{new}`"));
+    d.notes.extend(version_note(ck).map(Into::into));
+    d.help = Some(format!("write `{new}`").into());
     let applicability = if breaks {
         Applicability::Unsafe
     } else {

@@ -107,11 +107,11 @@ impl Rule for DeprecatedTracingProvider {
                     }
                     d.notes.push(format!(
                         "istiod stopped configuring {label} tracers in Istio {removed} (`pilot/pkg/networking/core/tracing.go` configureFromProviderConfig); istioctl reports the deprecation as IST0002"
-                    ));
-                    d.notes.extend(version_note(ck));
+                    ).into());
+                    d.notes.extend(version_note(ck).map(Into::into));
                     d.help = Some(format!(
                         "define an `opentelemetry` provider in MeshConfig `extensionProviders` and name it instead of `{name}`"
-                    ));
+                    ).into());
                     out.push(d);
                 }
             }

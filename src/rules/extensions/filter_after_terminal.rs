@@ -227,15 +227,15 @@ fn check_patch(
     };
     d.notes.push(format!(
         "{how}; Envoy requires terminal filters to be last and rejects the listener, so the proxy NACKs the update and keeps its previous listeners (istio/istio#32638)"
-    ));
+    ).into());
     d.help = Some(match (anchored, network) {
-        (true, _) => format!("use INSERT_BEFORE `{terminal}`, which puts the filter last before it"),
+        (true, _) => format!("use INSERT_BEFORE `{terminal}`, which puts the filter last before it").into(),
         (false, false) => format!(
             "use INSERT_BEFORE with `subFilter: {{name: {ROUTER}}}` to put the filter last before the router"
-        ),
+        ).into(),
         (false, true) => format!(
             "use INSERT_BEFORE with `filter: {{name: {HCM}}}` (HTTP chains) or `{{name: {TCP_PROXY}}}` (TCP chains), or INSERT_FIRST"
-        ),
+        ).into(),
     });
     if anchored {
         d.fix = replace_scalar(ck, ef.object, op_node, "INSERT_BEFORE").map(|e| {

@@ -251,17 +251,17 @@ fn report(
     };
     d.notes.push(format!(
         "{why}; a patch that finds no `{anchor}` is skipped without an error (`pilot/pkg/model/push_context.go` EnvoyFilters; istioctl IST0151)"
-    ));
+    ).into());
     if order == Order::CreationTime {
         d.severity = Severity::Warning;
     }
     d.help = Some(if pf == fi {
-        format!("move this patch after the one that adds `{anchor}`")
+        format!("move this patch after the one that adds `{anchor}`").into()
     } else {
         format!(
             "give this EnvoyFilter a higher `priority` than {other_name} ({}), or move the patch into {other_name} after the one that adds `{anchor}`",
             other.priority
-        )
+        ).into()
     });
     d
 }

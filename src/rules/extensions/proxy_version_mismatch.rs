@@ -112,12 +112,12 @@ impl Rule for ProxyVersionMismatch {
                 d.notes.push(format!(
                     "istiod applies the patch only to proxies whose version (`{}.{}.0`, …) this regular expression matches (`pilot/pkg/model/envoyfilter.go` proxyMatch); proxies up to two minor releases behind Istio {v} count too",
                     v.major, v.minor
-                ));
-                d.notes.extend(version_note(ck));
+                ).into());
+                d.notes.extend(version_note(ck).map(Into::into));
                 d.help = Some(format!(
                     "match the versions the mesh runs (`^{}\\.{}.*`) if the patch still suits them, or delete it",
                     v.major, v.minor
-                ));
+                ).into());
                 out.push(d);
             }
         }

@@ -158,8 +158,8 @@ fn unnamed_target(
     }
     d.notes.push(format!(
         "istiod runs {op} on {what}s only for a patch whose match names one (`pilot/pkg/networking/core/envoyfilter/listener_patch.go`); without it the patch is skipped without an error"
-    ));
-    d.help = Some(format!("name the {what} under `{field}`"));
+    ).into());
+    d.help = Some(format!("name the {what} under `{field}`").into());
     Some(d)
 }
 
@@ -190,7 +190,7 @@ fn outside_hcm(
     d.primary.message = "not the HTTP connection manager".into();
     d.notes.push(format!(
         "istiod patches HTTP filters only within the network filter named `{HCM}` (`pilot/pkg/networking/core/envoyfilter/listener_patch.go` patchNetworkFilter), so this {op} never runs"
-    ));
-    d.help = Some(format!("match `filter.name: {HCM}`, or leave `filter` out"));
+    ).into());
+    d.help = Some(format!("match `filter.name: {HCM}`, or leave `filter` out").into());
     Some(d)
 }

@@ -178,7 +178,7 @@ fn filter_ignored(
     };
     d.notes.push(format!(
         "istiod keeps one filter per provider, taken from the entries that name that provider (`pilot/pkg/model/telemetry.go` mergeLogs, since Istio 1.15): {applies}"
-    ));
+    ).into());
     d.help = Some(
         "name the providers this filter is for in the same entry, e.g. `providers: [{name: envoy}]`"
             .into(),

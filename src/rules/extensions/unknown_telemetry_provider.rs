@@ -87,8 +87,9 @@ impl Rule for UnknownTelemetryProvider {
                         d.notes.push(format!(
                             "istiod looks providers up by name among MeshConfig `extensionProviders` and Istio's built-in ones (`pilot/pkg/model/telemetry.go` fetchProvider); defined here: {}",
                             defined.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
-                        ));
-                        d.notes.push(format!("MeshConfig read from {}", origin(ck)));
+                        ).into());
+                        d.notes
+                            .push(format!("MeshConfig read from {}", origin(ck)).into());
                         let nearest = defined
                             .iter()
                             .map(|n| {
@@ -103,8 +104,8 @@ impl Rule for UnknownTelemetryProvider {
                             .filter(|(score, _)| *score > 0.8)
                             .max_by(|a, b| a.0.total_cmp(&b.0));
                         d.help = Some(match nearest {
-                            Some((_, n)) => format!("did you mean `{n}`? Otherwise define `{name}` under MeshConfig `extensionProviders`"),
-                            None => format!("define `{name}` under MeshConfig `extensionProviders`, or name one of those defined"),
+                            Some((_, n)) => format!("did you mean `{n}`? Otherwise define `{name}` under MeshConfig `extensionProviders`").into(),
+                            None => format!("define `{name}` under MeshConfig `extensionProviders`, or name one of those defined").into(),
                         });
                         out.push(d);
                     }

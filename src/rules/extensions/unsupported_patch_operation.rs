@@ -110,7 +110,7 @@ fn check_patch(ck: &Checker<'_, '_>, object: ObjectRef, patch: &Patch<'_>) -> Op
         );
         d.primary.message = "not an operation before Istio 1.31".into();
         d.notes.push("the EnvoyFilter CRD of earlier releases lists the operations it accepts; the API server rejects the object".into());
-        d.notes.extend(version_note(ck));
+        d.notes.extend(version_note(ck).map(Into::into));
         d.help = Some("use MERGE, which appends to lists instead of replacing them, or pass `--istio-version` if the mesh runs 1.31 or later".into());
         return Some(d);
     }
@@ -127,7 +127,7 @@ fn check_patch(ck: &Checker<'_, '_>, object: ObjectRef, patch: &Patch<'_>) -> Op
             format!("`{apply_to}` patches are never applied in Istio {v}"),
         );
         d.primary.message = "istiod skips this patch".into();
-        d.notes.push(why.to_owned());
+        d.notes.push(why.to_owned().into());
         d
     } else {
         let mut d = ck.diagnostic(
@@ -151,17 +151,20 @@ fn check_patch(ck: &Checker<'_, '_>, object: ObjectRef, patch: &Patch<'_>) -> Op
             d.notes.push(format!(
                 "istiod runs {} on `{apply_to}` as ADD: it positions only HTTP, network and listener filters and HTTP routes (`pilot/pkg/model/envoyfilter.go` convertToEnvoyFilterWrapper)",
                 list(&INSERTS)
-            ));
+            ).into());
         }
         d.notes.push(format!(
             "istiod skips operations it does not implement for an applyTo without an error (`pilot/pkg/networking/core/envoyfilter/{}`); validation admits them",
             source_file(apply_to)
-        ));
+        ).into());
         d
     };
-    d.notes
-        .extend(version_note(ck).filter(|_| version_dependent(apply_to, op)));
-    d.help = Some(help(apply_to, run));
+    d.notes.extend(
+        version_note(ck)
+            .filter(|_| version_dependent(apply_to, op))
+            .map(Into::into),
+    );
+    d.help = Some(help(apply_to, run).into());
     Some(d)
 }
 

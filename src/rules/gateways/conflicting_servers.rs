@@ -206,7 +206,7 @@ fn report(ck: &Checker<'_, '_>, model: &Gateways<'_>, d: &Dropped) -> Diagnostic
     };
     diag.notes.push(format!(
         "both servers configure {on}{more}. {why}: istiod drops this server, and its hosts get no listener or route on port {port} of that gateway"
-    ));
+    ).into());
     if let Some(l) = proxy_label(ck, model, d.proxy, "the gateway pods both Gateways select") {
         diag.related.push(l);
     }
@@ -215,14 +215,17 @@ fn report(ck: &Checker<'_, '_>, model: &Gateways<'_>, d: &Dropped) -> Diagnostic
             "istiod keeps the Gateway created first, then the first by name and namespace; assumed here: `{}` (created together with `{}`)",
             kept_gw.key(),
             lost_gw.key()
-        ));
+        ).into());
     }
     if let Some(p) = &lost.port {
         if p.number != port {
-            diag.notes.push(format!(
+            diag.notes.push(
+                format!(
                 "port {} is a Service port of the gateway; pilot listens on its target port {port}",
                 p.number
-            ));
+            )
+                .into(),
+            );
         }
     }
     diag.help = Some(match d.reason {

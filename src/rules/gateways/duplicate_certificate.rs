@@ -166,7 +166,7 @@ fn report(
     d.notes.push(format!(
         "on {} the two servers get separate filter chains and route tables; a client that opened an HTTP/2 connection for one server's host reuses it for the other's (the certificate covers both), and that request finds no route: 404",
         proxy_words(ck, model, proxy)
-    ));
+    ).into());
     d.help = Some(
         "serve both hosts from one server with this certificate, or give each server its own certificate".into(),
     );

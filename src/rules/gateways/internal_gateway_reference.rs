@@ -81,7 +81,7 @@ impl Rule for InternalGatewayReference {
                 );
                 d.help = Some(format!(
                     "route with an HTTPRoute whose parentRefs name Gateway `{ns}/{gateway}` (sectionName `{listener}`), or bind to an Istio Gateway"
-                ));
+                ).into());
                 out.push(d);
             }
         }

@@ -170,9 +170,8 @@ fn check(
         .map_or_else(|| super::name_span(ck, secret), |n| n.span());
     d.related
         .push(ck.label(secret, span, "the Secret the gateway reads"));
-    d.notes.push(format!(
-        "{note}; TLS handshakes for the server's hosts fail"
-    ));
-    d.help = Some(help);
+    d.notes
+        .push(format!("{note}; TLS handshakes for the server's hosts fail").into());
+    d.help = Some(help.into());
     Some(d)
 }

@@ -219,7 +219,7 @@ fn report(
     }
     if count > 1 {
         d.notes
-            .push(format!("it matches {} Gateway API gateways", count));
+            .push(format!("it matches {} Gateway API gateways", count).into());
     }
     d.notes.push(if waypoint {
         "pilot never attaches a selector-based policy to a waypoint (`ShouldAttachPolicy`); waypoints take policies through `targetRefs` only".into()
@@ -229,6 +229,6 @@ fn report(
     let name = gateway.rsplit('/').next().unwrap_or("");
     d.help = Some(format!(
         "replace `selector` with `targetRefs: [{{group: gateway.networking.k8s.io, kind: Gateway, name: {name}}}]`"
-    ));
+    ).into());
     d
 }

@@ -195,13 +195,14 @@ fn no_match(
         .join(", ");
     d.notes.push(format!(
         "the gateway pods known from the inputs and Istio's installation: {names}{more}; a Gateway that selects none opens no listener and its VirtualServices are dead"
-    ));
+    ).into());
     d.help = Some(match near {
         Some(Near::Proxy(p)) => format!(
             "did you mean the labels of {} (`{}`)?",
             proxy_words(ck, model, p),
             key_labels(&model.proxies[p].labels)
-        ),
+        )
+        .into(),
         Some(Near::Workload(w)) => {
             let w = &ck.index.workloads[w];
             let o = &ck.index.objects[w.object];
@@ -213,6 +214,7 @@ fn no_match(
                 o.qualified_name(),
                 key_labels(&w.labels.to_map())
             )
+            .into()
         }
         None => "select the labels of the gateway pods, or add the gateway workload to the inputs"
             .into(),

@@ -161,20 +161,26 @@ fn report(
     d.notes.push(format!(
         "the gateway pods listen on {number}, but clients reach them through the Service, which carries only {list} (ports and target ports); the Gateway's selector is `{}`",
         gw.selector_text()
-    ));
+    ).into());
     if installed {
         d.notes.push(
             "the inputs do not hold this gateway: its Service ports are assumed from Istio's install profiles; if your installation adds the port, this finding does not apply".into(),
         );
     }
     if proxies.len() > 1 {
-        d.notes.push(format!(
-            "the selector also matches {} other gateway pods, none exposing the port",
-            proxies.len() - 1
-        ));
+        d.notes.push(
+            format!(
+                "the selector also matches {} other gateway pods, none exposing the port",
+                proxies.len() - 1
+            )
+            .into(),
+        );
     }
-    d.help = Some(format!(
+    d.help = Some(
+        format!(
         "use a port the Service exposes ({list}), or add port {number} to the gateway's Service"
-    ));
+    )
+        .into(),
+    );
     d
 }

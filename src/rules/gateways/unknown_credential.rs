@@ -90,7 +90,7 @@ impl Rule for UnknownCredential {
                         "istiod looks the Secret up in the namespace of the gateway pods ({}), not of the Gateway; without it the server has no certificate and every TLS handshake on port {} fails",
                         proxy_words(ck, model, proxy),
                         s.number().map_or_else(|| "?".into(), |n| n.to_string())
-                    ));
+                    ).into());
                     let elsewhere = model.secrets.elsewhere(ns, c.name);
                     for (other, src) in elsewhere.iter().take(3) {
                         let o = src.object();
@@ -103,8 +103,8 @@ impl Rule for UnknownCredential {
                     d.help = Some(match elsewhere.first() {
                         Some((other, _)) => format!(
                             "create the Secret in `{ns}` (it is in `{other}`), or select a gateway that runs in `{other}`"
-                        ),
-                        None => format!("create Secret `{}` in `{ns}`, or fix the name", c.name),
+                        ).into(),
+                        None => format!("create Secret `{}` in `{ns}`, or fix the name", c.name).into(),
                     });
                     out.push(d);
                 }

@@ -127,16 +127,16 @@ fn report(
     if entry.contains('/') {
         d.notes.push(format!(
             "the inputs hold Gateways of namespace `{ns}`, none named `{name}`; the VirtualService's routes are bound to nothing there"
-        ));
+        ).into());
     } else {
         d.notes.push(format!(
             "a gateway name without a namespace is looked up in the VirtualService's own namespace (`{ns}`), which holds no Gateway `{name}`; the routes are bound to nothing there"
-        ));
+        ).into());
     }
     match namesakes.as_slice() {
         [only] => {
             let target = only.key();
-            d.help = Some(format!("did you mean `{target}`?"));
+            d.help = Some(format!("did you mean `{target}`?").into());
             d.fix = replace_scalar(ck, vs.object, node, &target)
                 .map(|e| Fix::new(format!("use `{target}`"), Applicability::Unsafe, vec![e]));
         }
@@ -147,9 +147,10 @@ fn report(
                 .filter(|(score, _)| *score > 0.85)
                 .max_by(|a, b| a.0.total_cmp(&b.0));
             d.help = Some(match near {
-                Some((_, g)) => format!("did you mean `{}`?", g.key()),
+                Some((_, g)) => format!("did you mean `{}`?", g.key()).into(),
                 None => {
                     format!("name the Gateway as `<namespace>/<name>`, or create `{ns}/{name}`")
+                        .into()
                 }
             });
         }

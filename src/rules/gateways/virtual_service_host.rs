@@ -262,18 +262,21 @@ fn no_host(
         d.notes.push(format!(
             "it serves {}; pilot adds the VirtualService's routes to a gateway only for hosts its servers accept, so this binding does nothing",
             if served.is_empty() { "no host for this namespace".to_owned() } else { served }
-        ));
+        ).into());
     }
     if !s.other_ns.is_empty() {
-        d.notes.push(format!(
-            "{} admits only VirtualServices of the namespace before the `/`, not of `{}`",
-            s.other_ns
-                .iter()
-                .map(|h| format!("`{h}`"))
-                .collect::<Vec<_>>()
-                .join(", "),
-            o.ns()
-        ));
+        d.notes.push(
+            format!(
+                "{} admits only VirtualServices of the namespace before the `/`, not of `{}`",
+                s.other_ns
+                    .iter()
+                    .map(|h| format!("`{h}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                o.ns()
+            )
+            .into(),
+        );
     }
     d.help = Some("add the hosts to a server of the Gateway, or bind the VirtualService to the Gateway that serves them".into());
     d

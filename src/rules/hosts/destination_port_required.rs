@@ -116,7 +116,7 @@ fn check(ck: &Checker<'_, '_>, r: &HostRef<'_>) -> Option<Diagnostic> {
     );
     d.related
         .push(entry_label(ck, entry, format!("ports: {listed}")));
-    d.help = Some(format!("set `port.number` to one of: {listed}"));
+    d.help = Some(format!("set `port.number` to one of: {listed}").into());
     d.fix = insert_port(ck, r, numbers[0]).map(|e| {
         Fix::new(
             format!("select a port (one of {listed})"),

@@ -42,13 +42,13 @@ pub fn check(
         d.primary.message = "ExternalName alias".into();
         d.notes.push(format!(
             "from Istio 1.21 (by default; always from 1.24) an ExternalName Service is a DNS alias for `{target}`: traffic to it is the target's, and takes the target's DestinationRule"
-        ));
+        ).into());
         d.related.push(entry_label(
             ck,
             entry,
             format!("ExternalName for `{target}`"),
         ));
-        d.help = Some(format!("write the DestinationRule for `{target}`"));
+        d.help = Some(format!("write the DestinationRule for `{target}`").into());
         return Some(d);
     }
     if !r.field.is_destination() {
@@ -80,14 +80,14 @@ pub fn check(
     d.primary.message = "alias of an unknown host".into();
     d.notes.push(format!(
         "on Istio {version} an ExternalName Service is a DNS alias: a VirtualService routing to it works only when `{target}` exists as a Service or ServiceEntry visible in `{client_ns}`; otherwise requests find no cluster and fail with 503"
-    ));
+    ).into());
     d.related.push(entry_label(
         ck,
         entry,
         format!("ExternalName for `{target}`"),
     ));
-    d.help = Some(format!(
-        "add a ServiceEntry for `{target}` (or route to the Service it names)"
-    ));
+    d.help = Some(
+        format!("add a ServiceEntry for `{target}` (or route to the Service it names)").into(),
+    );
     Some(d)
 }

@@ -117,7 +117,8 @@ fn check(ck: &Checker<'_, '_>, r: &HostRef<'_>) -> Option<Diagnostic> {
         ),
     );
     d.primary.message = format!("read by Istio as `{resolved}`");
-    d.notes.push(format!(
+    d.notes.push(
+        format!(
         "{SHORT_HOST_NOTE}: this {} is in `{ns}`, so it names `{ns}/{}`, not the Service{} in {}",
         r.field,
         r.host,
@@ -127,7 +128,9 @@ fn check(ck: &Checker<'_, '_>, r: &HostRef<'_>) -> Option<Diagnostic> {
             .map(|c| format!("`{}`", c.namespace))
             .collect::<Vec<_>>()
             .join(", ")
-    ));
+    )
+        .into(),
+    );
     for c in &candidates {
         d.related.push(entry_label(
             ck,
@@ -140,18 +143,21 @@ fn check(ck: &Checker<'_, '_>, r: &HostRef<'_>) -> Option<Diagnostic> {
         .map(|c| service_fqdn(r.host, &c.namespace, domain))
         .collect();
     if let [fqdn] = fqdns.as_slice() {
-        d.help = Some(format!("write the Service's fully qualified name `{fqdn}`"));
+        d.help = Some(format!("write the Service's fully qualified name `{fqdn}`").into());
         d.fix = replace_host(ck, r, fqdn)
             .map(|e| Fix::new(format!("use `{fqdn}`"), Applicability::Unsafe, vec![e]));
     } else {
-        d.help = Some(format!(
-            "write the fully qualified name of the Service you mean: {}",
-            fqdns
-                .iter()
-                .map(|f| format!("`{f}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
+        d.help = Some(
+            format!(
+                "write the fully qualified name of the Service you mean: {}",
+                fqdns
+                    .iter()
+                    .map(|f| format!("`{f}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+            .into(),
+        );
     }
     Some(d)
 }

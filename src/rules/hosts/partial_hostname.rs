@@ -135,7 +135,7 @@ fn check(ck: &Checker<'_, '_>, r: &HostRef<'_>) -> Option<Diagnostic> {
         } else {
             "the rule never applies"
         }
-    ));
+    ).into());
     match svc {
         Some(svc) => d.related.push(entry_label(
             ck,
@@ -146,10 +146,10 @@ fn check(ck: &Checker<'_, '_>, r: &HostRef<'_>) -> Option<Diagnostic> {
             d.severity = Severity::Warning;
             d.notes.push(format!(
                 "no Service `{name}` is in the inputs, but the namespace `{ns}` is: the intended host is probably `{fqdn}`"
-            ));
+            ).into());
         }
     }
-    d.help = Some(format!("write the fully qualified name `{fqdn}`"));
+    d.help = Some(format!("write the fully qualified name `{fqdn}`").into());
     d.fix = replace_host(ck, r, &fqdn)
         .map(|e| Fix::new(format!("use `{fqdn}`"), Applicability::Unsafe, vec![e]));
     Some(d)
@@ -194,8 +194,8 @@ fn partial_wildcard(ck: &Checker<'_, '_>, r: &HostRef<'_>) -> Option<Diagnostic>
         } else {
             "never applies"
         }
-    ));
-    d.help = Some(format!("write `{full}`"));
+    ).into());
+    d.help = Some(format!("write `{full}`").into());
     d.fix = replace_host(ck, r, &full)
         .map(|e| Fix::new(format!("use `{full}`"), Applicability::Unsafe, vec![e]));
     Some(d)

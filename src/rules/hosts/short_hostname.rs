@@ -94,8 +94,9 @@ fn check(ck: &Checker<'_, '_>, r: &HostRef<'_>) -> Option<Diagnostic> {
     d.notes.push(format!(
         "{SHORT_HOST_NOTE}: this {} in `{ns}` means the Service `{ns}/{}` only while both stay in `{ns}`",
         r.field, r.host
-    ));
-    d.notes.extend(assumed_namespace_note(ck, r));
+    ).into());
+    d.notes
+        .extend(assumed_namespace_note(ck, r).map(Into::into));
     d.related
         .push(entry_label(ck, svc, format!("Service `{ns}/{}`", r.host)));
     let applicability = if object.namespace_explicit {
@@ -109,10 +110,10 @@ fn check(ck: &Checker<'_, '_>, r: &HostRef<'_>) -> Option<Diagnostic> {
         d.help = Some(format!(
             "write the fully qualified name for the namespace it is applied to: `{}.<namespace>.svc.{}` (or lint with `-n <namespace>`)",
             r.host, ck.cx.cluster_domain
-        ));
+        ).into());
         return Some(d);
     }
-    d.help = Some(format!("write the fully qualified name `{fqdn}`"));
+    d.help = Some(format!("write the fully qualified name `{fqdn}`").into());
     d.fix = replace_host(ck, r, &fqdn)
         .map(|e| Fix::new(format!("use `{fqdn}`"), applicability, vec![e]));
     Some(d)

@@ -202,19 +202,22 @@ fn check(ck: &Checker<'_, '_>, r: &HostRef<'_>) -> Option<Diagnostic> {
     let mut d = ck.diagnostic(&META, r.object, r.node.span(), message);
     d.primary.message = "unknown host".into();
     if let Some(hidden) = found.hidden.first() {
-        d.notes.push(format!(
-            "{} exports it only to {}; from `{ns}` Istio does not see it: {what}",
-            entry_name(ck, hidden),
-            scope_words(&hidden.scope)
-        ));
+        d.notes.push(
+            format!(
+                "{} exports it only to {}; from `{ns}` Istio does not see it: {what}",
+                entry_name(ck, hidden),
+                scope_words(&hidden.scope)
+            )
+            .into(),
+        );
         if let Some(gw) = &client.gateway {
             d.notes.push(format!(
                 "the VirtualService is bound to gateway `{gw}`, whose proxies in `{ns}` see only what is exported to `{ns}`"
-            ));
+            ).into());
         } else if ns != rule_ns(ck, r) {
             d.notes.push(format!(
                 "the rule is exported to `{ns}`, where its clients are; Istio judges the host from there"
-            ));
+            ).into());
         }
         for h in &found.hidden {
             d.related.push(entry_label(
@@ -225,11 +228,11 @@ fn check(ck: &Checker<'_, '_>, r: &HostRef<'_>) -> Option<Diagnostic> {
         }
         d.help = Some(format!(
             "export it to `{ns}` (`networking.istio.io/exportTo` on a Service, `spec.exportTo` on a ServiceEntry), or route to a host visible in `{ns}`"
-        ));
+        ).into());
     } else if let Some((name, t)) = cluster {
         d.notes.push(format!(
             "the inputs contain namespace `{t}` but no Service `{t}/{name}` and no ServiceEntry for `{resolved}`: {what}"
-        ));
+        ).into());
         d.help = Some("check the Service name and namespace, or add the Service".into());
     }
     Some(d)

@@ -201,15 +201,15 @@ fn report(
                 "for {from} Istio picks {} (host `{}`) from {step}: the first step of its lookup that has a rule for the host wins (own namespace, then the host's, then the root namespace); rules of one namespace merge, rules of different namespaces do not",
                 names.join(", "),
                 c.host
-            ));
+            ).into());
         }
         None if all.is_empty() => d.notes.push(format!(
             "no DestinationRule in the inputs has a host that resolves to `{resolved}` (a DestinationRule's short host resolves in its own namespace)"
-        )),
+        ).into()),
         None => d.notes.push(format!(
             "no DestinationRule for `{resolved}` reaches {from}: Istio looks in `{}`, then in the host's namespace and the root namespace for rules exported to `{}`",
             client.ns, client.ns
-        )),
+        ).into()),
     }
     let picked: &[usize] = choice.map_or(&[], |c| c.rules.as_slice());
     for &i in all {
@@ -241,15 +241,15 @@ fn report(
         (Some(c), Some(_)) => format!(
             "add subset `{subset}` to the DestinationRule Istio picks ({}), or route to a subset it defines",
             c.rules.iter().map(|&i| name(i)).collect::<Vec<_>>().join(", ")
-        ),
+        ).into(),
         (None, Some(&dr)) => format!(
             "export DestinationRule {} to `{}` (or move it to the host's namespace), or route to a subset that applies",
             name(dr),
             client.ns
-        ),
+        ).into(),
         _ => format!(
             "add subset `{subset}` to the DestinationRule for `{resolved}`, or route to a subset it defines"
-        ),
+        ).into(),
     });
     Some(d)
 }

@@ -77,14 +77,20 @@ impl Rule for InvalidObject {
                     obj.kind, inv.message
                 ),
             );
-            d.notes.push(format!(
-                "the API server rejects this {}, and mesh-lint skips the checks that read it",
-                obj.kind
-            ));
-            d.help = Some(format!(
-                "see `kubectl explain {}` for the expected type",
-                explain_path(obj.kind, &inv.path)
-            ));
+            d.notes.push(
+                format!(
+                    "the API server rejects this {}, and mesh-lint skips the checks that read it",
+                    obj.kind
+                )
+                .into(),
+            );
+            d.help = Some(
+                format!(
+                    "see `kubectl explain {}` for the expected type",
+                    explain_path(obj.kind, &inv.path)
+                )
+                .into(),
+            );
             out.push(d);
         }
     }

@@ -98,7 +98,7 @@ impl Rule for InvalidYaml {
                         ))
                         .with_help("write the repeated values out, or nest fewer aliases");
                     d.primary.message = "expands past the budget here".into();
-                    d.source = doc.source.clone();
+                    d.source = doc.source.clone().map(Into::into);
                     out.push(d);
                 } else if let Some(err) = &doc.doc.error {
                     out.push(syntax_finding(
@@ -115,7 +115,7 @@ impl Rule for InvalidYaml {
                         .with_note("kubectl reads the file but keeps only the last value, without a word (go-yaml through sigs.k8s.io/yaml); strict YAML parsers reject the mapping and other tools keep the first value, so what the cluster gets depends on the tool")
                         .with_help(format!("keep one `{}` entry", dup.key));
                     d.primary.message = "defined again here".into();
-                    d.source = doc.source.clone();
+                    d.source = doc.source.clone().map(Into::into);
                     out.push(d);
                 }
             }
@@ -140,7 +140,7 @@ impl Rule for InvalidYaml {
                 inv.span,
                 "YAML aliases expand beyond the node budget",
             );
-            d.notes.push(format!("expanding the aliases of this object visits more nodes than mesh-lint allows ({}); a document like this (\"billion laughs\") exhausts memory in tools that expand it", inv.message));
+            d.notes.push(format!("expanding the aliases of this object visits more nodes than mesh-lint allows ({}); a document like this (\"billion laughs\") exhausts memory in tools that expand it", inv.message).into());
             d.help = Some("write the repeated values out, or use fewer nested aliases".into());
             out.push(d);
         }
@@ -155,7 +155,7 @@ fn finding(file: FileId, span: Span, message: impl Into<String>) -> Diagnostic {
         message,
         Label::new(file, span, ""),
     );
-    d.url = Some(META.url());
+    d.rule_page = true;
     d
 }
 
@@ -185,6 +185,6 @@ fn syntax_finding(
         .with_note(NOT_LINTED)
         .with_help(help);
     d.primary.message = "here".into();
-    d.source = source;
+    d.source = source.map(Into::into);
     d
 }

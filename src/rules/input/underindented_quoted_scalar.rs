@@ -71,7 +71,7 @@ impl Rule for UnderindentedQuotedScalar {
             for doc in &parsed.documents {
                 for s in &doc.lenient {
                     let mut d = finding(ck, parsed.file, s);
-                    d.source = doc.source.clone();
+                    d.source = doc.source.clone().map(Into::into);
                     out.push(d);
                 }
             }
@@ -104,7 +104,7 @@ fn finding(ck: &Checker<'_, '_>, file: FileId, s: &LenientScalar) -> Diagnostic 
             "continuation line",
         ),
     );
-    d.url = Some(META.url());
+    d.rule_page = true;
     d.related.push(Label::new(
         file,
         Span::new(s.start, s.start + 1),
@@ -142,7 +142,7 @@ fn finding(ck: &Checker<'_, '_>, file: FileId, s: &LenientScalar) -> Diagnostic 
         .collect();
     d.help = Some(format!(
         "indent the continuation lines deeper than the key (at least {want} spaces); the value does not change"
-    ));
+    ).into());
     d.fix = Some(Fix::new(
         "indent the continuation lines",
         Applicability::Safe,

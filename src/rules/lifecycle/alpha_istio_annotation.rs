@@ -162,10 +162,10 @@ fn finding(ck: &Checker<'_, '_>, site: &Site<'_>, keys: &[(Node<'_>, &str)]) -> 
     for (k, _) in rest {
         d.related.push(ck.label(site.object, k.span(), "alpha"));
     }
-    d.notes.push("istio/api lists the feature status as Alpha: Istio may support such a feature incompletely and change or remove it without the deprecation period beta and stable features get".to_owned());
+    d.notes.push("istio/api lists the feature status as Alpha: Istio may support such a feature incompletely and change or remove it without the deprecation period beta and stable features get".to_owned().into());
     d.help = Some(
         "nothing to change if you rely on it; re-check alpha annotations against the release notes of each Istio upgrade"
-            .to_owned(),
+            .to_owned().into(),
     );
     Some(d)
 }

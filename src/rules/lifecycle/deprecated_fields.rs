@@ -71,7 +71,7 @@ impl Finder<'_, '_, '_> {
         };
         d.severity = severity;
         d.primary.message = label.to_owned();
-        d.notes.push(note.to_owned());
+        d.notes.push(note.to_owned().into());
         d
     }
 
@@ -117,7 +117,7 @@ impl Finder<'_, '_, '_> {
         );
         let mut d = self.finding(object, k.span(), effect, message, &note);
         if shadowed {
-            d.help = Some(format!("remove `{key}`"));
+            d.help = Some(format!("remove `{key}`").into());
         } else {
             let value = v.as_i64().map(|n| format!("{replacement}: {{value: {n}}}"));
             d.fix = value
@@ -129,9 +129,7 @@ impl Finder<'_, '_, '_> {
                         vec![e],
                     )
                 });
-            d.help = Some(format!(
-                "write `{replacement}: {{value: <percent>}}` instead"
-            ));
+            d.help = Some(format!("write `{replacement}: {{value: <percent>}}` instead").into());
         }
         out.push(d);
     }
@@ -151,7 +149,8 @@ impl Finder<'_, '_, '_> {
             );
             d.help = Some(
                 "merge its origins into `allowOrigins` as `{exact: ...}` entries and remove it"
-                    .to_owned(),
+                    .to_owned()
+                    .into(),
             );
             out.push(d);
             return;
@@ -180,7 +179,11 @@ impl Finder<'_, '_, '_> {
                     vec![e],
                 )
             });
-        d.help = Some("list the origins under `allowOrigins` as `{exact: ...}` entries".to_owned());
+        d.help = Some(
+            "list the origins under `allowOrigins` as `{exact: ...}` entries"
+                .to_owned()
+                .into(),
+        );
         out.push(d);
     }
 
@@ -204,7 +207,7 @@ impl Finder<'_, '_, '_> {
                     "`LEAST_CONN` is deprecated; use `LEAST_REQUEST`".to_owned(),
                     "since Istio 1.14 `LEAST_CONN` is an alias of `LEAST_REQUEST` (Envoy's least-request balancer; Envoy has no least-connection one)",
                 );
-                d.help = Some("write `LEAST_REQUEST`".to_owned());
+                d.help = Some("write `LEAST_REQUEST`".to_owned().into());
                 d.fix = replace_scalar(self.ck, object, simple, "LEAST_REQUEST").map(|e| {
                     Fix::new("replace with `LEAST_REQUEST`", Applicability::Safe, vec![e])
                 });
@@ -229,7 +232,7 @@ impl Finder<'_, '_, '_> {
             "`outlierDetection.consecutiveErrors` is deprecated and ignored".to_owned(),
             "pilot no longer reads `consecutiveErrors` (`applyOutlierDetection` sets only `consecutive5xxErrors` and `consecutiveGatewayErrors`), so the proxy keeps Envoy's default of ejecting a host after 5 consecutive 5xx responses",
         );
-        d.notes.push("until Istio 1.5 it counted gateway errors (502, 503, 504), which is what `consecutiveGatewayErrors` counts".to_owned());
+        d.notes.push("until Istio 1.5 it counted gateway errors (502, 503, 504), which is what `consecutiveGatewayErrors` counts".to_owned().into());
         let rename = outlier.get("consecutiveGatewayErrors").is_none() && !v.is_alias();
         d.fix = rename
             .then(|| replace_scalar(self.ck, object, k, "consecutiveGatewayErrors"))
@@ -243,7 +246,8 @@ impl Finder<'_, '_, '_> {
             });
         d.help = Some(
             "use `consecutiveGatewayErrors` (502, 503, 504) or `consecutive5xxErrors` (any 5xx)"
-                .to_owned(),
+                .to_owned()
+                .into(),
         );
         out.push(d);
     }
@@ -267,7 +271,11 @@ impl Finder<'_, '_, '_> {
         let content = v
             .as_i64()
             .map(|n| format!("ringHash: {{minimumRingSize: {n}}}"));
-        d.help = Some("write `ringHash: {minimumRingSize: <n>}` instead".to_owned());
+        d.help = Some(
+            "write `ringHash: {minimumRingSize: <n>}` instead"
+                .to_owned()
+                .into(),
+        );
         d.fix = content
             .and_then(|c| self.rewrite_entry(object, hash, k, v, c))
             .map(|e| Fix::new("move it under `ringHash`", Applicability::Safe, vec![e]));
@@ -298,7 +306,9 @@ impl Finder<'_, '_, '_> {
                 .push(self.ck.label(object, m.1.span(), "the mode"));
         }
         d.help = Some(
-            "set `mode: ALLOW_ANY` for the egress proxy to take effect, or remove it".to_owned(),
+            "set `mode: ALLOW_ANY` for the egress proxy to take effect, or remove it"
+                .to_owned()
+                .into(),
         );
         out.push(d);
     }

@@ -138,12 +138,15 @@ fn deprecated_annotation(
     let mut d = ck.diagnostic(&META, object, k.span(), format!("`{key}` is deprecated"));
     d.severity = Severity::Info;
     d.primary.message = "deprecated".to_owned();
-    d.notes.push(note);
+    d.notes.push(note.into());
     d.help = Some(if key == SIDECAR_INJECT {
-        "use the pod-template label `sidecar.istio.io/inject` instead".to_owned()
+        "use the pod-template label `sidecar.istio.io/inject` instead"
+            .to_owned()
+            .into()
     } else {
         "see https://istio.io/latest/docs/reference/config/annotations/ for its replacement"
             .to_owned()
+            .into()
     });
     Some(d)
 }

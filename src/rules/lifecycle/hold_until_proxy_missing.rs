@@ -164,7 +164,7 @@ fn check(
     d.primary.message = "hold is not set for these pods".to_owned();
     d.notes.push(
         "without hold the app and `istio-proxy` start together; connections the app opens before Envoy has its configuration fail (refused or 503), so apps that connect at start-up crash-loop or start degraded"
-            .to_owned(),
+            .to_owned().into(),
     );
     if let Some((k, v)) = misplaced {
         let moved = proxy_config::parse(v.as_str().unwrap_or(""));
@@ -182,7 +182,8 @@ fn check(
             "the injector's `global.proxy.holdApplicationUntilProxyStarts` is not true: it holds no pod",
         ));
     }
-    d.notes.push(format!("native sidecars: {}", native.why));
+    d.notes
+        .push(format!("native sidecars: {}", native.why).into());
     injection_notes(ck, w, &state, &mut d);
     let mut help = format!("or set `meshConfig.defaultConfig.{HOLD}: true` for the whole mesh");
     if helm.is_some() {
@@ -193,7 +194,7 @@ fn check(
             ", or use native sidecars (`{NATIVE_SIDECAR}: \"true\"` on the pod template), which make hold unnecessary"
         ));
     }
-    d.help = Some(help);
+    d.help = Some(help.into());
     let moved = misplaced.map(|(key, value)| Moved {
         section: "annotations",
         key,

@@ -113,9 +113,9 @@ fn exported(ck: &Checker<'_, '_>, w: &Workload<'_>, image: Node<'_>) -> Diagnost
         ),
     );
     d.primary.message = "never replaced".to_owned();
-    d.notes.push("this Pod carries the state a cluster gave it, so it went through admission already; the injector replaces `auto` with the proxy image, and did not".to_owned());
-    d.notes.push(PLACEHOLDER.to_owned());
-    d.help = Some("check the injection webhooks and the namespace's labels at the time the pod was created, then recreate the pod".to_owned());
+    d.notes.push("this Pod carries the state a cluster gave it, so it went through admission already; the injector replaces `auto` with the proxy image, and did not".to_owned().into());
+    d.notes.push(PLACEHOLDER.to_owned().into());
+    d.help = Some("check the injection webhooks and the namespace's labels at the time the pod was created, then recreate the pod".to_owned().into());
     d
 }
 
@@ -137,13 +137,14 @@ fn not_injected(
         ),
     );
     d.primary.message = "never replaced: not injected".to_owned();
-    d.notes.push(PLACEHOLDER.to_owned());
+    d.notes.push(PLACEHOLDER.to_owned().into());
     if state.assumed {
         // Only the config file can assume a namespace is outside the mesh: a stated fact.
         let ns = ck.index.objects[w.object].ns();
-        d.notes.push(ck.injection().assumption_note(ns));
+        d.notes.push(ck.injection().assumption_note(ns).into());
     } else {
-        d.notes.push(format!("not injected: {}", state.reason));
+        d.notes
+            .push(format!("not injected: {}", state.reason).into());
     }
     if let Some((object, span)) = state.evidence {
         d.related.push(ck.label(object, span, "decides injection"));
@@ -161,7 +162,7 @@ fn not_injected(
     }
     d.fix = label_fix(ck, w);
     d.help = Some(if d.fix.is_some() {
-        format!("label the pod template `{INJECT_LABEL}: \"true\"`, as Istio's gateway chart does, so the `object.` webhook injects it")
+        format!("label the pod template `{INJECT_LABEL}: \"true\"`, as Istio's gateway chart does, so the `object.` webhook injects it").into()
     } else {
         let enable = match &state.reason {
             Reason::NamespaceLabel { key, .. } if *key == NAMESPACE_INJECTION_LABEL => {
@@ -173,7 +174,7 @@ fn not_injected(
             }
             _ => format!("enable injection for these pods (namespace label `{NAMESPACE_INJECTION_LABEL}: enabled`, or the pod label `{INJECT_LABEL}: \"true\"`)"),
         };
-        format!("{enable}, or give `{PROXY_CONTAINER}` a real image")
+        format!("{enable}, or give `{PROXY_CONTAINER}` a real image").into()
     });
     d
 }

@@ -124,8 +124,12 @@ fn namespace_labels(
     } else {
         "sidecar injection by revision wins over ambient enrolment"
     };
-    d.notes.push(format!("{winner}; the other label does nothing, so a revision upgrade or ambient move silently never happens"));
-    d.help = Some("keep one injection label on the namespace".to_owned());
+    d.notes.push(format!("{winner}; the other label does nothing, so a revision upgrade or ambient move silently never happens").into());
+    d.help = Some(
+        "keep one injection label on the namespace"
+            .to_owned()
+            .into(),
+    );
     Some(d)
 }
 
@@ -154,11 +158,11 @@ fn check_workload(ck: &Checker<'_, '_>, w: &Workload<'_>, out: &mut Vec<Diagnost
                 ),
             );
             d.primary.message = "has no effect".to_owned();
-            d.notes.push(format!("every injection webhook requires the namespace's `{NAMESPACE_INJECTION_LABEL}` label to be absent or `enabled`, so the namespace label wins over the pod's"));
+            d.notes.push(format!("every injection webhook requires the namespace's `{NAMESPACE_INJECTION_LABEL}` label to be absent or `enabled`, so the namespace label wins over the pod's").into());
             if let Some((obj, span)) = state.evidence {
                 d.related.push(ck.label(obj, span, "blocks injection"));
             }
-            d.help = Some(format!("label the namespace `{NAMESPACE_INJECTION_LABEL}: enabled` (or remove the label), or drop the pod's opt-in"));
+            d.help = Some(format!("label the namespace `{NAMESPACE_INJECTION_LABEL}: enabled` (or remove the label), or drop the pod's opt-in").into());
             out.push(d);
         }
         if w.host_network {
@@ -169,8 +173,8 @@ fn check_workload(ck: &Checker<'_, '_>, w: &Workload<'_>, out: &mut Vec<Diagnost
                 format!("{} opts in to injection but uses `hostNetwork: true`, which Istio never injects", describe(ck, w)),
             );
             d.primary.message = "has no effect".to_owned();
-            d.notes.push("the injector skips host-network pods: iptables rules there would redirect the node's traffic".to_owned());
-            d.help = Some("drop `hostNetwork` or the opt-in".to_owned());
+            d.notes.push("the injector skips host-network pods: iptables rules there would redirect the node's traffic".to_owned().into());
+            d.help = Some("drop `hostNetwork` or the opt-in".to_owned().into());
             out.push(d);
         }
     }
@@ -207,10 +211,8 @@ fn legacy_annotation(
         ),
     );
     d.primary.message = "annotation, not label".to_owned();
-    d.notes.push("the injection webhooks select pods by labels; the legacy annotation is read only after a webhook already matched (it can veto, not opt in), and is deprecated".to_owned());
-    d.help = Some(format!(
-        "use the pod-template label `{SIDECAR_INJECT}: \"true\"`"
-    ));
+    d.notes.push("the injection webhooks select pods by labels; the legacy annotation is read only after a webhook already matched (it can veto, not opt in), and is deprecated".to_owned().into());
+    d.help = Some(format!("use the pod-template label `{SIDECAR_INJECT}: \"true\"`").into());
     let labels = w
         .template_node
         .get("metadata")

@@ -147,12 +147,12 @@ fn check_meta(ck: &Checker<'_, '_>, object: ObjectRef, meta: Node<'_>, out: &mut
         );
         d.primary.message = "Istio rejects this value".to_owned();
         if rejected_by_webhook(key) {
-            d.notes.push(WEBHOOK_REFUSES.to_owned());
+            d.notes.push(WEBHOOK_REFUSES.to_owned().into());
         } else if key == REWRITE_APP_HTTP_PROBERS {
             d.primary.message = "Istio ignores this value".to_owned();
-            d.notes.push("Istio reads it with Go's `strconv.ParseBool`; a value that does not parse is ignored and the injector's global setting applies (rewriting on, by default)".to_owned());
+            d.notes.push("Istio reads it with Go's `strconv.ParseBool`; a value that does not parse is ignored and the injector's global setting applies (rewriting on, by default)".to_owned().into());
         }
-        d.help = Some(format!("write a valid value for `{key}`"));
+        d.help = Some(format!("write a valid value for `{key}`").into());
         out.push(d);
     }
 }
@@ -174,11 +174,11 @@ fn inject_value(
         format!("the {what} `{SIDECAR_INJECT}: {text}` is ignored: {why}"),
     );
     d.primary.message = "neither opts in nor out".to_owned();
-    d.notes.push("the injector compares the value case-sensitively with `true` and `false`; any other value falls back to the namespace's injection policy, and in a namespace without injection labels the `object.` webhook selects only the exact label `true`".to_owned());
+    d.notes.push("the injector compares the value case-sensitively with `true` and `false`; any other value falls back to the namespace's injection policy, and in a namespace without injection labels the `object.` webhook selects only the exact label `true`".to_owned().into());
     let lower = text.to_ascii_lowercase();
     d.help = Some(match lower.as_str() {
-        "true" | "false" => format!("write `\"{lower}\"`"),
-        _ => "write `\"true\"` or `\"false\"`".to_owned(),
+        "true" | "false" => format!("write `\"{lower}\"`").into(),
+        _ => "write `\"true\"` or `\"false\"`".to_owned().into(),
     });
     d
 }
@@ -209,8 +209,8 @@ fn native_sidecar_value(
         format!("`{NATIVE_SIDECAR}: {text}` is neither `true` nor `false`: on Istio {version} it {effect}"),
     );
     d.primary.message = "read as a plain string".to_owned();
-    d.notes.push("the injection template compares the value as a string, and releases differ: 1.24-1.26 enable native sidecars only for `true`, 1.27 and later for anything but `false`".to_owned());
-    d.help = Some("write `\"true\"` or `\"false\"`".to_owned());
+    d.notes.push("the injection template compares the value as a string, and releases differ: 1.24-1.26 enable native sidecars only for `true`, 1.27 and later for anything but `false`".to_owned().into());
+    d.help = Some("write `\"true\"` or `\"false\"`".to_owned().into());
     Some(d)
 }
 
@@ -254,9 +254,9 @@ fn proxy_config_findings(
         d.primary.message = label.to_owned();
         match &p.kind {
             ProblemKind::UnknownField { suggestion } => {
-                d.notes.push("Istio decodes the value with jsonpb and, when that fails, decodes it again ignoring unknown fields: the misspelt setting is dropped without any error".to_owned());
+                d.notes.push("Istio decodes the value with jsonpb and, when that fails, decodes it again ignoring unknown fields: the misspelt setting is dropped without any error".to_owned().into());
                 if let Some(s) = suggestion {
-                    d.help = Some(format!("rename it to `{s}`"));
+                    d.help = Some(format!("rename it to `{s}`").into());
                     let same_bytes = span != v.span();
                     if same_bytes {
                         let file = ck.index.objects[object].file;
@@ -275,14 +275,20 @@ fn proxy_config_findings(
                         ));
                     }
                 } else {
-                    d.help =
-                        Some("see the ProxyConfig reference for the field you mean".to_owned());
+                    d.help = Some(
+                        "see the ProxyConfig reference for the field you mean"
+                            .to_owned()
+                            .into(),
+                    );
                 }
             }
             _ => {
-                d.notes.push(WEBHOOK_REFUSES.to_owned());
-                d.help =
-                    Some("fix the value so that it is a ProxyConfig in YAML or JSON".to_owned());
+                d.notes.push(WEBHOOK_REFUSES.to_owned().into());
+                d.help = Some(
+                    "fix the value so that it is a ProxyConfig in YAML or JSON"
+                        .to_owned()
+                        .into(),
+                );
             }
         }
         out.push(d);

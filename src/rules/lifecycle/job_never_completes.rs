@@ -120,14 +120,15 @@ fn check(ck: &Checker<'_, '_>, w: &Workload<'_>) -> Option<Diagnostic> {
         "pods get a classic sidecar"
     }
     .to_owned();
-    d.notes.push("a Job completes only when every container of its pod has exited; a classic sidecar runs until it is told to stop, so the pod stays Running and the Job never finishes (a CronJob piles up active Jobs)".to_owned());
-    d.notes.push(format!("native sidecars: {}", native.why));
+    d.notes.push("a Job completes only when every container of its pod has exited; a classic sidecar runs until it is told to stop, so the pod stays Running and the Job never finishes (a CronJob piles up active Jobs)".to_owned().into());
+    d.notes
+        .push(format!("native sidecars: {}", native.why).into());
     injection_notes(ck, w, &state, &mut d);
     let alternatives = format!(
         "have the app call `curl -X POST localhost:15020/quitquitquit` when done, or opt the Job out of injection with the pod label `{SIDECAR_INJECT}: \"false\"`"
     );
     if ck.cx.istio_version.at_least(1, 24) {
-        d.help = Some(format!("use native sidecars (`{NATIVE_SIDECAR}: \"true\"`, Istio 1.24+ on Kubernetes 1.29+); or {alternatives}"));
+        d.help = Some(format!("use native sidecars (`{NATIVE_SIDECAR}: \"true\"`, Istio 1.24+ on Kubernetes 1.29+); or {alternatives}").into());
         d.fix = add_template_annotation(ck, w, NATIVE_SIDECAR, "\"true\"").map(|e| {
             Fix::new(
                 format!("add `{NATIVE_SIDECAR}: \"true\"` to the pod template"),
@@ -136,9 +137,12 @@ fn check(ck: &Checker<'_, '_>, w: &Workload<'_>) -> Option<Diagnostic> {
             )
         });
     } else {
-        d.help = Some(format!(
-            "{alternatives}; Istio 1.24+ adds the per-pod switch `{NATIVE_SIDECAR}: \"true\"`"
-        ));
+        d.help = Some(
+            format!(
+                "{alternatives}; Istio 1.24+ adds the per-pod switch `{NATIVE_SIDECAR}: \"true\"`"
+            )
+            .into(),
+        );
     }
     Some(d)
 }

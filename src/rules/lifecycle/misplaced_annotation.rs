@@ -175,18 +175,18 @@ fn check_annotations(
         if w.is_none() || !pod_only {
             d.notes.push(format!(
                 "Istio's components look for `{key}` only on {kinds}; on a {kind} nothing reads it, so the setting silently has no effect"
-            ));
+            ).into());
         }
         match w.filter(|_| pod_only) {
             Some(w) => workload_fix(ck, w, key, k, v, &mut d),
             None if pod_only => {
                 d.help = Some(match w {
-                    Some(w) => format!("put it on the pod template (`{}.metadata.annotations`)", w.template_path),
-                    None if object.kind == "CronJob" => "put it on the pod template (`spec.jobTemplate.spec.template.metadata.annotations`)".to_owned(),
-                    None => "put it on the pod template of the workloads concerned (`spec.template.metadata.annotations`)".to_owned(),
+                    Some(w) => format!("put it on the pod template (`{}.metadata.annotations`)", w.template_path).into(),
+                    None if object.kind == "CronJob" => "put it on the pod template (`spec.jobTemplate.spec.template.metadata.annotations`)".into(),
+                    None => "put it on the pod template of the workloads concerned (`spec.template.metadata.annotations`)".into(),
                 })
             }
-            None => d.help = Some(format!("move it to the {kinds} it is meant for, or remove it")),
+            None => d.help = Some(format!("move it to the {kinds} it is meant for, or remove it").into()),
         }
         out.push(d);
     }
@@ -202,7 +202,7 @@ fn workload_fix(
 ) {
     d.notes.push(
         "the sidecar injector is a webhook on Pod creation and sees only the Pod, whose annotations come from the pod template; Kubernetes does not copy the workload's own annotations to its pods"
-            .to_owned(),
+            .to_owned().into(),
     );
     let template_value = w
         .template_node
@@ -245,7 +245,7 @@ fn workload_fix(
         None => {
             d.help = Some(format!(
                 "move it to `{at}.metadata.annotations` (the template's own value differs: keep the one you mean)"
-            ))
+            ).into())
         }
     }
 }
@@ -275,7 +275,7 @@ fn check_labels(ck: &Checker<'_, '_>, w: &Workload<'_>, meta: Node<'_>, out: &mu
         d.primary.message = "not on the pods".to_owned();
         d.notes.push(
             "the injection webhooks select Pods by their own labels (`objectSelector`); the workload's labels are not copied to its pods"
-                .to_owned(),
+                .to_owned().into(),
         );
         let moved = Moved {
             section: "labels",
@@ -291,7 +291,7 @@ fn check_labels(ck: &Checker<'_, '_>, w: &Workload<'_>, meta: Node<'_>, out: &mu
                     edits,
                 ))
             }
-            None => d.help = Some(format!("move it to `{at}.metadata.labels`")),
+            None => d.help = Some(format!("move it to `{at}.metadata.labels`").into()),
         }
         out.push(d);
     }

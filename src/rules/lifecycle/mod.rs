@@ -70,10 +70,10 @@ fn sidecar_state(ck: &Checker<'_, '_>, w: &Workload<'_>) -> Option<State> {
 fn injection_notes(ck: &Checker<'_, '_>, w: &Workload<'_>, state: &State, d: &mut Diagnostic) {
     if state.assumed {
         let ns = ck.index.objects[w.object].ns();
-        d.notes.push(ck.injection().assumption_note(ns));
+        d.notes.push(ck.injection().assumption_note(ns).into());
     } else {
         d.notes
-            .push(format!("it is sidecar-injected: {}", state.reason));
+            .push(format!("it is sidecar-injected: {}", state.reason).into());
     }
     if let Some((object, span)) = state.evidence {
         if object != w.object || !d.related.iter().any(|l| l.span == span) {

@@ -235,11 +235,11 @@ fn finding(
             format!("namespace `{name}` has no injection label: its pods get no sidecar"),
         );
         d.primary.message = format!("no `{NAMESPACE_INJECTION_LABEL}` or `{REVISION_LABEL}` label");
-        d.notes.push(format!("the injection webhooks select namespaces labelled `{NAMESPACE_INJECTION_LABEL}: enabled` or `{REVISION_LABEL}: <revision>` (and pods labelled `sidecar.istio.io/inject: \"true\"`); pods here start without a proxy: no mTLS, no Istio policy or telemetry"));
+        d.notes.push(format!("the injection webhooks select namespaces labelled `{NAMESPACE_INJECTION_LABEL}: enabled` or `{REVISION_LABEL}: <revision>` (and pods labelled `sidecar.istio.io/inject: \"true\"`); pods here start without a proxy: no mTLS, no Istio policy or telemetry").into());
         let (note, label) = evidence;
-        d.notes.push(note);
+        d.notes.push(note.into());
         d.related.extend(label);
-        d.help = Some(format!("label it `{NAMESPACE_INJECTION_LABEL}: enabled` (or `{REVISION_LABEL}: <revision>`, or `istio.io/dataplane-mode: ambient`) to put its pods in the mesh, or `{NAMESPACE_INJECTION_LABEL}: disabled` to record that it stays out"));
+        d.help = Some(format!("label it `{NAMESPACE_INJECTION_LABEL}: enabled` (or `{REVISION_LABEL}: <revision>`, or `istio.io/dataplane-mode: ambient`) to put its pods in the mesh, or `{NAMESPACE_INJECTION_LABEL}: disabled` to record that it stays out").into());
         d
     };
     let verb = if by_default { "injected" } else { "no sidecar" };
@@ -248,10 +248,13 @@ fn finding(
         d.related.push(ck.label(w.object, span, verb));
     }
     if f.decided.len() > SHOWN {
-        d.notes.push(format!(
-            "{} more workloads in the inputs run in `{name}`",
-            f.decided.len() - SHOWN
-        ));
+        d.notes.push(
+            format!(
+                "{} more workloads in the inputs run in `{name}`",
+                f.decided.len() - SHOWN
+            )
+            .into(),
+        );
     }
     Some(d)
 }
@@ -269,12 +272,12 @@ fn by_default_finding(
         format!("namespace `{name}` has no injection label: its pods are injected only because the injector enables namespaces by default"),
     );
     d.primary.message = format!("no `{NAMESPACE_INJECTION_LABEL}` or `{REVISION_LABEL}` label");
-    d.notes.push(format!("with `sidecarInjectorWebhook.enableNamespacesByDefault: true` the `auto.` webhook injects pods in every namespace without `{NAMESPACE_INJECTION_LABEL}` or `{REVISION_LABEL}` (Kubernetes' system namespaces excepted): this namespace is in the mesh by an installation setting, not by anything on it"));
+    d.notes.push(format!("with `sidecarInjectorWebhook.enableNamespacesByDefault: true` the `auto.` webhook injects pods in every namespace without `{NAMESPACE_INJECTION_LABEL}` or `{REVISION_LABEL}` (Kubernetes' system namespaces excepted): this namespace is in the mesh by an installation setting, not by anything on it").into());
     if let Some((setting, span)) = setting_source(ck) {
         d.related
             .push(ck.label(setting, span, "enableNamespacesByDefault"));
     }
-    d.help = Some(format!("label it `{NAMESPACE_INJECTION_LABEL}: enabled` to make its membership explicit, or `{NAMESPACE_INJECTION_LABEL}: disabled` to keep it out"));
+    d.help = Some(format!("label it `{NAMESPACE_INJECTION_LABEL}: enabled` to make its membership explicit, or `{NAMESPACE_INJECTION_LABEL}: disabled` to keep it out").into());
     d
 }
 

@@ -89,7 +89,7 @@ fn finding(ck: &Checker<'_, '_>, object: ObjectRef, node: Node<'_>, what: &str) 
         ),
     );
     d.primary.message = "privileged sidecars".to_owned();
-    d.notes.push("the injection template copies this value into every `istio-proxy` container's `privileged` and `allowPrivilegeEscalation`; it is the usual tcpdump advice and is easily left on after debugging".to_owned());
-    d.help = Some("remove it (default `false`) and debug with an ephemeral container (`kubectl debug`) instead".to_owned());
+    d.notes.push("the injection template copies this value into every `istio-proxy` container's `privileged` and `allowPrivilegeEscalation`; it is the usual tcpdump advice and is easily left on after debugging".to_owned().into());
+    d.help = Some("remove it (default `false`) and debug with an ephemeral container (`kubectl debug`) instead".to_owned().into());
     d
 }

@@ -170,7 +170,7 @@ fn check(
             ),
         );
         d.severity = Severity::Warning;
-        d.notes.push("iptables sends every inbound port to Envoy, which accepts the kubelet's TCP connection itself, so a tcpSocket probe no longer tells whether the app listens".to_owned());
+        d.notes.push("iptables sends every inbound port to Envoy, which accepts the kubelet's TCP connection itself, so a tcpSocket probe no longer tells whether the app listens".to_owned().into());
         d
     } else {
         let mut d = ck.diagnostic(
@@ -182,7 +182,7 @@ fn check(
                 describe(ck, w)
             ),
         );
-        d.notes.push("the kubelet probes from outside the mesh without an Istio certificate; under STRICT mTLS the sidecar rejects the plain-text probe, so the pod never becomes Ready (readiness) or is restarted (liveness)".to_owned());
+        d.notes.push("the kubelet probes from outside the mesh without an Istio certificate; under STRICT mTLS the sidecar rejects the plain-text probe, so the pod never becomes Ready (readiness) or is restarted (liveness)".to_owned().into());
         d
     };
     d.primary.message = match off {
@@ -246,7 +246,7 @@ fn check(
             add_template_annotation(ck, w, REWRITE_APP_HTTP_PROBERS, "\"true\""),
         ),
     };
-    d.help = Some(help.to_owned());
+    d.help = Some(help.to_owned().into());
     d.fix = edit.map(|e| {
         Fix::new(
             format!("set `{REWRITE_APP_HTTP_PROBERS}: \"true\"` on the pod template"),

@@ -106,8 +106,8 @@ fn finding(
         ),
     );
     d.primary.message = format!("`{field}: 1337`");
-    d.notes.push(format!("Istio's iptables rules let outbound packets of {what} 1337 leave the pod unredirected (so the proxy's own traffic does not loop); an app with that {what} skips the sidecar: no mTLS, routing, policy or telemetry"));
+    d.notes.push(format!("Istio's iptables rules let outbound packets of {what} 1337 leave the pod unredirected (so the proxy's own traffic does not loop); an app with that {what} skips the sidecar: no mTLS, routing, policy or telemetry").into());
     injection_notes(ck, w, state, &mut d);
-    d.help = Some(format!("run the app with another {what}"));
+    d.help = Some(format!("run the app with another {what}").into());
     d
 }

@@ -115,8 +115,8 @@ impl Rule for RemovedIstioApi {
                     ),
                 );
                 d.primary.message = "removed API".to_owned();
-                d.notes.push(format!("no Istio {version} component reads {}: without its CRD `kubectl apply` fails (no matches for kind), with a leftover CRD the object is stored and ignored", r.group));
-                d.help = Some(format!("express it as {}", r.instead));
+                d.notes.push(format!("no Istio {version} component reads {}: without its CRD `kubectl apply` fails (no matches for kind), with a leftover CRD the object is stored and ignored", r.group).into());
+                d.help = Some(format!("express it as {}", r.instead).into());
                 out.push(d);
                 continue;
             }
@@ -145,11 +145,14 @@ impl Rule for RemovedIstioApi {
                 ),
             );
             d.primary.message = "removed API".to_owned();
-            d.notes.push("Istio's charts no longer ship it (`manifests/charts/base/files/crd-all.gen.yaml`); objects of this type are stored and ignored".to_owned());
-            d.help = Some(format!(
-                "delete the CRD once no object of the type is left; express them as {}",
-                r.instead
-            ));
+            d.notes.push("Istio's charts no longer ship it (`manifests/charts/base/files/crd-all.gen.yaml`); objects of this type are stored and ignored".to_owned().into());
+            d.help = Some(
+                format!(
+                    "delete the CRD once no object of the type is left; express them as {}",
+                    r.instead
+                )
+                .into(),
+            );
             out.push(d);
         }
     }

@@ -147,11 +147,15 @@ fn check(ck: &Checker<'_, '_>, w: &Workload<'_>, state: &State, out: &mut Vec<Di
             ),
         );
         d.primary.message = format!("reserved by Istio: {what}");
-        d.notes.push(note(state.mode));
+        d.notes.push(note(state.mode).into());
         if state.mode == Mode::Sidecar {
             injection_notes(ck, w, state, &mut d);
         }
-        d.help = Some("move the app to a port Istio does not use".to_owned());
+        d.help = Some(
+            "move the app to a port Istio does not use"
+                .to_owned()
+                .into(),
+        );
         out.push(d);
     }
     for svc in ck.index.services_selecting(w) {
@@ -192,13 +196,17 @@ fn check(ck: &Checker<'_, '_>, w: &Workload<'_>, state: &State, out: &mut Vec<Di
                 ),
             );
             d.primary.message = format!("reserved by Istio: {what}");
-            d.notes.push(note(state.mode));
+            d.notes.push(note(state.mode).into());
             d.related.push(ck.label(
                 w.object,
                 super::template_anchor(ck, w),
                 "the selected workload",
             ));
-            d.help = Some("target the port the app listens on, outside Istio's ports".to_owned());
+            d.help = Some(
+                "target the port the app listens on, outside Istio's ports"
+                    .to_owned()
+                    .into(),
+            );
             out.push(d);
         }
     }

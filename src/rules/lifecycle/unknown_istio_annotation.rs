@@ -137,16 +137,16 @@ fn unknown(
     };
     let mut d = ck.diagnostic(&META, object, k.span(), message);
     d.primary.message = "unknown to Istio, ignored".to_owned();
-    d.notes.push("Istio ignores annotations it does not define without any error; the known keys are those of istio/api's annotations.yaml".to_owned());
+    d.notes.push("Istio ignores annotations it does not define without any error; the known keys are those of istio/api's annotations.yaml".to_owned().into());
     match suggestion {
         Some(s) => {
-            d.help = Some(format!("rename it to `{s}`"));
+            d.help = Some(format!("rename it to `{s}`").into());
             d.fix = replace_scalar(ck, object, k, s).map(|e| {
                 Fix::new(format!("rename to `{s}`"), Applicability::Unsafe, vec![e])
             });
         }
         None => {
-            d.help = Some("check the key against https://istio.io/latest/docs/reference/config/annotations/, or remove it".to_owned())
+            d.help = Some("check the key against https://istio.io/latest/docs/reference/config/annotations/, or remove it".to_owned().into())
         }
     }
     Some(d)
@@ -160,7 +160,11 @@ fn version_finding(
 ) -> Diagnostic {
     let mut d = ck.diagnostic(&META, object, k.span(), message);
     d.primary.message = "not read by this Istio version".to_owned();
-    d.notes.push("Istio ignores annotations its release does not define; set `--istio-version` if mesh-lint assumed the wrong one".to_owned());
-    d.help = Some("remove it, or use what the Istio release you run provides".to_owned());
+    d.notes.push("Istio ignores annotations its release does not define; set `--istio-version` if mesh-lint assumed the wrong one".to_owned().into());
+    d.help = Some(
+        "remove it, or use what the Istio release you run provides"
+            .to_owned()
+            .into(),
+    );
     d
 }

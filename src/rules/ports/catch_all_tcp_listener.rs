@@ -228,18 +228,18 @@ fn report(ck: &Checker<'_, '_>, l: &PortListener, victims: &[&PortListener]) -> 
         chain_words(l),
         l.port,
         target(ck, l),
-    ));
-    d.notes.push(scope_note(ck, l));
+    ).into());
+    d.notes.push(scope_note(ck, l).into());
     if victims.is_empty() {
         d.severity = Severity::Warning;
         d.notes.push(format!(
             "no Service in the inputs serves TCP on port {} where this listener is seen; any such traffic added later, or outside these manifests, is captured",
             l.port
-        ));
+        ).into());
     } else {
         push_victims(ck, &mut d, l, victims);
     }
-    d.help = Some(help(l));
+    d.help = Some(help(l).into());
     let local_victim = victims
         .iter()
         .any(|v| ck.index.objects[v.object].ns() == own);
@@ -292,7 +292,7 @@ fn push_victims(
         names.join(", ") + &more(victims.len().saturating_sub(NAMES_IN_NOTES)),
         l.port,
         l.port,
-    ));
+    ).into());
 }
 
 /// " and 7,998 more" (Services named in a note, after the first few).

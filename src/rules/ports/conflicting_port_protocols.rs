@@ -226,10 +226,13 @@ fn app_protocol_vs_name(ck: &Checker<'_, '_>, svc: &ServiceInfo<'_>, out: &mut V
         d.primary.message = "wins over the name".into();
         d.notes
             .push("when `appProtocol` is set Istio never looks at the port name".into());
-        d.help = Some(format!(
-            "make them agree: remove `appProtocol`, or rename the port `{}-…`",
-            item.protocol.as_str()
-        ));
+        d.help = Some(
+            format!(
+                "make them agree: remove `appProtocol`, or rename the port `{}-…`",
+                item.protocol.as_str()
+            )
+            .into(),
+        );
         out.push(d);
     }
 }

@@ -240,13 +240,17 @@ fn report(
             format!("{} for the same host and port", shown(u)),
         ));
     }
-    d.notes.push(winner_note(ck, host, port, me, other, wh));
+    d.notes
+        .push(winner_note(ck, host, port, me, other, wh).into());
     d.notes.push(
         "a proxy keeps one service per host: istiod merges the ServiceEntries' ports or drops the later entry, and for a port both define the first one's protocol wins (istioctl IST0177)".into(),
     );
-    d.help = Some(format!(
-        "declare `{host}` in one ServiceEntry, or give port {port} the same protocol in each"
-    ));
+    d.help = Some(
+        format!(
+            "declare `{host}` in one ServiceEntry, or give port {port} the same protocol in each"
+        )
+        .into(),
+    );
     d
 }
 

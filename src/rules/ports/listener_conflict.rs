@@ -172,7 +172,7 @@ fn tcp_over_tcp(
     d.notes.push(format!(
         "sidecars in {} get both; two TCP chains without a match conflict, and Istio keeps the service it processes first (creation-time order) and drops the other, so which destination wins is not visible in the manifests",
         common(ck, l, first)
-    ));
+    ).into());
     d.help = Some("give the ServiceEntries `addresses`, use different ports, scope them with `exportTo`, or remove the ExternalName port".into());
     Some(d)
 }
@@ -234,12 +234,12 @@ fn tcp_and_http(
             "Istio never lets {} share a listener with another protocol (server-first; a sniffer would break it): it keeps whichever it processes first, by creation time (input order here), and drops the other, so {dropped} would be missing. Seen together in {}",
             l.protocol.as_str(),
             common(ck, l, http[0])
-        ));
+        ).into());
     } else {
         d.notes.push(format!(
             "HTTP ports always bind `0.0.0.0:<port>`; with a TCP chain on the same key the listener becomes a sniffing one: HTTP is recognised by protocol detection, everything else goes to the TCP catch-all. Seen together in {}",
             common(ck, l, http[0])
-        ));
+        ).into());
     }
     d.help = Some("use different port numbers for the TCP destination and the HTTP Services, or give the ServiceEntry `addresses`".into());
     Some(d)

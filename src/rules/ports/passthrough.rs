@@ -67,7 +67,7 @@ pub fn report(
         l.why,
         changes.join(", and "),
         se.spec.hosts.first().map_or("the entry", String::as_str),
-    ));
+    ).into());
     for &r in &rules {
         let dr = &ck.index.destination_rules[r];
         let at = dr.spec_node.get("trafficPolicy").unwrap_or(dr.spec_node);

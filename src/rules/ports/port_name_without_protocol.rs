@@ -165,7 +165,7 @@ fn check_port(
         d.notes.push(format!(
             "on Istio {} ExternalName Services get real listeners: a TCP or sniffed port here also creates a catch-all listener in every sidecar (see MESH103, IST0150)",
             ck.cx.istio_version
-        ));
+        ).into());
     }
     match &evidence {
         Some(ev) => apply_evidence(ck, &mut d, ev, port, node),
@@ -181,8 +181,8 @@ fn check_port(
         }
         None => {
             d.help = Some(match port.name.as_deref().filter(|n| !n.is_empty()) {
-                Some(name) => format!("name the port `<protocol>-{name}` (for example `http-{name}`, `grpc-{name}`, `tcp-{name}`) or set `appProtocol`"),
-                None => "name the port after its protocol (for example `http`, `grpc`, `tcp`) or set `appProtocol`".to_owned(),
+                Some(name) => format!("name the port `<protocol>-{name}` (for example `http-{name}`, `grpc-{name}`, `tcp-{name}`) or set `appProtocol`").into(),
+                None => "name the port after its protocol (for example `http`, `grpc`, `tcp`) or set `appProtocol`".to_owned().into(),
             });
             d.fix = insert_app_protocol(ck, svc.object, node, Protocol::Http).map(|edits| {
                 Fix::new(
@@ -231,12 +231,10 @@ fn apply_evidence(
         d.notes.push(format!(
             "{} is a server-first protocol ({}): the server waits for the client to speak while the sidecar waits for client bytes to detect the protocol, so connections stall",
             ev.what, ev.because
-        ));
+        ).into());
     } else {
-        d.notes.push(format!(
-            "the port evidently carries {} ({})",
-            ev.what, ev.because
-        ));
+        d.notes
+            .push(format!("the port evidently carries {} ({})", ev.what, ev.because).into());
     }
     if let Some((object, span)) = ev.at {
         d.related
@@ -248,9 +246,7 @@ fn apply_evidence(
         .as_deref()
         .map(|n| format!(" or rename the port to `{proto}-{n}`"))
         .unwrap_or_default();
-    d.help = Some(format!(
-        "declare the protocol: `appProtocol: {proto}`{name_hint}"
-    ));
+    d.help = Some(format!("declare the protocol: `appProtocol: {proto}`{name_hint}").into());
     let Some(object) = d.subject else { return };
     d.fix = insert_app_protocol(ck, object, node, ev.protocol).map(|edits| {
         Fix::new(

@@ -101,7 +101,7 @@ fn report(ck: &Checker<'_, '_>, l: &PortListener, first: &PortListener) -> Optio
     d.notes.push(format!(
         "fine while clients use Service names; if clients reach pods by IP on {} and a catch-all listener on that port appears (an ExternalName Service on Istio ≤1.20, a ServiceEntry without addresses), that traffic is captured (see MESH103)",
         l.port
-    ));
+    ).into());
     d.help = Some(
         "nothing to change while clients use Service names; for peers that talk pod to pod (Hazelcast, Kafka, ZooKeeper), put them behind a headless Service, whose per-endpoint listeners win over a catch-all, or give each cluster its own port"
             .into(),

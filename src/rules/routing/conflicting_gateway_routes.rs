@@ -312,7 +312,7 @@ fn report(
     let rank = Rank::of(&me.scope, &me.ns, proxy_ns).map_or("", Rank::words);
     d.notes.push(format!(
         "a gateway merges the VirtualServices bound to it for one host into one route list, each VirtualService's routes in its order and catch-alls last; for the proxies in `{proxy_ns}` both are {rank}, so the older one's routes come first"
-    ));
+    ).into());
     d.help = Some(if clash.catch_all {
         "keep one catch-all route per host on the gateway, or merge the VirtualServices (delegates keep them apart)".into()
     } else {

@@ -310,13 +310,16 @@ fn report(ck: &Checker<'_, '_>, cands: &[Cand<'_, '_>], c: usize, list: &[Seen])
         let (winner, loser) = if w { (me, other) } else { (other, me) };
         let n = ns.iter().next().map(String::as_str).unwrap_or("");
         if let (Some(rw), Some(rl)) = (winner.rank(n), loser.rank(n)) {
-            d.notes.push(format!(
-                "for proxies in `{n}`, {} is {} and {} is {}",
-                object_name(ck, winner.vs.object),
-                rw.words(),
-                object_name(ck, loser.vs.object),
-                rl.words()
-            ));
+            d.notes.push(
+                format!(
+                    "for proxies in `{n}`, {} is {} and {} is {}",
+                    object_name(ck, winner.vs.object),
+                    rw.words(),
+                    object_name(ck, loser.vs.object),
+                    rl.words()
+                )
+                .into(),
+            );
         }
     }
     d.help = Some(match main.wins {

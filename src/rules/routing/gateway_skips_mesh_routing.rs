@@ -232,10 +232,13 @@ fn report(
         ));
     }
     if nodes.len() > 1 {
-        d.notes.push(format!(
-            "{} more routes of this VirtualService go to `{host}` without a subset",
-            nodes.len() - 1
-        ));
+        d.notes.push(
+            format!(
+                "{} more routes of this VirtualService go to `{host}` without a subset",
+                nodes.len() - 1
+            )
+            .into(),
+        );
     }
     d.notes.push(
         "a gateway applies only the VirtualServices bound to it: what it forwards to a service goes to that service's endpoints directly, and the routing a `mesh` VirtualService defines for the service applies to requests from sidecars only (istioctl IST0140)"
@@ -243,7 +246,7 @@ fn report(
     );
     d.help = Some(format!(
         "to give gateway traffic the same routing, bind one VirtualService to both `{gateway}` and `mesh` (its hosts: the gateway's and `{host}`), or delegate both to one VirtualService; or pick a subset here"
-    ));
+    ).into());
     d
 }
 

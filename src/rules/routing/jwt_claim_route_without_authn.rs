@@ -271,7 +271,7 @@ fn on_gateway(
     }
     d.help = Some(format!(
         "add a RequestAuthentication in the gateway proxies' namespace (or `{root}`) whose `selector.matchLabels` match them, with the issuer of the tokens carrying the claim"
-    ));
+    ).into());
     Some(d)
 }
 

@@ -137,9 +137,9 @@ fn report(
         "Envoy uses the first rule whose match fits: requests this match describes take the earlier rule's route (istioctl IST0131)".into()
     });
     d.help = Some(if same_rule {
-        format!("delete {m}")
+        format!("delete {m}").into()
     } else {
-        format!("move rule {label} (or this match, in a rule of its own) before the broader rule, or delete {m}")
+        format!("move rule {label} (or this match, in a rule of its own) before the broader rule, or delete {m}").into()
     });
     Some(d)
 }

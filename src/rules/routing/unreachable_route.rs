@@ -217,7 +217,7 @@ fn report(
             .collect();
         if !explained.is_empty() {
             d.notes
-                .push(format!("its matches: {}", explained.join("; ")));
+                .push(format!("its matches: {}", explained.join("; ")).into());
         }
     }
     d.notes.push(
@@ -227,8 +227,8 @@ fn report(
     d.help = Some(match catch_all {
         Some(_) => format!(
             "move {label} before the rule without a condition (keep the catch-all last), or delete it"
-        ),
-        None => format!("move {label} before the broader rule, make its match more specific there, or delete it"),
+        ).into(),
+        None => format!("move {label} before the broader rule, make its match more specific there, or delete it").into(),
     });
     d
 }

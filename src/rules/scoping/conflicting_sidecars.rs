@@ -206,7 +206,7 @@ fn two_namespace_wide(
     ));
     d.notes.push(format!(
         "a proxy uses one Sidecar; of several without a selector istiod takes the oldest, so which egress scope `{ns}` gets depends on the order they were applied (undefined behaviour in Istio's Sidecar reference; istioctl IST0111)"
-    ));
+    ).into());
     d.help = Some(
         "merge them into one Sidecar, or give all but one a `workloadSelector` that does not overlap"
             .into(),
@@ -276,11 +276,12 @@ fn ineffective(ck: &Checker<'_, '_>, sc: Sc<'_, '_>, state: &State, why: &str) -
     d.notes.push(format!(
         "ambient workloads have no sidecar proxy, and ztunnel and waypoints ignore Sidecar resources ({}; istioctl IneffectivePolicy IST0167)",
         state.reason
-    ));
+    ).into());
     if state.assumed {
         d.notes.push(
             ck.injection()
-                .assumption_note(ck.index.objects[sc.object].ns()),
+                .assumption_note(ck.index.objects[sc.object].ns())
+                .into(),
         );
     }
     d.help = Some("delete it, or move the workloads to sidecar mode if you need it".into());

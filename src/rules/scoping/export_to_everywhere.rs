@@ -199,16 +199,16 @@ fn confined_by_sidecars(
         ),
         (true, false) => d.notes.push(format!(
             "today the proxies of every namespace without a Sidecar of its own import it, and through their Sidecars those of {listed}"
-        )),
+        ).into()),
         (false, true) => {
             d.severity = Severity::Info;
             d.notes.push(format!(
                 "Sidecar egress keeps it to `{owner}` today (the root namespace's default Sidecar does not import it, and no other namespace's Sidecar in the inputs does); exportTo makes that hold when a Sidecar changes"
-            ));
+            ).into());
         }
         (false, false) => d.notes.push(format!(
             "through their Sidecars' egress, the proxies of {listed} import it"
-        )),
+        ).into()),
     }
 }
 
@@ -305,7 +305,7 @@ fn check(
         "ExternalName Service" if ck.cx.external_name_is_alias() => "every sidecar whose egress imports it (all of them, in namespaces without a Sidecar) knows its name as a mesh host; on this Istio version an ExternalName Service is a DNS alias without listeners of its own, but routing rules for the name apply in every namespace",
         _ => "every sidecar whose egress imports it (all of them, in namespaces without a Sidecar) gets its hosts and ports as listeners and clusters: with a TCP port and no addresses it is a catch-all listener there (MESH103), and its host name overrides DNS for those namespaces",
     };
-    d.notes.push(format!("{default_note}; {why}"));
+    d.notes.push(format!("{default_note}; {why}").into());
     let how = if obj.kind == "Service" {
         "the annotation `networking.istio.io/exportTo: \".\"` (or the calling namespaces, comma-separated); `\"*\"` keeps it mesh-wide on purpose"
     } else {
@@ -313,6 +313,6 @@ fn check(
     };
     d.help = Some(format!(
         "export it only where it is used: {how}; or set MeshConfig `{default_key}: [\".\"]` for the whole mesh"
-    ));
+    ).into());
     Some(d)
 }

@@ -164,9 +164,9 @@ fn check_list(
             let mut d = ck.diagnostic(&META, object, e.span, message);
             d.primary.message = "duplicate".into();
             d.help = Some(if key != e.text || key != first.text {
-                format!("list each namespace once; `.` already means `{own}`")
+                format!("list each namespace once; `.` already means `{own}`").into()
             } else {
-                "list each namespace once".to_owned()
+                "list each namespace once".to_owned().into()
             });
             d.related
                 .push(ck.label(object, first.span, "first listed here"));
@@ -184,9 +184,12 @@ fn check_list(
                     format!("`exportTo` `~` (no namespace) is not allowed on a {what}"),
                 );
                 d.primary.message = "allowed only on ServiceEntries and Services".into();
-                d.help = Some(format!(
+                d.help = Some(
+                    format!(
                     "to keep the {what} to its own namespace, write `.`; to disable it, delete it"
-                ));
+                )
+                    .into(),
+                );
                 found.push(d);
                 continue;
             }
@@ -266,7 +269,7 @@ fn check_list(
         if kind != Kind::Service {
             d.notes.push(format!(
                 "Istio's validation rejects this {what}: `kubectl apply` fails while the validating webhook runs, and istiod does not use it"
-            ));
+            ).into());
         }
         if d.fix.is_none() {
             d.fix = fix.clone();

@@ -123,9 +123,12 @@ fn check_host(
             "no `namespace/` part",
         );
         let guess = format!("*/{text}");
-        d.help = Some(format!(
-            "write `{guess}` for the host from any namespace, or `<namespace>/{text}` for one"
-        ));
+        d.help = Some(
+            format!(
+                "write `{guess}` for the host from any namespace, or `<namespace>/{text}` for one"
+            )
+            .into(),
+        );
         d.fix = replace(ck, sc, node, &guess);
         return Some(d);
     };
@@ -175,9 +178,7 @@ fn check_host(
         );
         let lower = ns.to_ascii_lowercase();
         if is_dns1123_label(&lower) {
-            d.help = Some(format!(
-                "namespace names are lowercase: write `{lower}/{host}`"
-            ));
+            d.help = Some(format!("namespace names are lowercase: write `{lower}/{host}`").into());
             d.fix = replace(ck, sc, node, &format!("{lower}/{host}"));
         } else {
             d.help = Some(
@@ -202,7 +203,7 @@ fn check_host(
             let fqdn = service_fqdn(host, target, &ck.cx.cluster_domain);
             d.help = Some(format!(
                 "Sidecar hosts are never expanded; write `{ns}/{fqdn}` for the Service, or `{ns}/*` for the whole namespace"
-            ));
+            ).into());
             d.fix = replace(ck, sc, node, &format!("{ns}/{fqdn}"));
         } else {
             d.help =
@@ -255,8 +256,8 @@ fn unknown_target(
         );
         d.severity = Severity::Warning;
         d.primary.message = "unknown namespace".into();
-        d.notes.push(format!("the inputs declare their Namespace objects and have `{near}`, one or two letters away; a misspelt namespace imports nothing"));
-        d.help = Some(format!("write `{near}/{host}`"));
+        d.notes.push(format!("the inputs declare their Namespace objects and have `{near}`, one or two letters away; a misspelt namespace imports nothing").into());
+        d.help = Some(format!("write `{near}/{host}`").into());
         d.fix = replace(ck, sc, node, &format!("{near}/{host}"));
         return Some(d);
     }
@@ -289,12 +290,12 @@ fn unknown_target(
     );
     d.severity = Severity::Warning;
     d.primary.message = "nothing to import".into();
-    d.help = Some(format!(
-        "check the Service's name, or import the whole namespace with `{svc_ns}/*`"
-    ));
+    d.help = Some(
+        format!("check the Service's name, or import the whole namespace with `{svc_ns}/*`").into(),
+    );
     d.notes.push(format!(
         "the manifests of `{svc_ns}` are among the inputs and define no such host; the entry imports nothing"
-    ));
+    ).into());
     Some(d)
 }
 
@@ -336,7 +337,7 @@ fn check_root_selectors(ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
         d.primary.message = "a selector limits it to workloads in the root namespace".into();
         d.notes.push(format!(
             "istiod uses as the default for namespaces without a Sidecar only a Sidecar in `{root}` whose `workloadSelector` is absent (even `{{}}` disqualifies it); with a selector it applies to matching workloads in `{root}` alone, and it selects none in the inputs"
-        ));
+        ).into());
         d.help = Some("remove `workloadSelector` to make it the mesh-wide default".into());
         d.related
             .push(ck.label(sc.object, name_span(ck, sc.object), "this Sidecar"));

@@ -176,20 +176,21 @@ fn report(
     }
     d.notes.push(format!(
         "without a Sidecar in `{ns}` or a selector-less default in the root namespace `{root}`, every proxy in `{ns}` gets listeners, routes and clusters for everything exported to it from every namespace (egress `*/*`): its memory and push time grow with the mesh, and another team's ServiceEntry or ExternalName Service changes its listeners"
-    ));
+    ).into());
     if state.assumed {
-        d.notes.push(ck.injection().assumption_note(ns));
+        d.notes.push(ck.injection().assumption_note(ns).into());
     } else {
-        d.notes.push(format!("injected because {}", state.reason));
+        d.notes
+            .push(format!("injected because {}", state.reason).into());
     }
     if ns == root {
         d.notes.push(format!(
             "`{ns}` is the root namespace: a Sidecar without workloadSelector here becomes the default for every namespace without its own; to scope only these workloads, give it a `workloadSelector`"
-        ));
+        ).into());
     }
     d.help = Some(format!(
         "add a Sidecar to `{ns}` importing only what its workloads call, e.g. `egress: [{{hosts: [\"./*\", \"{root}/*\"]}}]`, or one selector-less Sidecar in `{root}` as the mesh-wide default"
-    ));
+    ).into());
     d.fix = Some(Fix::new(
         format!("add Sidecar `{ns}/default` importing `./*` and `{root}/*`"),
         Applicability::Display,

@@ -14,9 +14,11 @@ use crate::rules::Checker;
 use std::collections::BTreeMap;
 
 /// `k=v, k=v` for messages, sorted by key.
-pub(crate) fn show_labels(labels: &BTreeMap<String, String>) -> String {
+pub(crate) fn show_labels<'l>(
+    labels: impl IntoIterator<Item = (&'l String, &'l String)>,
+) -> String {
     labels
-        .iter()
+        .into_iter()
         .map(|(k, v)| format!("{k}={v}"))
         .collect::<Vec<_>>()
         .join(", ")
@@ -63,15 +65,15 @@ pub(crate) fn labels_label(
 
 /// Of `candidates`, the label set sharing the most pairs with `selector` (ties: the first),
 /// when it shares at least one: the workload a typo most likely meant.
-pub(crate) fn closest<'w>(
-    sets: &'w [LabelSet],
+pub(crate) fn closest<'w, 'i>(
+    sets: &'w [LabelSet<'i>],
     candidates: &[usize],
     selector: &BTreeMap<String, String>,
-) -> Option<&'w LabelSet> {
+) -> Option<&'w LabelSet<'i>> {
     let shared = |s: &LabelSet| {
         selector
             .iter()
-            .filter(|(k, v)| s.labels.get(*k) == Some(*v))
+            .filter(|(k, v)| s.labels.get(k) == Some(*v))
             .count()
     };
     candidates

@@ -218,7 +218,7 @@ fn check(ck: &Checker<'_, '_>, p: &SelectorPolicy<'_>, scope: Option<&str>) -> O
         ),
     );
     d.primary.message = "matches no workload".into();
-    d.notes.push(effect_note(p.kind, scope.is_none()));
+    d.notes.push(effect_note(p.kind, scope.is_none()).into());
     if let Some(other) = elsewhere {
         d.related.push(labels_label(
             ck,
@@ -229,11 +229,14 @@ fn check(ck: &Checker<'_, '_>, p: &SelectorPolicy<'_>, scope: Option<&str>) -> O
                 wl.namespace(other)
             ),
         ));
-        d.help = Some(format!(
-            "move the {} to namespace `{}`, where the workload it selects is",
-            p.kind,
-            wl.namespace(other)
-        ));
+        d.help = Some(
+            format!(
+                "move the {} to namespace `{}`, where the workload it selects is",
+                p.kind,
+                wl.namespace(other)
+            )
+            .into(),
+        );
         return Some(d);
     }
     let Some((i, (_, diffs, typo))) = near else {
@@ -241,7 +244,7 @@ fn check(ck: &Checker<'_, '_>, p: &SelectorPolicy<'_>, scope: Option<&str>) -> O
         d.help = Some(format!(
             "make the selector match the pod-template labels of the workloads it is meant for, or delete the {}",
             p.kind
-        ));
+        ).into());
         return Some(d);
     };
     d.related.push(labels_label(
@@ -254,12 +257,13 @@ fn check(ck: &Checker<'_, '_>, p: &SelectorPolicy<'_>, scope: Option<&str>) -> O
             "did you mean {}? Make the selector match its labels",
             describe(ck, &sets[i])
         )
+        .into()
     } else {
         format!(
             "the inputs hold {} of the same app but not these labels: select labels a deployed version carries, or delete the {} if the version it selected is gone",
             describe(ck, &sets[i]),
             p.kind
-        )
+        ).into()
     });
     Some(d)
 }
@@ -295,7 +299,7 @@ const APP_KEYS: [&str; 5] = [
 /// different (another version of the same app). Returns the number of differing pairs, a
 /// description of each, and whether it is a typo.
 fn near_miss(
-    labels: &BTreeMap<String, String>,
+    labels: &crate::model::Labels,
     selector: &BTreeMap<String, String>,
 ) -> Option<(usize, Vec<String>, bool)> {
     let mut diffs = Vec::new();
@@ -365,7 +369,7 @@ fn ignored_in_root(ck: &Checker<'_, '_>, p: &SelectorPolicy<'_>, root: &str) -> 
     d.primary.message = "ignored in the root namespace".into();
     d.notes.push(format!(
         "a PeerAuthentication in the root namespace is the mesh-wide policy only without a selector; with one, istiod uses it for no workload, not even those in `{root}` (`ComposePeerAuthentication`; ambient skips it too)"
-    ));
+    ).into());
     d.help = Some(
         "move it to the namespace of the workloads it should select, or drop the selector to make it mesh-wide"
             .into(),

@@ -221,7 +221,7 @@ fn check(
         d.related.push(labels_label(
             ck,
             near,
-            format!("{} has {}", describe(ck, near), show_labels(&near.labels)),
+            format!("{} has {}", describe(ck, near), show_labels(&*near.labels)),
         ));
     } else if let Some(&first) = endpoints.first() {
         d.related.push(labels_label(
@@ -230,7 +230,7 @@ fn check(
             format!(
                 "{} has {}",
                 describe(ck, &sets[first]),
-                show_labels(&sets[first].labels)
+                show_labels(&*sets[first].labels)
             ),
         ));
     }
@@ -250,6 +250,6 @@ fn check(
     d.help = Some(format!(
         "give subset `{}` labels that the Service's workloads carry, or remove it if that version is gone",
         subset.name
-    ));
+    ).into());
     Some(d)
 }

@@ -223,12 +223,12 @@ fn no_ca(
     if os_bundle {
         d.notes.push(format!(
             "since Istio 1.21 (here {v}) a proxy without `caCertificates` checks the server against the root CAs of its image (`VERIFY_CERTIFICATE_AT_CLIENT`, always on from 1.24); public CAs do not issue certificates for cluster-internal names, so the handshake fails with `CERTIFICATE_VERIFY_FAILED` unless the server's certificate comes from one"
-        ));
+        ).into());
     } else {
         d.notes.push(format!(
             "up to Istio 1.20 (here {v}) a proxy without `caCertificates` accepts any server certificate unless istiod runs with `VERIFY_CERTIFICATE_AT_CLIENT=true`: an impostor can receive the traffic{} (istioctl IST0128/IST0129)",
             if mode == "MUTUAL" { " and the client certificate" } else { "" }
-        ));
+        ).into());
     }
     d.help = Some(
         "set `caCertificates` to the CA file the proxy mounts, or use `credentialName` with a `workloadSelector`; `insecureSkipVerify: true` states that no verification is wanted"

@@ -154,7 +154,7 @@ fn check(
         ),
     );
     d.primary.message = "no such namespace".into();
-    d.notes.push(effect_note(field));
+    d.notes.push(effect_note(field).into());
     if let Some(info) = ck.index.namespaces.get(near) {
         if let Some(ns_obj) = info.object {
             let node = ck.index.objects[ns_obj].node;
@@ -172,7 +172,7 @@ fn check(
     }
     d.help = Some(format!(
         "if `{pattern}` is a namespace created elsewhere, suppress this finding; otherwise use `{replacement}`"
-    ));
+    ).into());
     Some(d)
 }
 
@@ -207,11 +207,12 @@ fn not_found(
         ),
     );
     d.primary.message = "no such namespace".into();
-    d.notes.push(effect_note(field));
+    d.notes.push(effect_note(field).into());
     d.notes.push(COMPLETE_INPUTS_NOTE.into());
-    d.help = Some(format!(
-        "name a namespace that exists, or remove `{pattern}` if the namespace is gone"
-    ));
+    d.help = Some(
+        format!("name a namespace that exists, or remove `{pattern}` if the namespace is gone")
+            .into(),
+    );
     d
 }
 
