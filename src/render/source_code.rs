@@ -30,7 +30,7 @@ impl SourceCode for IndexedSource<'_> {
         context_lines_after: usize,
     ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
         let text: &str = &self.file.text;
-        let index = &self.file.line_index;
+        let index = self.file.line_index();
         let start = span.offset();
         let end = start + span.len();
         if end > text.len() {

@@ -1,7 +1,7 @@
 use super::Encoding;
 use mesh_lint_yaml::LineIndex;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// Index of a file in [`Files`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -19,7 +19,9 @@ pub struct SourceFile {
     /// The path to write fixes to; `None` for stdin.
     pub path: Option<PathBuf>,
     pub text: Arc<str>,
-    pub line_index: LineIndex,
+    /// Built on first use: positions are needed when findings are rendered, after the trees of
+    /// a large run are gone, not while every file's tree is held.
+    line_index: OnceLock<LineIndex>,
     pub invalid_utf8: Vec<u32>,
     /// Why the file could not be read as text (binary content, read error); `text` is empty then.
     pub unreadable: Option<String>,
@@ -35,12 +37,11 @@ impl SourceFile {
             Ok(text) => (text, Vec::new()),
             Err(err) => sanitize(err.into_bytes()),
         };
-        let line_index = LineIndex::new(&text);
         SourceFile {
             name,
             path,
             text: Arc::from(text),
-            line_index,
+            line_index: OnceLock::new(),
             invalid_utf8,
             unreadable: None,
             encoding: Encoding::Utf8,
@@ -74,16 +75,21 @@ impl SourceFile {
             name,
             path,
             text: Arc::from(""),
-            line_index: LineIndex::new(""),
+            line_index: OnceLock::new(),
             invalid_utf8: Vec::new(),
             unreadable: Some(reason),
             encoding: Encoding::Utf8,
         }
     }
 
+    /// The file's line starts, built on first use.
+    pub fn line_index(&self) -> &LineIndex {
+        self.line_index.get_or_init(|| LineIndex::new(&self.text))
+    }
+
     /// 1-based line and column (Unicode scalar values) of a byte offset.
     pub fn line_col(&self, offset: u32) -> (u32, u32) {
-        self.line_index.line_col(&self.text, offset)
+        self.line_index().line_col(&self.text, offset)
     }
 }
 
