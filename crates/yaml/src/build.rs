@@ -5,7 +5,7 @@ use crate::events::{Event, EventKind, EventSource};
 use crate::node::ScalarStyle;
 use crate::parse::{Document, DuplicateKey, Limits, ParseError, ParseErrorKind};
 use crate::span::Span;
-use crate::tree::{Kind, Rec, Tree, BORROWED, HAS_DUPLICATE, HAS_MERGE, INSET, MAX_NODES, OPEN};
+use crate::tree::{Kind, Rec, Tree, BORROWED, HAS_DUPLICATE, HAS_MERGE, INSET, MAX_NODES, X_MASK};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -14,11 +14,9 @@ use std::sync::Arc;
 #[derive(Default)]
 pub(crate) struct Buffers {
     nodes: Vec<Rec>,
-    children: Vec<u32>,
-    text: String,
-    owned: Vec<(u32, u32)>,
+    colls: Vec<(u32, u32)>,
     frames: Vec<Frame>,
-    scratch: Vec<u32>,
+    keys: Vec<u32>,
 }
 
 /// Reads events up to and including the `DocumentEnd` of the document that `start` (the
@@ -39,18 +37,16 @@ pub(crate) fn document(
         ..Builder::default()
     };
     builder.tree.nodes = std::mem::take(&mut buffers.nodes);
-    builder.tree.children = std::mem::take(&mut buffers.children);
-    builder.tree.text = std::mem::take(&mut buffers.text);
-    builder.tree.owned = std::mem::take(&mut buffers.owned);
+    builder.tree.colls = std::mem::take(&mut buffers.colls);
     builder.frames = std::mem::take(&mut buffers.frames);
-    builder.scratch = std::mem::take(&mut buffers.scratch);
+    builder.keys = std::mem::take(&mut buffers.keys);
     builder.tree.src = Arc::clone(shared.0);
     builder.tree.base = shared.1;
     let read = read_document(&mut builder, source, text);
     let Builder {
         mut tree,
         mut frames,
-        mut scratch,
+        mut keys,
         duplicates,
         ..
     } = builder;
@@ -58,35 +54,36 @@ pub(crate) fn document(
     // exact size and keep the buffers for the next document.
     let exact = Tree {
         nodes: tree.nodes.as_slice().to_vec(),
-        children: tree.children.as_slice().to_vec(),
-        text: tree.text.as_str().to_owned(),
-        owned: tree.owned.as_slice().to_vec(),
-        tags: std::mem::take(&mut tree.tags),
+        colls: tree.colls.as_slice().to_vec(),
+        rare: tree.rare.take().map(|mut rare| {
+            rare.text.shrink_to_fit();
+            rare.owned.shrink_to_fit();
+            rare.tags.shrink_to_fit();
+            rare.alias_ends.shrink_to_fit();
+            rare
+        }),
         root: tree.root,
         src: Arc::clone(&tree.src),
         base: tree.base,
+        delta: 0,
         aliases: tree.aliases,
     };
     tree.nodes.clear();
-    tree.children.clear();
-    tree.text.clear();
-    tree.owned.clear();
+    tree.colls.clear();
     frames.clear();
-    scratch.clear();
+    keys.clear();
     *buffers = Buffers {
         nodes: tree.nodes,
-        children: tree.children,
-        text: tree.text,
-        owned: tree.owned,
+        colls: tree.colls,
         frames,
-        scratch,
+        keys,
     };
     if let Err(error) = read {
         return failed(start, error);
     }
     let end = exact
         .root
-        .map_or(start.end, |root| exact.rec(root).span.end.max(start.end));
+        .map_or(start.end, |root| exact.span(root).end.max(start.end));
     Document {
         span: Span::new(start.start, end),
         error: None,
@@ -127,8 +124,10 @@ fn failed(start: Span, error: ParseError) -> Document {
 
 struct Frame {
     node: u32,
-    /// Where this collection's children start in `Builder::scratch`.
-    first: usize,
+    /// The collection's entry in `Tree::colls`.
+    coll: usize,
+    /// Its last child so far, whose end is a block collection's end.
+    last_child: Option<u32>,
     flow: bool,
 }
 
@@ -138,8 +137,8 @@ struct Builder<'t> {
     max_depth: usize,
     tree: Tree,
     frames: Vec<Frame>,
-    /// Children of all open collections, innermost last.
-    scratch: Vec<u32>,
+    /// The keys of the mapping being closed.
+    keys: Vec<u32>,
     anchors: HashMap<usize, u32>,
     duplicates: Vec<DuplicateKey>,
 }
@@ -167,7 +166,8 @@ impl Builder<'_> {
                     &value
                 };
                 let (flags, x) = self.scalar_text(value, style, span);
-                let id = self.push(Rec::new(span, Kind::Scalar(style), flags, x), anchor, tag)?;
+                let rec = Rec::new(span.start, Kind::Scalar(style), flags, x);
+                let id = self.push(rec, anchor, tag)?;
                 self.attach(id);
             }
             EventKind::SequenceStart { flow, anchor, tag } => {
@@ -179,8 +179,9 @@ impl Builder<'_> {
             EventKind::SequenceEnd | EventKind::MappingEnd => self.close(span),
             EventKind::Alias(anchor) => {
                 let target = self.alias_target(anchor, span)?;
-                let id = self.push(Rec::new(span, Kind::Alias, 0, target), 0, None)?;
+                let id = self.push(Rec::new(span.start, Kind::Alias, 0, target), 0, None)?;
                 self.tree.aliases = true;
+                self.tree.rare_mut().alias_ends.push((id, span.end));
                 self.attach(id);
             }
             _ => {}
@@ -188,21 +189,24 @@ impl Builder<'_> {
         Ok(())
     }
 
-    /// Flags and `x` of a scalar: borrowed when the source text of its span (or of the span
-    /// inside its quotes) is its value, else a copy in the tree's text.
+    /// Flags and `x` of a scalar: borrowed (`x` is the span's length) when the source text of
+    /// its span (or of the span inside its quotes) is its value, else a copy in the tree's text.
     fn scalar_text(&mut self, value: &str, style: ScalarStyle, span: Span) -> (u8, u32) {
         let written = self.text.get(span.range()).unwrap_or("");
-        if written == value {
-            return (BORROWED, 0);
+        let fits = span.len() <= X_MASK;
+        if fits && written == value {
+            return (BORROWED, span.len());
         }
         let quoted = matches!(style, ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted);
-        if quoted && written.len() >= 2 && written.get(1..written.len() - 1) == Some(value) {
-            return (BORROWED | INSET, 0);
+        if fits && quoted && written.len() >= 2 && written.get(1..written.len() - 1) == Some(value)
+        {
+            return (BORROWED | INSET, span.len());
         }
-        let start = self.tree.text.len() as u32;
-        self.tree.text.push_str(value);
-        let x = self.tree.owned.len() as u32;
-        self.tree.owned.push((start, value.len() as u32));
+        let rare = self.tree.rare_mut();
+        let start = rare.text.len() as u32;
+        rare.text.push_str(value);
+        let x = rare.owned.len() as u32;
+        rare.owned.push((start, value.len() as u32, span.end));
         (0, x)
     }
 
@@ -229,7 +233,7 @@ impl Builder<'_> {
 
     fn push(&mut self, rec: Rec, anchor: usize, tag: Option<&str>) -> Result<u32, ParseError> {
         if self.tree.nodes.len() >= MAX_NODES {
-            let at = Span::new(rec.span.start, rec.span.start);
+            let at = Span::new(rec.start, rec.start);
             return Err(ParseError {
                 kind: ParseErrorKind::TooLarge,
                 span: at,
@@ -242,20 +246,19 @@ impl Builder<'_> {
             self.anchors.insert(anchor, id);
         }
         if let Some(tag) = tag {
-            let start = self.tree.text.len() as u32;
-            self.tree.text.push_str(tag);
-            self.tree
-                .tags
-                .push((id, start, self.tree.text.len() as u32));
+            let rare = self.tree.rare_mut();
+            let start = rare.text.len() as u32;
+            rare.text.push_str(tag);
+            let end = rare.text.len() as u32;
+            rare.tags.push((id, start, end));
         }
         Ok(id)
     }
 
     fn attach(&mut self, id: u32) {
-        if self.frames.is_empty() {
-            self.tree.root = Some(id);
-        } else {
-            self.scratch.push(id);
+        match self.frames.last_mut() {
+            Some(frame) => frame.last_child = Some(id),
+            None => self.tree.root = Some(id),
         }
     }
 
@@ -276,10 +279,13 @@ impl Builder<'_> {
                 message,
             });
         }
-        let id = self.push(Rec::new(span, kind, 0, OPEN), anchor, tag)?;
+        let coll = self.tree.colls.len();
+        let id = self.push(Rec::new(span.start, kind, 0, coll as u32), anchor, tag)?;
+        self.tree.colls.push((0, span.start));
         self.frames.push(Frame {
             node: id,
-            first: self.scratch.len(),
+            coll,
+            last_child: None,
             flow,
         });
         Ok(())
@@ -289,23 +295,15 @@ impl Builder<'_> {
         let Some(frame) = self.frames.pop() else {
             return;
         };
-        let start = self.tree.children.len() as u32;
-        let count = (self.scratch.len() - frame.first) as u32;
-        self.tree.children.push(count);
-        self.tree.children.extend(self.scratch.drain(frame.first..));
-        let last_end = self
-            .tree
-            .children
-            .last()
-            .filter(|_| count > 0)
-            .map(|&c| self.tree.rec(c).span.end);
-        let rec = &mut self.tree.nodes[frame.node as usize];
-        rec.set_x(start);
-        rec.span.end = match (frame.flow, last_end) {
+        let last_end = frame.last_child.map(|c| self.tree.span(c).end);
+        let rec = *self.tree.rec(frame.node);
+        let span_end = match (frame.flow, last_end) {
             (true, _) => end.end,
-            (false, Some(last)) => last.max(rec.span.start),
-            (false, None) => rec.span.start,
+            (false, Some(last)) => last.max(rec.start),
+            (false, None) => rec.start,
         };
+        let size = self.tree.nodes.len() as u32 - frame.node;
+        self.tree.colls[frame.coll] = (size, span_end);
         if rec.kind() == Kind::Mapping {
             self.mapping_flags(frame.node);
         }
@@ -316,9 +314,11 @@ impl Builder<'_> {
     /// mappings (the common case) are checked pairwise to avoid allocating.
     fn mapping_flags(&mut self, id: u32) {
         let tree = &self.tree;
-        let children = tree.children_of(tree.rec(id));
-        let key = |i: usize| children[2 * i];
-        let count = children.len() / 2;
+        self.keys.clear();
+        self.keys.extend(tree.children(id).step_by(2));
+        let keys = &self.keys;
+        let key = |i: usize| keys[i];
+        let count = keys.len();
         let merge = (0..count).any(|i| tree.is_merge_key(key(i)));
         let before = self.duplicates.len();
         if count <= 16 {
@@ -359,8 +359,8 @@ fn scalar_key(tree: &Tree, id: u32) -> Option<&str> {
 fn duplicate(tree: &Tree, key: &str, first: u32, second: u32) -> DuplicateKey {
     DuplicateKey {
         key: key.to_string(),
-        first: tree.rec(first).span,
-        second: tree.rec(second).span,
+        first: tree.span(first),
+        second: tree.span(second),
     }
 }
 

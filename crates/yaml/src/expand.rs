@@ -7,7 +7,7 @@
 
 use crate::parse::Document;
 use crate::span::Span;
-use crate::tree::{Kind, Tree};
+use crate::tree::Tree;
 
 const UNKNOWN: u64 = u64::MAX;
 
@@ -33,23 +33,18 @@ fn expanded(tree: &Tree, root: u32, cap: u64) -> Result<u64, Span> {
         if size[id as usize] != UNKNOWN {
             continue;
         }
-        let rec = tree.rec(id);
-        let children = match rec.kind() {
-            Kind::Mapping | Kind::Sequence => tree.children_of(rec),
-            Kind::Scalar(_) | Kind::Alias => &[],
-        };
         if !children_done {
             stack.push((id, true));
-            stack.extend(children.iter().map(|&c| (c, false)));
+            stack.extend(tree.children(id).map(|c| (c, false)));
             continue;
         }
         // A child still unknown here would be a cycle, which the builder already rejects.
-        let total = children.iter().fold(1u64, |acc, &c| {
+        let total = tree.children(id).fold(1u64, |acc, c| {
             let child = size[tree.resolve(c) as usize];
             acc.saturating_add(if child == UNKNOWN { 0 } else { child })
         });
         if total > cap {
-            return Err(rec.span);
+            return Err(tree.span(id));
         }
         size[id as usize] = total;
     }

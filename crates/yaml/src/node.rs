@@ -1,7 +1,7 @@
 use crate::de::{Budget, DeError};
 use crate::schema;
 use crate::span::Span;
-use crate::tree::{Kind, Rec, Tree, HAS_DUPLICATE, HAS_MERGE};
+use crate::tree::{Children, Kind, Rec, Tree, HAS_DUPLICATE, HAS_MERGE};
 use std::collections::HashSet;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,7 +53,7 @@ impl<'a> Node<'a> {
     /// header indicator to the end of its content (its final line break included). An implicit
     /// empty value (`key:`) is an empty span at the key's end, i.e. at the `:`.
     pub fn span(self) -> Span {
-        self.tree.rec(self.id).span
+        self.tree.span(self.id)
     }
 
     pub fn kind(self) -> NodeKind {
@@ -110,17 +110,18 @@ impl<'a> Node<'a> {
 
     /// Like [`Node::get`] but also returns the key node (for pointing at the key).
     pub fn get_entry(self, key: &str) -> Option<(Node<'a>, Node<'a>)> {
-        let rec = self.target();
+        let id = self.tree.resolve(self.id);
+        let rec = self.tree.rec(id);
         if rec.kind() != Kind::Mapping {
             return None;
         }
         let tree = self.tree;
         // Own entries first, without allocating; merged ones only if that fails.
-        let own = tree.children_of(rec).chunks_exact(2).find(|pair| {
-            !is_merge_entry(tree, pair[0], pair[1]) && tree.key_text(pair[0]) == Some(key)
-        });
-        if let Some(pair) = own {
-            return Some((self.child(pair[0]), self.child(pair[1])));
+        let mut kids = tree.children(id);
+        while let (Some(k), Some(v)) = (kids.next(), kids.next()) {
+            if !is_merge_entry(tree, k, v) && tree.key_text(k) == Some(key) {
+                return Some((self.child(k), self.child(v)));
+            }
         }
         if rec.flags() & HAS_MERGE == 0 {
             return None;
@@ -144,23 +145,25 @@ impl<'a> Node<'a> {
 
     /// A sequence's items in order. Empty for non-sequences.
     pub fn items(self) -> Items<'a> {
-        let rec = self.target();
-        let ids: &'a [u32] = match rec.kind() {
-            Kind::Sequence => self.tree.children_of(rec),
-            _ => &[],
+        let id = self.tree.resolve(self.id);
+        // Only a sequence's children are items: start past the end for anything else.
+        let kids = match self.tree.rec(id).kind() {
+            Kind::Sequence => Some(self.tree.children(id)),
+            _ => None,
         };
         Items {
             tree: self.tree,
-            ids: ids.iter(),
+            kids,
         }
     }
 
     /// Number of entries or items; 0 for scalars.
     pub fn len(self) -> usize {
-        let rec = self.target();
+        let id = self.tree.resolve(self.id);
+        let rec = self.tree.rec(id);
         match rec.kind() {
-            Kind::Sequence => self.tree.children_of(rec).len(),
-            Kind::Mapping if rec.flags() & HAS_MERGE == 0 => self.tree.children_of(rec).len() / 2,
+            Kind::Sequence => self.tree.children(id).count(),
+            Kind::Mapping if rec.flags() & HAS_MERGE == 0 => self.tree.children(id).count() / 2,
             Kind::Mapping => self.entries().count(),
             Kind::Scalar(_) | Kind::Alias => 0,
         }
@@ -242,7 +245,7 @@ impl std::fmt::Debug for Node<'_> {
 pub struct Entries<'a> {
     tree: &'a Tree,
     /// Remaining `key, value, key, value...` ids of the mapping being walked.
-    pairs: &'a [u32],
+    pairs: Option<Children<'a>>,
     /// Only for mappings with merge keys or (when `unique`) duplicate keys.
     merge: Option<Box<MergeState<'a>>>,
     unique: bool,
@@ -270,7 +273,7 @@ impl<'a> Entries<'a> {
         if rec.kind() != Kind::Mapping {
             return Entries {
                 tree,
-                pairs: &[],
+                pairs: None,
                 merge: None,
                 unique,
             };
@@ -288,7 +291,7 @@ impl<'a> Entries<'a> {
         });
         Entries {
             tree,
-            pairs: tree.children_of(rec),
+            pairs: Some(tree.children(id)),
             merge,
             unique,
         }
@@ -303,7 +306,7 @@ impl<'a> Entries<'a> {
         state.stack.extend(state.pending.drain(..).rev());
         while let Some(next) = state.stack.pop() {
             if state.visited.insert(next) {
-                self.pairs = self.tree.children_of(self.tree.rec(next));
+                self.pairs = Some(self.tree.children(next));
                 return true;
             }
         }
@@ -316,14 +319,13 @@ impl<'a> Iterator for Entries<'a> {
     fn next(&mut self) -> Option<Self::Item> {
         let tree = self.tree;
         loop {
-            let Some((pair, rest)) = self.pairs.split_first_chunk::<2>() else {
+            let pair = self.pairs.as_mut().and_then(|p| Some((p.next()?, p.next()?)));
+            let Some((key, value)) = pair else {
                 if self.next_source() {
                     continue;
                 }
                 return None;
             };
-            self.pairs = rest;
-            let [key, value] = *pair;
             let node = |id| Node { tree, id };
             let Some(state) = self.merge.as_mut() else {
                 return Some((node(key), node(value)));
@@ -351,20 +353,20 @@ fn push_sources(tree: &Tree, value: u32, out: &mut Vec<u32>) {
         out.push(id);
         return;
     }
-    let items = tree.children_of(rec).iter().map(|&i| tree.resolve(i));
+    let items = tree.children(id).map(|i| tree.resolve(i));
     out.extend(items.filter(|&i| tree.rec(i).kind() == Kind::Mapping));
 }
 
 /// Iterator over the items of a sequence.
 pub struct Items<'a> {
     tree: &'a Tree,
-    ids: std::slice::Iter<'a, u32>,
+    kids: Option<Children<'a>>,
 }
 
 impl<'a> Iterator for Items<'a> {
     type Item = Node<'a>;
     fn next(&mut self) -> Option<Self::Item> {
-        let id = *self.ids.next()?;
+        let id = self.kids.as_mut()?.next()?;
         Some(Node {
             tree: self.tree,
             id,
@@ -372,6 +374,6 @@ impl<'a> Iterator for Items<'a> {
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        self.ids.size_hint()
+        self.kids.as_ref().map_or((0, Some(0)), Iterator::size_hint)
     }
 }

@@ -76,17 +76,15 @@ impl Document {
     pub fn shift(&mut self, delta: u32) {
         let by = |s: &mut Span| *s = Span::new(s.start + delta, s.end + delta);
         by(&mut self.span);
-        // Scalars read from the shared text at `base + span`: keep pointing at the same bytes.
-        self.tree.base = self.tree.base.wrapping_sub(delta);
+        // Node positions stay as stored (scalars are read at `base` plus them); the tree adds
+        // `delta` when it reports a span.
+        self.tree.delta += delta;
         if let Some(e) = &mut self.error {
             by(&mut e.span);
         }
         for d in &mut self.duplicate_keys {
             by(&mut d.first);
             by(&mut d.second);
-        }
-        for rec in &mut self.tree.nodes {
-            by(&mut rec.span);
         }
     }
 

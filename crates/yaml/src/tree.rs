@@ -1,7 +1,8 @@
-//! The arena behind a [`crate::Document`]: one `Vec` of 12-byte node records, one `Vec` of child
-//! lists and one `String` holding the scalars whose value differs from their source text, so a
-//! tree costs a handful of allocations however many nodes it has. A scalar written as its
-//! value (most plain scalars, quoted ones without escapes) is read from the shared file text.
+//! The arena behind a [`crate::Document`]: one `Vec` of 8-byte node records in document order,
+//! one of collection sizes and ends, and (only when needed) the scalars whose value differs
+//! from their source text, tags and alias ends. A tree costs two or three allocations however
+//! many nodes it has, about 10 bytes per node. A scalar written as its value (most plain
+//! scalars, quoted ones without escapes) is read from the shared file text.
 
 use crate::node::ScalarStyle;
 use crate::span::Span;
@@ -27,25 +28,27 @@ pub(crate) const BORROWED: u8 = 4;
 pub(crate) const INSET: u8 = 8;
 
 const X_BITS: u32 = 25;
-const X_MASK: u32 = (1 << X_BITS) - 1;
-/// Marks `x` of a collection that has not ended yet (an alias to it would be a cycle).
-pub(crate) const OPEN: u32 = X_MASK;
-/// Most nodes one document may have, so that every `x` (at most twice the node count) stays
-/// below [`OPEN`]; more is a [`crate::ParseErrorKind::TooLarge`] error.
+pub(crate) const X_MASK: u32 = (1 << X_BITS) - 1;
+/// Most nodes one document may have, so that every `x` that indexes nodes, collections or
+/// owned scalars fits; more is a [`crate::ParseErrorKind::TooLarge`] error.
 pub(crate) const MAX_NODES: usize = (1 << (X_BITS - 1)) - 1;
 
-/// One node in 12 bytes: its span, then kind (3 bits), flags (4 bits) and `x` (25 bits). `x`
-/// depends on the kind: an owned scalar's text is `owned[x]` (start and length in `text`); a
-/// collection's children are `children[x + 1..][..children[x]]` (keys and values alternate in
-/// a mapping); an alias's target is node `x`. A borrowed scalar does not use it.
+/// One node in 8 bytes: where its span starts, then kind (3 bits), flags (4 bits) and `x` (25
+/// bits). Nodes are stored in document order (a collection before its children, each child's
+/// subtree whole before the next child), so a collection's children need no list: the first
+/// follows it, and each next one follows the previous one's subtree.
+///
+/// `x` depends on the kind: a borrowed scalar's span length; an owned scalar's entry in
+/// `Rare::owned`; a collection's entry in `colls` (subtree size and span end); an alias's
+/// target node (its span end is in `Rare::alias_ends`).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Rec {
-    pub span: Span,
+    pub start: u32,
     meta: u32,
 }
 
 impl Rec {
-    pub fn new(span: Span, kind: Kind, flags: u8, x: u32) -> Rec {
+    pub fn new(start: u32, kind: Kind, flags: u8, x: u32) -> Rec {
         let code = match kind {
             Kind::Scalar(ScalarStyle::Plain) => 0,
             Kind::Scalar(ScalarStyle::SingleQuoted) => 1,
@@ -57,7 +60,7 @@ impl Rec {
             Kind::Alias => 7,
         };
         let meta = (code << 29) | (u32::from(flags & 0xF) << X_BITS) | (x & X_MASK);
-        Rec { span, meta }
+        Rec { start, meta }
     }
 
     pub fn kind(&self) -> Kind {
@@ -82,30 +85,41 @@ impl Rec {
     }
 
     pub fn set_flags(&mut self, flags: u8) {
-        *self = Rec::new(self.span, self.kind(), flags, self.x());
+        *self = Rec::new(self.start, self.kind(), flags, self.x());
     }
 
-    pub fn set_x(&mut self, x: u32) {
-        *self = Rec::new(self.span, self.kind(), self.flags(), x);
+    fn is_collection(&self) -> bool {
+        matches!(self.kind(), Kind::Mapping | Kind::Sequence)
     }
+}
+
+/// What few documents have: scalars whose value differs from their text, tags, aliases.
+#[derive(Debug, Default)]
+pub(crate) struct Rare {
+    pub text: String,
+    /// `(start, len)` in `text` of each owned scalar, and its span's end.
+    pub owned: Vec<(u32, u32, u32)>,
+    /// `(node, start, end)` into `text` for tagged nodes, sorted by node.
+    pub tags: Vec<(u32, u32, u32)>,
+    /// `(node, span end)` of each alias, sorted by node.
+    pub alias_ends: Vec<(u32, u32)>,
 }
 
 /// The arena behind a [`crate::Document`]. Private layout; read it through [`crate::Node`].
 #[derive(Debug, Default)]
 pub(crate) struct Tree {
     pub nodes: Vec<Rec>,
-    /// Per collection, its child count followed by its child ids.
-    pub children: Vec<u32>,
-    pub text: String,
-    /// `(start, len)` in `text` of each owned scalar.
-    pub owned: Vec<(u32, u32)>,
-    /// `(node, start, end)` into `text` for tagged nodes, sorted by node (tags are rare).
-    pub tags: Vec<(u32, u32, u32)>,
+    /// Per collection, in document order: its subtree's node count (0 while it is open, itself
+    /// included once closed) and its span's end.
+    pub colls: Vec<(u32, u32)>,
+    pub rare: Option<Box<Rare>>,
     pub root: Option<u32>,
     /// The text the document was parsed from, shared with every document of the file.
     pub src: Arc<str>,
-    /// Where span offset 0 is in `src` (spans may be relative to a slice of it until shifted).
+    /// Where offset 0 of the stored positions is in `src`.
     pub base: u32,
+    /// Added to every stored position to give a span in the file (see `Document::shift`).
+    pub delta: u32,
     /// Some node is an alias.
     pub aliases: bool,
 }
@@ -113,6 +127,39 @@ pub(crate) struct Tree {
 impl Tree {
     pub fn rec(&self, id: u32) -> &Rec {
         &self.nodes[id as usize]
+    }
+
+    /// The node's span in the file.
+    pub fn span(&self, id: u32) -> Span {
+        let rec = self.rec(id);
+        let end = match rec.kind() {
+            Kind::Scalar(_) if rec.flags() & BORROWED != 0 => rec.start + rec.x(),
+            Kind::Scalar(_) => self.rare().owned.get(rec.x() as usize).map_or(rec.start, |o| o.2),
+            Kind::Mapping | Kind::Sequence => match self.colls.get(rec.x() as usize) {
+                Some(&(size, end)) if size > 0 => end,
+                _ => rec.start,
+            },
+            Kind::Alias => {
+                let ends = &self.rare().alias_ends;
+                ends.binary_search_by_key(&id, |e| e.0)
+                    .map_or(rec.start, |i| ends[i].1)
+            }
+        };
+        Span::new(rec.start + self.delta, end.max(rec.start) + self.delta)
+    }
+
+    pub fn rare(&self) -> &Rare {
+        static NONE: Rare = Rare {
+            text: String::new(),
+            owned: Vec::new(),
+            tags: Vec::new(),
+            alias_ends: Vec::new(),
+        };
+        self.rare.as_deref().unwrap_or(&NONE)
+    }
+
+    pub fn rare_mut(&mut self) -> &mut Rare {
+        self.rare.get_or_insert_with(Box::default)
     }
 
     /// The node itself, or an alias's target. Targets are never aliases (an alias cannot carry
@@ -129,35 +176,52 @@ impl Tree {
     pub fn scalar_text(&self, rec: &Rec) -> &str {
         if rec.flags() & BORROWED != 0 {
             let inset = u32::from(rec.flags() & INSET != 0);
-            // `base` may have wrapped below zero (a patched copy shifted to file offsets).
-            let start = self.base.wrapping_add(rec.span.start + inset) as usize;
-            let end = self.base.wrapping_add(rec.span.end - inset) as usize;
+            let start = self.base.wrapping_add(rec.start + inset) as usize;
+            let end = self.base.wrapping_add(rec.start + rec.x() - inset) as usize;
             return self.src.get(start..end).unwrap_or("");
         }
-        let Some(&(start, len)) = self.owned.get(rec.x() as usize) else {
+        let rare = self.rare();
+        let Some(&(start, len, _)) = rare.owned.get(rec.x() as usize) else {
             return "";
         };
-        &self.text[start as usize..(start + len) as usize]
+        &rare.text[start as usize..(start + len) as usize]
     }
 
-    pub fn children_of(&self, rec: &Rec) -> &[u32] {
-        if rec.x() == OPEN {
-            return &[];
+    /// How many nodes the subtree of `id` holds (1 for scalars and aliases).
+    fn size(&self, id: u32) -> u32 {
+        let rec = self.rec(id);
+        if !rec.is_collection() {
+            return 1;
         }
-        let at = rec.x() as usize;
-        let count = self.children.get(at).copied().unwrap_or(0) as usize;
-        &self.children[at + 1..at + 1 + count]
+        self.colls.get(rec.x() as usize).map_or(1, |c| c.0.max(1))
+    }
+
+    /// The children of collection `id` in order (keys and values alternate in a mapping); none
+    /// for other nodes and for a collection still open.
+    pub fn children(&self, id: u32) -> Children<'_> {
+        let rec = self.rec(id);
+        let end = if rec.is_collection() && !self.is_open(rec) {
+            id + self.size(id)
+        } else {
+            id + 1
+        };
+        Children {
+            tree: self,
+            next: id + 1,
+            end,
+        }
     }
 
     /// True for a collection whose end has not been read yet.
     pub fn is_open(&self, rec: &Rec) -> bool {
-        matches!(rec.kind(), Kind::Mapping | Kind::Sequence) && rec.x() == OPEN
+        rec.is_collection() && self.colls.get(rec.x() as usize).is_none_or(|c| c.0 == 0)
     }
 
     pub fn tag(&self, id: u32) -> Option<&str> {
-        let i = self.tags.binary_search_by_key(&id, |t| t.0).ok()?;
-        let (_, start, end) = self.tags[i];
-        Some(&self.text[start as usize..end as usize])
+        let rare = self.rare.as_deref()?;
+        let i = rare.tags.binary_search_by_key(&id, |t| t.0).ok()?;
+        let (_, start, end) = rare.tags[i];
+        Some(&rare.text[start as usize..end as usize])
     }
 
     /// The text of a scalar key (after resolving an alias), used for lookups and duplicates.
@@ -170,5 +234,30 @@ impl Tree {
     pub fn is_merge_key(&self, id: u32) -> bool {
         let rec = self.rec(id);
         rec.kind() == Kind::Scalar(ScalarStyle::Plain) && self.scalar_text(rec) == "<<"
+    }
+}
+
+/// The children of one collection, found by skipping each child's subtree.
+#[derive(Clone)]
+pub(crate) struct Children<'a> {
+    tree: &'a Tree,
+    next: u32,
+    end: u32,
+}
+
+impl Iterator for Children<'_> {
+    type Item = u32;
+    fn next(&mut self) -> Option<u32> {
+        if self.next >= self.end {
+            return None;
+        }
+        let id = self.next;
+        self.next += self.tree.size(id);
+        Some(id)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let left = (self.end - self.next.min(self.end)) as usize;
+        (left.min(1), Some(left))
     }
 }
