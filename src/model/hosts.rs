@@ -177,9 +177,8 @@ impl HostRegistry {
             let (scope, _) = export_scope(object, None, ExportKind::Service, mc);
             let ports = svc
                 .spec
-                .spec
+                .ports
                 .iter()
-                .flat_map(|s| s.ports.iter().flatten())
                 .map(|p| (p.port.max(0) as u32, p.name.clone()))
                 .collect();
             let entry = HostEntry {

@@ -5,7 +5,7 @@ use super::object::{is_cluster_scoped, string_map, Object, ObjectRef};
 use super::workload::{container_views, template_path, Labels, Workload};
 use super::LintContext;
 use crate::parse::ParsedFile;
-use k8s_openapi::api::core::v1::{Service, ServiceSpec};
+use k8s_openapi::api::core::v1::{Service, ServicePort, ServiceSpec};
 use mesh_lint_kube::{istio, k8s_openapi};
 use mesh_lint_yaml::{Budget, DeError, Limits, Node, Span};
 use std::collections::{BTreeMap, HashMap};
@@ -37,12 +37,31 @@ pub struct ServiceInfo<'a> {
     selector: Box<[(String, String)]>,
 }
 
-/// What the index keeps of a typed Service: its `spec` (read as `svc.spec.spec`). The whole
-/// `Service` is validated (MESH002) but not kept: its `metadata` and `status` alone take some
-/// 400 bytes per Service, and the object keeps the labels.
+/// What the index keeps of a typed Service: the `spec` fields rules read. The whole `Service`
+/// is validated (MESH002) but not kept: a k8s-openapi `ServiceSpec` alone is 416 bytes before
+/// any of its strings, and the object keeps the labels.
 #[derive(Debug, Default)]
 pub struct ServiceView {
-    pub spec: Option<ServiceSpec>,
+    /// `spec.ports`, each `targetPort` defaulted to its `port` as the API server does.
+    pub ports: Box<[ServicePort]>,
+    /// `spec.type`; unset means `ClusterIP`.
+    pub type_: Option<String>,
+    pub cluster_ip: Option<String>,
+    pub external_name: Option<String>,
+}
+
+impl ServiceView {
+    fn new(spec: Option<ServiceSpec>) -> ServiceView {
+        let Some(spec) = spec else {
+            return ServiceView::default();
+        };
+        ServiceView {
+            ports: spec.ports.unwrap_or_default().into_boxed_slice(),
+            type_: spec.type_,
+            cluster_ip: spec.cluster_ip,
+            external_name: spec.external_name,
+        }
+    }
 }
 
 impl ServiceInfo<'_> {
@@ -51,20 +70,12 @@ impl ServiceInfo<'_> {
     }
 
     pub fn service_type(&self) -> &str {
-        self.spec
-            .spec
-            .as_ref()
-            .and_then(|s| s.type_.as_deref())
-            .unwrap_or("ClusterIP")
+        self.spec.type_.as_deref().unwrap_or("ClusterIP")
     }
 
     /// `clusterIP: None`: per-endpoint listeners instead of a VIP (§6.2).
     pub fn is_headless(&self) -> bool {
-        self.spec
-            .spec
-            .as_ref()
-            .and_then(|s| s.cluster_ip.as_deref())
-            == Some("None")
+        self.spec.cluster_ip.as_deref() == Some("None")
     }
 }
 
@@ -224,14 +235,14 @@ impl<'a> MeshIndex<'a> {
         };
         default_target_ports(&mut service);
         // Validated whole (MESH002); rules read only `spec`, and the object keeps the labels.
-        let mut spec = ServiceView { spec: service.spec };
-        let selector = spec
+        let selector = service
             .spec
             .as_mut()
             .and_then(|s| s.selector.take())
             .unwrap_or_default()
             .into_iter()
             .collect();
+        let spec = ServiceView::new(service.spec);
         let port_nodes: Vec<Node<'a>> = node
             .at_keys("spec.ports")
             .map(|p| p.items().collect())

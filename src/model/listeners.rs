@@ -213,7 +213,7 @@ impl Listeners {
         let (scope, scope_source) = export_scope(obj, None, ExportKind::Service, &cx.mesh_config);
         self.service_hosts
             .push(service_fqdn(obj.name, obj.ns(), &cx.cluster_domain));
-        let ports = svc.spec.spec.iter().flat_map(|s| s.ports.iter().flatten());
+        let ports = svc.spec.ports.iter();
         for (pi, port) in ports.enumerate() {
             let protocol = convert_protocol(PortSpec::of(port), cx.istio_version);
             let class = protocol.listener_class();

@@ -131,9 +131,10 @@ fn resolve_dest(ck: &Checker<'_, '_>, from_ns: &str, target: &Target) -> Result<
         }
         Target::Ip(ip) => {
             let text = ip.to_string();
-            let svc = index.services.iter().find(|s| {
-                s.spec.spec.as_ref().and_then(|sp| sp.cluster_ip.as_deref()) == Some(&text)
-            });
+            let svc = index
+                .services
+                .iter()
+                .find(|s| s.spec.cluster_ip.as_deref() == Some(&text));
             let se = index
                 .service_entries
                 .iter()

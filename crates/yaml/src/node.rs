@@ -151,9 +151,13 @@ impl<'a> Node<'a> {
             Kind::Sequence => Some(self.tree.children(id)),
             _ => None,
         };
+        // Counted up front (a walk over the items' records) so that collecting them, and serde
+        // filling a `Vec` from them, allocates once at the exact size.
+        let left = kids.clone().map_or(0, Iterator::count);
         Items {
             tree: self.tree,
             kids,
+            left,
         }
     }
 
@@ -319,7 +323,10 @@ impl<'a> Iterator for Entries<'a> {
     fn next(&mut self) -> Option<Self::Item> {
         let tree = self.tree;
         loop {
-            let pair = self.pairs.as_mut().and_then(|p| Some((p.next()?, p.next()?)));
+            let pair = self
+                .pairs
+                .as_mut()
+                .and_then(|p| Some((p.next()?, p.next()?)));
             let Some((key, value)) = pair else {
                 if self.next_source() {
                     continue;
@@ -361,12 +368,14 @@ fn push_sources(tree: &Tree, value: u32, out: &mut Vec<u32>) {
 pub struct Items<'a> {
     tree: &'a Tree,
     kids: Option<Children<'a>>,
+    left: usize,
 }
 
 impl<'a> Iterator for Items<'a> {
     type Item = Node<'a>;
     fn next(&mut self) -> Option<Self::Item> {
         let id = self.kids.as_mut()?.next()?;
+        self.left = self.left.saturating_sub(1);
         Some(Node {
             tree: self.tree,
             id,
@@ -374,6 +383,8 @@ impl<'a> Iterator for Items<'a> {
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        self.kids.as_ref().map_or((0, Some(0)), Iterator::size_hint)
+        (self.left, Some(self.left))
     }
 }
+
+impl ExactSizeIterator for Items<'_> {}

@@ -134,7 +134,11 @@ impl Tree {
         let rec = self.rec(id);
         let end = match rec.kind() {
             Kind::Scalar(_) if rec.flags() & BORROWED != 0 => rec.start + rec.x(),
-            Kind::Scalar(_) => self.rare().owned.get(rec.x() as usize).map_or(rec.start, |o| o.2),
+            Kind::Scalar(_) => self
+                .rare()
+                .owned
+                .get(rec.x() as usize)
+                .map_or(rec.start, |o| o.2),
             Kind::Mapping | Kind::Sequence => match self.colls.get(rec.x() as usize) {
                 Some(&(size, end)) if size > 0 => end,
                 _ => rec.start,

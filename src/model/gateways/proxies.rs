@@ -246,7 +246,7 @@ fn service_ports<'s, 'a: 's>(
         let translate = !index.objects[svc.object]
             .labels
             .contains_key(NO_TRANSLATION_LABEL);
-        let ports = svc.spec.spec.iter().flat_map(|s| s.ports.iter().flatten());
+        let ports = svc.spec.ports.iter();
         for (i, p) in ports.enumerate() {
             if p.protocol.as_deref().is_some_and(|p| p != "TCP") {
                 continue;

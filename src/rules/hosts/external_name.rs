@@ -25,9 +25,8 @@ pub fn check(
     }
     let target = svc
         .spec
-        .spec
-        .as_ref()
-        .and_then(|s| s.external_name.as_deref())
+        .external_name
+        .as_deref()
         .map(|t| t.trim_end_matches('.'))
         .filter(|t| !t.is_empty())?;
     let version = ck.cx.istio_version;

@@ -163,13 +163,7 @@ fn check(ck: &Checker<'_, '_>, w: &Workload<'_>, state: &State, out: &mut Vec<Di
         if svc_obj.labels.contains_key("istio") {
             continue; // Istio's own Services (gateways, istiod)
         }
-        for (i, port) in svc
-            .spec
-            .spec
-            .iter()
-            .flat_map(|s| s.ports.iter().flatten())
-            .enumerate()
-        {
+        for (i, port) in svc.spec.ports.iter().enumerate() {
             use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
             use mesh_lint_kube::k8s_openapi;
             let Some(IntOrString::Int(target)) = &port.target_port else {

@@ -154,9 +154,8 @@ fn is_victim(ck: &Checker<'_, '_>, catch_all: &PortListener, v: &PortListener) -
     let svc = &ck.index.services[i];
     let sctp = svc
         .spec
-        .spec
+        .ports
         .iter()
-        .flat_map(|s| s.ports.iter().flatten())
         .nth(v.port_index)
         .is_some_and(|p| p.protocol.as_deref() == Some("SCTP"));
     v.object != catch_all.object
@@ -334,9 +333,8 @@ fn target(ck: &Checker<'_, '_>, l: &PortListener) -> String {
     match l.source {
         ListenerSource::Service(i) => ck.index.services[i]
             .spec
-            .spec
-            .as_ref()
-            .and_then(|s| s.external_name.clone())
+            .external_name
+            .clone()
             .unwrap_or_else(|| "the external name".into()),
         ListenerSource::ServiceEntry(i) => ck.index.service_entries[i]
             .spec

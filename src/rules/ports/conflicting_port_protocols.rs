@@ -101,7 +101,7 @@ struct Item<'s> {
 }
 
 fn ports<'s>(ck: &Checker<'_, '_>, svc: &'s ServiceInfo<'s>) -> Vec<Item<'s>> {
-    let ports = svc.spec.spec.iter().flat_map(|s| s.ports.iter().flatten());
+    let ports = svc.spec.ports.iter();
     ports
         .enumerate()
         .map(|(index, port)| Item {

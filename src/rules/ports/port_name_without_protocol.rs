@@ -95,7 +95,7 @@ impl Rule for PortNameWithoutProtocol {
             if is_skipped(ck, svc) {
                 continue;
             }
-            let ports = svc.spec.spec.iter().flat_map(|s| s.ports.iter().flatten());
+            let ports = svc.spec.ports.iter();
             for (i, port) in ports.enumerate() {
                 let Some(node) = svc.port_nodes.get(i).copied() else {
                     continue;

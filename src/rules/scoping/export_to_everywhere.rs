@@ -109,13 +109,7 @@ impl Rule for ExportToEverywhere {
             if let Some(mut d) = check(ck, svc.object, None, ExportKind::Service) {
                 let obj = &ix.objects[svc.object];
                 let hosts = [service_fqdn(obj.name, obj.ns(), &ck.cx.cluster_domain)];
-                let ports: Vec<i32> = svc
-                    .spec
-                    .spec
-                    .iter()
-                    .flat_map(|s| s.ports.iter().flatten())
-                    .map(|p| p.port)
-                    .collect();
+                let ports: Vec<i32> = svc.spec.ports.iter().map(|p| p.port).collect();
                 confined_by_sidecars(ck, &importers, &mut d, svc.object, &hosts, &ports);
                 d.fix = export_to_own_namespace(ck, svc.object, ListenerSource::Service(i)).map(
                     |edits| {
