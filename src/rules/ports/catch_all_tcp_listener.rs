@@ -155,8 +155,7 @@ fn is_victim(ck: &Checker<'_, '_>, catch_all: &PortListener, v: &PortListener) -
     let sctp = svc
         .spec
         .ports
-        .iter()
-        .nth(v.port_index)
+        .get(v.port_index)
         .is_some_and(|p| p.protocol.as_deref() == Some("SCTP"));
     v.object != catch_all.object
         && matches!(v.class, ListenerClass::Tcp | ListenerClass::Sniffed)
