@@ -1,59 +1,22 @@
 //! Our own diagnostic model. Every output format renders from it; miette appears only in the
 //! human renderer.
 
+mod findings;
 mod fix;
 mod related;
 
+pub use findings::Findings;
 pub use fix::{Applicability, Edit, Fix};
 pub use related::{Related, MAX_RELATED};
 
 use crate::source::FileId;
 use mesh_lint_yaml::Span;
 use serde::Serialize;
-use std::collections::HashSet;
 use std::sync::Arc;
 
 /// Text a finding keeps: notes, help and fix titles repeat across the findings of one rule
 /// (24,000 MESH202 findings carry two texts between them), so they are shared once interned.
 pub type Text = Arc<str>;
-
-/// Shares equal texts among findings (see [`Text`]).
-#[derive(Default)]
-pub struct Interner {
-    texts: HashSet<Text>,
-}
-
-impl Interner {
-    pub fn intern(&mut self, text: &mut Text) {
-        match self.texts.get(&**text) {
-            Some(shared) => *text = Arc::clone(shared),
-            None => {
-                self.texts.insert(Arc::clone(text));
-            }
-        }
-    }
-
-    /// Interns every repeated text of `d`.
-    pub fn intern_diagnostic(&mut self, d: &mut Diagnostic) {
-        d.notes.iter_mut().for_each(|n| self.intern(n));
-        if let Some(help) = &mut d.help {
-            self.intern(help);
-        }
-        if let Some(fix) = &mut d.fix {
-            self.intern(&mut fix.title);
-        }
-        if let Some(source) = &mut d.source {
-            self.intern(source);
-        }
-        if let Some(id) = &mut d.object {
-            self.intern(&mut id.api_version);
-            self.intern(&mut id.kind);
-            if let Some(ns) = &mut id.namespace {
-                self.intern(ns);
-            }
-        }
-    }
-}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]

@@ -10,7 +10,7 @@ pub use meshes::MeshGlob;
 mod suppress;
 
 use crate::crash;
-use crate::diagnostic::{Diagnostic, Interner, MAX_RELATED};
+use crate::diagnostic::{Diagnostic, Findings, MAX_RELATED};
 use crate::model::{LintContext, MeshIndex};
 use crate::parse::{parse_file, ParsedFile};
 use crate::rules::{self, Checker, ModelStats, RuleSelection, Selector};
@@ -83,7 +83,7 @@ pub fn lint(files: &Files, opts: &LintOptions) -> LintResult {
         drop(group);
         result
             .diagnostics
-            .reserve(per_rule.iter().map(Vec::len).sum());
+            .reserve(per_rule.iter().map(Findings::len).sum());
         for out in per_rule {
             result.diagnostics.extend(out);
         }
@@ -102,7 +102,7 @@ fn lint_mesh(
     parsed: &[ParsedFile],
     opts: &LintOptions,
     mesh: usize,
-) -> (Vec<Vec<Diagnostic>>, usize, ModelStats) {
+) -> (Vec<Findings>, usize, ModelStats) {
     let inputs = match parsed.len() {
         1 => parsed
             .iter()
@@ -120,7 +120,7 @@ fn lint_mesh(
     // Each rule's findings stay in their own list (a collect that regrouped them item by item
     // would hold them about twice over at the moment memory peaks); `lint` moves them into one
     // list once this mesh's trees and index are gone.
-    let mut per_rule: Vec<Vec<Diagnostic>> = rules::all()
+    let mut per_rule: Vec<Findings> = rules::all()
         .par_iter()
         .filter(|rule| opts.selection.enabled(rule.meta()))
         .map(|rule| {
@@ -129,11 +129,9 @@ fn lint_mesh(
                 "running rule {} ({}) on {inputs}",
                 meta.code, meta.name
             ));
-            let mut out = Vec::new();
+            let mut out = Findings::default();
             rule.check(&ck, &mut out);
-            let mut texts = Interner::default();
-            out.iter_mut().for_each(|d| texts.intern_diagnostic(d));
-            out.shrink_to_fit();
+            out.finish();
             out
         })
         .collect();
@@ -146,7 +144,7 @@ fn lint_mesh(
                 && !path_ignored(d, files, opts)
         });
     }
-    for d in per_rule.iter_mut().flatten() {
+    for d in per_rule.iter_mut().flat_map(Findings::iter_mut) {
         d.notes
             .extend(copies::note(d, &index, files).map(Into::into));
         let omitted = d.related.omitted();

@@ -24,10 +24,10 @@ pub use meta::{FixAvailability, RuleMeta, Subject, DOCS_BASE};
 pub use registry::{all, find, metas, not_a_rule};
 pub use selection::{RuleSelection, Selector, ALWAYS_ON};
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::Findings;
 
 /// A check over the whole mesh index. Rules run in parallel, each pushing its findings.
 pub trait Rule: Sync {
     fn meta(&self) -> &'static RuleMeta;
-    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>);
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings);
 }

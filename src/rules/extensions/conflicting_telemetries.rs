@@ -1,6 +1,6 @@
 use super::telemetry::{telemetries, Telemetry, SECTIONS};
 use super::{same_namespace, span_or_name};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Findings};
 use crate::model::injection::Mode;
 use crate::model::Workload;
 use crate::rules::{Checker, Rule, RuleMeta};
@@ -80,7 +80,7 @@ impl Rule for ConflictingTelemetries {
         &META
     }
 
-    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {
         let all = telemetries(ck, true);
         let mut by_ns: BTreeMap<&str, Vec<&Telemetry<'_>>> = BTreeMap::new();
         for t in &all {

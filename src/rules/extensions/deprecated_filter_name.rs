@@ -1,6 +1,6 @@
 use super::envoy_filter::{envoy_filters, Patch};
 use super::version_note;
-use crate::diagnostic::{Applicability, Diagnostic, Fix, Severity};
+use crate::diagnostic::{Applicability, Diagnostic, Findings, Fix, Severity};
 use crate::model::ObjectRef;
 use crate::rules::yaml_edit::replace_scalar;
 use crate::rules::{Checker, Rule, RuleMeta};
@@ -185,7 +185,7 @@ impl Rule for DeprecatedFilterName {
         &META
     }
 
-    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {
         for ef in envoy_filters(ck, false) {
             for patch in &ef.patches {
                 let fields = [

@@ -1,6 +1,6 @@
 use super::telemetry::{providers, telemetries};
 use super::version_note;
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Findings, Severity};
 use crate::model::IstioVersion;
 use crate::rules::{Checker, Rule, RuleMeta};
 
@@ -77,7 +77,7 @@ impl Rule for DeprecatedTracingProvider {
         &META
     }
 
-    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {
         let v = ck.cx.istio_version;
         let mc = &ck.cx.mesh_config;
         for t in telemetries(ck, false) {

@@ -1,5 +1,5 @@
 use super::envoy_filter::{envoy_filters, EnvoyFilter, Patch, HCM};
-use crate::diagnostic::{Applicability, Diagnostic, Fix};
+use crate::diagnostic::{Applicability, Diagnostic, Findings, Fix};
 use crate::rules::yaml_edit::replace_scalar;
 use crate::rules::{Checker, Rule, RuleMeta};
 
@@ -86,7 +86,7 @@ impl Rule for FilterAfterTerminal {
         &META
     }
 
-    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {
         for ef in envoy_filters(ck, false) {
             for patch in &ef.patches {
                 if let Some(d) = check_patch(ck, &ef, patch) {

@@ -6,7 +6,7 @@
 use super::envoy_filter::{generated_by_istio, EnvoyFilter, Patch};
 use super::operations::effective;
 use super::{qualified, same_namespace};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Findings, Severity};
 use crate::rules::{Checker, RuleMeta};
 use std::collections::HashMap;
 
@@ -25,7 +25,7 @@ pub fn check(
     ck: &Checker<'_, '_>,
     meta: &'static RuleMeta,
     filters: &[EnvoyFilter<'_>],
-    out: &mut Vec<Diagnostic>,
+    out: &mut Findings,
 ) {
     let providers = providers(filters);
     if providers.is_empty() {

@@ -1,6 +1,6 @@
 use super::envoy_filter::envoy_filters;
 use super::version_note;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::Findings;
 use crate::model::IstioVersion;
 use crate::rules::{Checker, Rule, RuleMeta};
 
@@ -74,7 +74,7 @@ impl Rule for ProxyVersionMismatch {
         &META
     }
 
-    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {
         let v = ck.cx.istio_version;
         for ef in envoy_filters(ck, false) {
             for patch in &ef.patches {

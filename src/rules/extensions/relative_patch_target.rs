@@ -1,7 +1,7 @@
 use super::envoy_filter::{envoy_filters, EnvoyFilter, Patch, HCM};
 use super::operations::effective;
 use super::patch_order;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Findings};
 use crate::rules::{Checker, Rule, RuleMeta};
 use mesh_lint_yaml::Node;
 
@@ -86,7 +86,7 @@ impl Rule for RelativePatchTarget {
         &META
     }
 
-    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {
         let filters = envoy_filters(ck, true);
         for ef in &filters {
             for patch in &ef.patches {

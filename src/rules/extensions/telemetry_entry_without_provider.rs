@@ -1,6 +1,6 @@
 use super::qualified;
 use super::telemetry::{providers, telemetries, Telemetry};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Findings};
 use crate::model::{ObjectRef, Origin};
 use crate::rules::{Checker, Rule, RuleMeta};
 use mesh_lint_yaml::Node;
@@ -79,7 +79,7 @@ impl Rule for TelemetryEntryWithoutProvider {
         &META
     }
 
-    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {
         let all = telemetries(ck, true);
         let root = ck.cx.mesh_config.root_namespace();
         // The first namespace-wide Telemetry per namespace: istiod takes the oldest, input

@@ -1,5 +1,5 @@
 use super::telemetry::{providers, telemetries, SECTIONS};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::Findings;
 use crate::model::{MeshConfig, Origin};
 use crate::rules::{Checker, Rule, RuleMeta};
 
@@ -64,7 +64,7 @@ impl Rule for UnknownTelemetryProvider {
         &META
     }
 
-    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {
         if !mesh_config_known(ck) {
             return;
         }

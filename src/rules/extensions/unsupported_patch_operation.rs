@@ -1,7 +1,7 @@
 use super::envoy_filter::{envoy_filters, Patch};
 use super::operations::{applied, effective, exists, kind_ignored, source_file, INSERTS};
 use super::version_note;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Findings};
 use crate::model::ObjectRef;
 use crate::rules::{Checker, Rule, RuleMeta};
 
@@ -82,7 +82,7 @@ impl Rule for UnsupportedPatchOperation {
         &META
     }
 
-    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {
         for ef in envoy_filters(ck, false) {
             for patch in &ef.patches {
                 if let Some(d) = check_patch(ck, ef.object, patch) {

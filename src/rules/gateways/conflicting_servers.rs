@@ -1,5 +1,5 @@
 use super::{gateway_name, proxy_label, proxy_words};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Findings};
 use crate::model::gateways::merge::{DropReason, Dropped};
 use crate::model::gateways::servers::{Gateway, Server};
 use crate::model::gateways::Gateways;
@@ -86,7 +86,7 @@ impl Rule for ConflictingServers {
         &META
     }
 
-    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {
         let model = ck.gateways();
         if model.gateways.is_empty() {
             return;

@@ -1,5 +1,5 @@
 use super::{gateway_name, proxy_words};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Findings};
 use crate::model::gateways::servers::Server;
 use crate::model::gateways::Gateways;
 use crate::rules::{Checker, Rule, RuleMeta};
@@ -75,7 +75,7 @@ impl Rule for DuplicateCertificate {
         &META
     }
 
-    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {
         let model = ck.gateways();
         let mut reported: HashSet<((usize, usize), (usize, usize))> = HashSet::new();
         for (p, list) in model.on_proxy.iter().enumerate() {

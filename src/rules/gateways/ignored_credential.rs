@@ -1,5 +1,5 @@
 use super::gateway_name;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::Findings;
 use crate::model::gateways::servers::TlsMode;
 use crate::model::protocol::Protocol;
 use crate::rules::{Checker, Rule, RuleMeta};
@@ -59,7 +59,7 @@ impl Rule for IgnoredCredential {
         &META
     }
 
-    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {
         // Its own fields: every copy of a Gateway is checked, shadowed or not.
         let gateways = ck
             .index

@@ -1,5 +1,5 @@
 use super::unknown_gateway::gateway_entries;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::Findings;
 use crate::model::gateways::INTERNAL_GATEWAY_MARKER;
 use crate::rules::{Checker, Rule, RuleMeta};
 
@@ -55,7 +55,7 @@ impl Rule for InternalGatewayReference {
         &META
     }
 
-    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {
         for vs in &ck.index.virtual_services {
             let o = &ck.index.objects[vs.object];
             for (node, entry) in gateway_entries(vs) {

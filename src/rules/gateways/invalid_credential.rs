@@ -1,5 +1,5 @@
 use super::{gateway_name, loaded_credentials, secret_namespaces};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Findings};
 use crate::model::gateways::cert::{now, CertProblem};
 use crate::model::gateways::secrets::{
     check_credential, CredentialProblem, SecretData, SecretSource,
@@ -66,7 +66,7 @@ impl Rule for InvalidCredential {
         &META
     }
 
-    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {
         let model = ck.gateways();
         let today = now();
         for (gi, gw) in model.gateways.iter().enumerate() {

@@ -1,5 +1,5 @@
 use super::proxy_label;
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Findings, Severity};
 use crate::model::gateways::k8s::{ClassKind, GATEWAY_NAME_LABEL};
 use crate::model::gateways::proxies::{Proxy, ProxyKind};
 use crate::model::gateways::Gateways;
@@ -74,7 +74,7 @@ impl Rule for KubernetesGatewaySelector {
         &META
     }
 
-    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {
         if !ck.cx.istio_version.at_least(1, 20) {
             return;
         }

@@ -1,5 +1,5 @@
 use super::{gateway_name, proxy_label, proxy_words, selector_span};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Findings, Severity};
 use crate::model::gateways::proxies::ProxyKind;
 use crate::model::gateways::servers::{selector_text, Gateway};
 use crate::model::gateways::Gateways;
@@ -69,7 +69,7 @@ impl Rule for NoGatewayProxy {
         &META
     }
 
-    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {
         let model = ck.gateways();
         let mut lookup: Option<Lookup<'_>> = None;
         for (gi, gw) in model.gateways.iter().enumerate() {

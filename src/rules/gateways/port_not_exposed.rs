@@ -1,5 +1,5 @@
 use super::{gateway_name, proxy_words};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Findings};
 use crate::model::gateways::proxies::ProxyKind;
 use crate::model::gateways::servers::Gateway;
 use crate::model::gateways::Gateways;
@@ -65,7 +65,7 @@ impl Rule for PortNotExposed {
         &META
     }
 
-    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {
         let model = ck.gateways();
         for (gi, gw) in model.gateways.iter().enumerate() {
             check_gateway(ck, model, gi, gw, out);
@@ -78,7 +78,7 @@ fn check_gateway(
     model: &Gateways<'_>,
     gi: usize,
     gw: &Gateway<'_>,
-    out: &mut Vec<Diagnostic>,
+    out: &mut Findings,
 ) {
     // An overlay that patches the Gateway's selector may patch the Services too.
     if gw.patch {

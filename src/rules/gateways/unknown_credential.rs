@@ -1,5 +1,5 @@
 use super::{gateway_name, loaded_credentials, proxy_words, secret_namespaces};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::Findings;
 use crate::rules::{Checker, Rule, RuleMeta};
 
 declare_rule! {
@@ -62,7 +62,7 @@ impl Rule for UnknownCredential {
         &META
     }
 
-    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {
         let model = ck.gateways();
         for (gi, gw) in model.gateways.iter().enumerate() {
             let namespaces = secret_namespaces(model, gi);

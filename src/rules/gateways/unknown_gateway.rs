@@ -1,4 +1,4 @@
-use crate::diagnostic::{Applicability, Diagnostic, Fix};
+use crate::diagnostic::{Applicability, Diagnostic, Findings, Fix};
 use crate::model::gateways::{GatewayRef, Gateways};
 use crate::model::IstioObject;
 use crate::rules::yaml_edit::replace_scalar;
@@ -65,7 +65,7 @@ impl Rule for UnknownGateway {
         &META
     }
 
-    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {
         let model = ck.gateways();
         for vs in &ck.index.virtual_services {
             let o = &ck.index.objects[vs.object];

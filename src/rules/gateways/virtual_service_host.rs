@@ -1,6 +1,6 @@
 use super::gateway_name;
 use super::unknown_gateway::gateway_entries;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Findings};
 use crate::model::gateways::servers::{hosts_overlap, Gateway};
 use crate::model::gateways::{GatewayRef, Gateways};
 use crate::model::IstioObject;
@@ -77,7 +77,7 @@ impl Rule for VirtualServiceHost {
         &META
     }
 
-    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {
         let model = ck.gateways();
         for vs in &ck.index.virtual_services {
             if ck.index.objects[vs.object].is_shadowed() {
@@ -105,7 +105,7 @@ fn check_vs(
     ck: &Checker<'_, '_>,
     model: &Gateways<'_>,
     vs: &IstioObject<'_, VirtualServiceSpec>,
-    out: &mut Vec<Diagnostic>,
+    out: &mut Findings,
 ) {
     let ns = ck.index.objects[vs.object].ns();
     let hosts: Vec<(Node<'_>, &str)> = vs

@@ -1,5 +1,5 @@
 use super::{entry_label, entry_name, registry, rule_ns};
-use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Findings, Fix};
 use crate::model::host_refs::HostRef;
 use crate::model::hosts::{classify, resolve, HostForm};
 use crate::rules::yaml_edit::{set_key, Place, Value};
@@ -67,7 +67,7 @@ impl Rule for DestinationPortRequired {
         &META
     }
 
-    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {
         super::check_each_ref(ck, out, check);
     }
 }

@@ -1,5 +1,5 @@
 use super::{entry_label, registry, replace_host, rule_ns, SHORT_HOST_NOTE};
-use crate::diagnostic::{Applicability, Diagnostic, Fix};
+use crate::diagnostic::{Applicability, Diagnostic, Findings, Fix};
 use crate::model::host_refs::HostRef;
 use crate::model::hosts::{classify, resolve, service_fqdn, HostForm};
 use crate::rules::{Checker, Rule, RuleMeta};
@@ -76,7 +76,7 @@ impl Rule for HostResolvesElsewhere {
         &META
     }
 
-    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {
         super::check_each_ref(ck, out, check);
     }
 }

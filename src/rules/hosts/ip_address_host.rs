@@ -1,4 +1,4 @@
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Findings};
 use crate::model::host_refs::{HostField, HostRef};
 use crate::model::hosts::{classify, HostForm};
 use crate::rules::{Checker, Rule, RuleMeta};
@@ -64,7 +64,7 @@ impl Rule for IpAddressHost {
         &META
     }
 
-    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {
         for r in ck.host_refs() {
             // A gateway VirtualService matches what clients send; an IP can be exactly that.
             if classify(r.host) == HostForm::Ip && !super::is_gateway_host(ck, r) {

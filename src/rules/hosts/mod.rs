@@ -37,7 +37,7 @@ fn is_gateway_host(ck: &Checker<'_, '_>, r: &HostRef<'_>) -> bool {
 /// Runs a per-reference check over every host-bearing field: the walk all host rules share.
 fn check_each_ref(
     ck: &Checker<'_, '_>,
-    out: &mut Vec<crate::diagnostic::Diagnostic>,
+    out: &mut crate::diagnostic::Findings,
     check: fn(&Checker<'_, '_>, &HostRef<'_>) -> Option<crate::diagnostic::Diagnostic>,
 ) {
     out.extend(ck.host_refs().iter().filter_map(|r| check(ck, r)));

@@ -1,5 +1,5 @@
 use super::{entry_label, registry, replace_host};
-use crate::diagnostic::{Applicability, Diagnostic, Fix, Severity};
+use crate::diagnostic::{Applicability, Diagnostic, Findings, Fix, Severity};
 use crate::model::host_refs::HostRef;
 use crate::model::hosts::{classify, service_fqdn, HostForm};
 use crate::rules::{Checker, Rule, RuleMeta};
@@ -68,7 +68,7 @@ impl Rule for PartialHostname {
         &META
     }
 
-    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {
         super::check_each_ref(ck, out, check);
     }
 }

@@ -1,7 +1,7 @@
 use super::{
     assumed_namespace_note, entry_label, registry, replace_host, rule_ns, SHORT_HOST_NOTE,
 };
-use crate::diagnostic::{Applicability, Diagnostic, Fix};
+use crate::diagnostic::{Applicability, Diagnostic, Findings, Fix};
 use crate::model::host_refs::HostRef;
 use crate::model::hosts::{classify, resolve, HostForm};
 use crate::model::Origin;
@@ -71,7 +71,7 @@ impl Rule for ShortHostname {
         &META
     }
 
-    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {
         super::check_each_ref(ck, out, check);
     }
 }

@@ -1,6 +1,6 @@
 use super::clients::{clients, Client, Clients};
 use super::{entry_label, entry_name, external_name, registry, rule_ns};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Findings};
 use crate::model::host_refs::{HostField, HostRef};
 use crate::model::hosts::{classify, resolve, split_service_fqdn, HostForm};
 use crate::model::istio_services::installed_group;
@@ -97,7 +97,7 @@ impl Rule for UnknownHost {
         &META
     }
 
-    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {
         super::check_each_ref(ck, out, check);
     }
 }

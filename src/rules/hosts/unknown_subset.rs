@@ -1,6 +1,6 @@
 use super::clients::{clients, Client, Clients};
 use super::rule_ns;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Findings};
 use crate::model::host_refs::HostRef;
 use crate::model::hosts::{classify, resolve, split_service_fqdn, HostForm};
 use crate::model::routing::{DrChoice, DrStep};
@@ -77,7 +77,7 @@ impl Rule for UnknownSubset {
         &META
     }
 
-    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {
         super::check_each_ref(ck, out, check);
     }
 }

@@ -1,4 +1,4 @@
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::Findings;
 use crate::rules::{Checker, Rule, RuleMeta};
 
 declare_rule! {
@@ -60,7 +60,7 @@ impl Rule for InvalidObject {
         &META
     }
 
-    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {
         for inv in ck.index.invalid.iter().filter(|i| !i.budget_exceeded) {
             let obj = &ck.index.objects[inv.object];
             let field = if inv.path.is_empty() {

@@ -1,4 +1,4 @@
-use crate::diagnostic::{Diagnostic, Label, Severity};
+use crate::diagnostic::{Diagnostic, Findings, Label, Severity};
 use crate::rules::{Checker, Rule, RuleMeta};
 use crate::source::FileId;
 use mesh_lint_yaml::{ParseErrorKind, Span};
@@ -60,7 +60,7 @@ impl Rule for InvalidYaml {
         &META
     }
 
-    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {
         for id in ck.parsed.iter().map(|p| p.file) {
             let file = ck.files.get(id);
             if let Some(reason) = &file.unreadable {

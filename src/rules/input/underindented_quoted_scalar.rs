@@ -1,4 +1,4 @@
-use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Label, Severity};
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Findings, Fix, Label, Severity};
 use crate::parse::lenient::LenientScalar;
 use crate::rules::{Checker, Rule, RuleMeta};
 use crate::source::FileId;
@@ -66,7 +66,7 @@ impl Rule for UnderindentedQuotedScalar {
         &META
     }
 
-    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {
         for parsed in ck.parsed {
             for doc in &parsed.documents {
                 for s in &doc.lenient {

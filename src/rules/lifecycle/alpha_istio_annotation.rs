@@ -1,6 +1,6 @@
 use super::annotation_sites::{annotation_sites, Site};
 use super::PROXY_CONTAINER;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Findings};
 use crate::model::catalogue::keys::{
     INCLUDE_INBOUND_PORTS, INCLUDE_OUTBOUND_IP_RANGES, SIDECAR_INTERCEPTION_MODE, SIDECAR_STATUS,
 };
@@ -67,7 +67,7 @@ impl Rule for AlphaIstioAnnotation {
         &META
     }
 
-    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {
         for site in annotation_sites(ck) {
             if site.never_injected {
                 continue;

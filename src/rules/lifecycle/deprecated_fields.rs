@@ -1,13 +1,13 @@
 //! MESH412's field checks: deprecated fields of VirtualServices, DestinationRules and Sidecars,
 //! each with what pilot does with it today (still read, or ignored) and its replacement.
 
-use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Findings, Fix, Severity};
 use crate::model::{IstioVersion, ObjectRef};
 use crate::rules::yaml_edit::replace_scalar;
 use crate::rules::{Checker, RuleMeta};
 use mesh_lint_yaml::{Node, Span};
 
-pub(super) fn check(ck: &Checker<'_, '_>, meta: &'static RuleMeta, out: &mut Vec<Diagnostic>) {
+pub(super) fn check(ck: &Checker<'_, '_>, meta: &'static RuleMeta, out: &mut Findings) {
     let f = Finder { ck, meta };
     for vs in &ck.index.virtual_services {
         for route in vs.spec_node.get("http").into_iter().flat_map(|h| h.items()) {
@@ -75,7 +75,7 @@ impl Finder<'_, '_, '_> {
         d
     }
 
-    fn http_route(&self, object: ObjectRef, route: Node<'_>, out: &mut Vec<Diagnostic>) {
+    fn http_route(&self, object: ObjectRef, route: Node<'_>, out: &mut Findings) {
         if let Some(delay) = route.get("fault").and_then(|f| f.get("delay")) {
             self.percent(object, delay, "percent", "percentage", "fault.delay.", out);
         }
@@ -96,7 +96,7 @@ impl Finder<'_, '_, '_> {
         key: &str,
         replacement: &str,
         prefix: &str,
-        out: &mut Vec<Diagnostic>,
+        out: &mut Findings,
     ) {
         let Some((k, v)) = parent.get_entry(key) else {
             return;
@@ -134,7 +134,7 @@ impl Finder<'_, '_, '_> {
         out.push(d);
     }
 
-    fn allow_origin(&self, object: ObjectRef, cors: Node<'_>, out: &mut Vec<Diagnostic>) {
+    fn allow_origin(&self, object: ObjectRef, cors: Node<'_>, out: &mut Findings) {
         let Some((k, v)) = cors.get_entry("allowOrigin") else {
             return;
         };
@@ -187,7 +187,7 @@ impl Finder<'_, '_, '_> {
         out.push(d);
     }
 
-    fn traffic_policy(&self, object: ObjectRef, policy: Node<'_>, out: &mut Vec<Diagnostic>) {
+    fn traffic_policy(&self, object: ObjectRef, policy: Node<'_>, out: &mut Findings) {
         if let Some(outlier) = policy.get("outlierDetection") {
             self.consecutive_errors(object, outlier, out);
         }
@@ -221,7 +221,7 @@ impl Finder<'_, '_, '_> {
         }
     }
 
-    fn consecutive_errors(&self, object: ObjectRef, outlier: Node<'_>, out: &mut Vec<Diagnostic>) {
+    fn consecutive_errors(&self, object: ObjectRef, outlier: Node<'_>, out: &mut Findings) {
         let Some((k, v)) = outlier.get_entry("consecutiveErrors") else {
             return;
         };
@@ -252,7 +252,7 @@ impl Finder<'_, '_, '_> {
         out.push(d);
     }
 
-    fn minimum_ring_size(&self, object: ObjectRef, hash: Node<'_>, out: &mut Vec<Diagnostic>) {
+    fn minimum_ring_size(&self, object: ObjectRef, hash: Node<'_>, out: &mut Findings) {
         let Some((k, v)) = hash.get_entry("minimumRingSize") else {
             return;
         };
@@ -282,7 +282,7 @@ impl Finder<'_, '_, '_> {
         out.push(d);
     }
 
-    fn sidecar(&self, object: ObjectRef, spec: Node<'_>, out: &mut Vec<Diagnostic>) {
+    fn sidecar(&self, object: ObjectRef, spec: Node<'_>, out: &mut Findings) {
         let Some(policy) = spec.get("outboundTrafficPolicy") else {
             return;
         };

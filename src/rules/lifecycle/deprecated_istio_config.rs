@@ -1,6 +1,6 @@
 use super::annotation_sites::annotation_sites;
 use super::deprecated_fields;
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Findings, Severity};
 use crate::model::catalogue::keys::SIDECAR_INJECT;
 use crate::model::catalogue::{self, is_istio_key, SET_BY_ISTIO};
 use crate::model::ObjectRef;
@@ -79,7 +79,7 @@ impl Rule for DeprecatedIstioConfig {
         &META
     }
 
-    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {
         for site in annotation_sites(ck) {
             check_annotations(ck, site.object, site.meta, site.never_injected, out);
         }
@@ -92,7 +92,7 @@ fn check_annotations(
     object: ObjectRef,
     meta: Node<'_>,
     never_injected: bool,
-    out: &mut Vec<Diagnostic>,
+    out: &mut Findings,
 ) {
     let Some(annotations) = meta.get("annotations") else {
         return;

@@ -3,7 +3,7 @@ use super::helm_values::find_helm_value;
 use super::{
     describe, injection_notes, sidecar_state, template_anchor, template_annotations, template_entry,
 };
-use crate::diagnostic::{Applicability, Diagnostic, Fix};
+use crate::diagnostic::{Applicability, Diagnostic, Findings, Fix};
 use crate::model::catalogue::keys::{NATIVE_SIDECAR, PROXY_CONFIG};
 use crate::model::lifecycle::{hold, native_sidecars, HoldSource, Native};
 use crate::model::proxy_config::{self, HOLD};
@@ -80,7 +80,7 @@ impl Rule for HoldUntilProxyMissing {
         &META
     }
 
-    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {
         // The template holds when the ProxyConfig says so *or* the injector's Helm value does
         // (`$holdProxy := or ProxyConfig... Values.global.proxy.holdApplicationUntilProxyStarts`),
         // so that value, when the inputs hold the installation, holds every pod.

@@ -1,5 +1,5 @@
 use super::{describe, PROXY_CONTAINER};
-use crate::diagnostic::{Applicability, Diagnostic, Fix};
+use crate::diagnostic::{Applicability, Diagnostic, Findings, Fix};
 use crate::model::injection::{Mode, Reason, State, INJECT_LABEL, NAMESPACE_INJECTION_LABEL};
 use crate::model::is_system_namespace;
 use crate::model::Workload;
@@ -71,7 +71,7 @@ impl Rule for ImageAutoWithoutInjection {
         &META
     }
 
-    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {
         for w in &ck.index.workloads {
             let Some(image) = auto_image(w) else { continue };
             let state = ck.injection().workload(w);

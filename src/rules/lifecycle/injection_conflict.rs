@@ -1,5 +1,5 @@
 use super::{describe, template_entry};
-use crate::diagnostic::{Applicability, Diagnostic, Fix};
+use crate::diagnostic::{Applicability, Diagnostic, Findings, Fix};
 use crate::model::catalogue::keys::{DATAPLANE_MODE, REV, SIDECAR_INJECT};
 use crate::model::injection::{Mode, NAMESPACE_INJECTION_LABEL};
 use crate::model::{ObjectRef, Workload};
@@ -64,7 +64,7 @@ impl Rule for InjectionConflict {
         &META
     }
 
-    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {
         for (name, info) in &ck.index.namespaces {
             let Some(object) = info.object else { continue };
             out.extend(namespace_labels(ck, name, object, &info.labels));
@@ -133,7 +133,7 @@ fn namespace_labels(
     Some(d)
 }
 
-fn check_workload(ck: &Checker<'_, '_>, w: &Workload<'_>, out: &mut Vec<Diagnostic>) {
+fn check_workload(ck: &Checker<'_, '_>, w: &Workload<'_>, out: &mut Findings) {
     let o = &ck.index.objects[w.object];
     let label = w.labels.get(SIDECAR_INJECT).map(String::as_str);
     let state = ck.injection().workload(w);
@@ -188,7 +188,7 @@ fn legacy_annotation(
     ck: &Checker<'_, '_>,
     w: &Workload<'_>,
     state: &crate::model::injection::State,
-    out: &mut Vec<Diagnostic>,
+    out: &mut Findings,
 ) {
     let Some((k, v)) = template_entry(w, "annotations", SIDECAR_INJECT) else {
         return;

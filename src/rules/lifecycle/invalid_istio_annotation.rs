@@ -1,4 +1,4 @@
-use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Findings, Fix};
 use crate::model::catalogue::keys::{
     NATIVE_SIDECAR, PROXY_CONFIG, REWRITE_APP_HTTP_PROBERS, SIDECAR_INJECT,
 };
@@ -67,7 +67,7 @@ impl Rule for InvalidIstioAnnotation {
         &META
     }
 
-    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {
         let mut skip = std::collections::HashSet::new();
         for w in &ck.index.workloads {
             // A never-injected pod's annotations do nothing; its inject label's value may be
@@ -96,12 +96,7 @@ impl Rule for InvalidIstioAnnotation {
     }
 }
 
-fn inject_label(
-    ck: &Checker<'_, '_>,
-    object: ObjectRef,
-    meta: Node<'_>,
-    out: &mut Vec<Diagnostic>,
-) {
+fn inject_label(ck: &Checker<'_, '_>, object: ObjectRef, meta: Node<'_>, out: &mut Findings) {
     let Some((_, v)) = meta.get("labels").and_then(|l| l.get_entry(SIDECAR_INJECT)) else {
         return;
     };
@@ -111,7 +106,7 @@ fn inject_label(
     }
 }
 
-fn check_meta(ck: &Checker<'_, '_>, object: ObjectRef, meta: Node<'_>, out: &mut Vec<Diagnostic>) {
+fn check_meta(ck: &Checker<'_, '_>, object: ObjectRef, meta: Node<'_>, out: &mut Findings) {
     inject_label(ck, object, meta, out);
     let Some(annotations) = meta.get("annotations") else {
         return;
@@ -219,7 +214,7 @@ fn proxy_config_findings(
     object: ObjectRef,
     v: Node<'_>,
     text: &str,
-    out: &mut Vec<Diagnostic>,
+    out: &mut Findings,
 ) {
     let parsed = proxy_config::parse(text);
     for p in parsed.problems {

@@ -2,7 +2,7 @@ use super::annotation_edit::add_template_annotation;
 use super::{
     app_containers, describe, injection_notes, sidecar_state, template_anchor, template_annotations,
 };
-use crate::diagnostic::{Applicability, Diagnostic, Fix, Severity};
+use crate::diagnostic::{Applicability, Diagnostic, Findings, Fix, Severity};
 use crate::model::catalogue::keys::{NATIVE_SIDECAR, SIDECAR_INJECT};
 use crate::model::lifecycle::{native_sidecars, Native};
 use crate::model::Workload;
@@ -76,7 +76,7 @@ impl Rule for JobNeverCompletes {
         &META
     }
 
-    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {
         out.extend(
             ck.index
                 .workloads

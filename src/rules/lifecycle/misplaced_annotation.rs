@@ -1,5 +1,5 @@
 use super::annotation_edit::{merge_proxy_config, move_entry, Moved};
-use crate::diagnostic::{Applicability, Diagnostic, Fix, Severity};
+use crate::diagnostic::{Applicability, Diagnostic, Findings, Fix, Severity};
 use crate::model::catalogue::keys::{PROXY_CONFIG, REV, SIDECAR_INJECT};
 use crate::model::catalogue::{self, SET_BY_ISTIO};
 use crate::model::injection::Mode;
@@ -76,7 +76,7 @@ impl Rule for MisplacedAnnotation {
         &META
     }
 
-    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {
         let workloads: std::collections::HashMap<ObjectRef, &Workload<'_>> =
             ck.index.workloads.iter().map(|w| (w.object, w)).collect();
         for (id, object) in ck.index.objects.iter().enumerate() {
@@ -128,7 +128,7 @@ fn check_annotations(
     kind: &str,
     meta: Node<'_>,
     w: Option<&Workload<'_>>,
-    out: &mut Vec<Diagnostic>,
+    out: &mut Findings,
 ) {
     let Some(annotations) = meta.get("annotations") else {
         return;
@@ -250,7 +250,7 @@ fn workload_fix(
     }
 }
 
-fn check_labels(ck: &Checker<'_, '_>, w: &Workload<'_>, meta: Node<'_>, out: &mut Vec<Diagnostic>) {
+fn check_labels(ck: &Checker<'_, '_>, w: &Workload<'_>, meta: Node<'_>, out: &mut Findings) {
     let Some(labels) = meta.get("labels") else {
         return;
     };

@@ -1,5 +1,5 @@
 use super::declares_proxy;
-use crate::diagnostic::{Diagnostic, Label};
+use crate::diagnostic::{Diagnostic, Findings, Label};
 use crate::model::catalogue::{self, SET_BY_ISTIO};
 use crate::model::injection::{Mode, Reason, NAMESPACE_INJECTION_LABEL, REVISION_LABEL};
 use crate::model::{ObjectRef, Workload};
@@ -104,7 +104,7 @@ impl Rule for NamespaceWithoutInjectionLabel {
         &META
     }
 
-    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {
         let root = ck.cx.mesh_config.root_namespace();
         let mut facts: HashMap<&str, Facts<'_, '_>> = HashMap::new();
         // Per directory, a Namespace there that is labelled into the mesh (a sidecar one

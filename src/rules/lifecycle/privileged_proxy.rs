@@ -1,5 +1,5 @@
 use super::helm_values::find_helm_value;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Findings};
 use crate::model::ObjectRef;
 use crate::rules::{Checker, Rule, RuleMeta};
 use mesh_lint_yaml::Node;
@@ -56,7 +56,7 @@ impl Rule for PrivilegedProxy {
         &META
     }
 
-    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {
         // Every place that sets it, not just the first.
         find_helm_value(ck, "global.proxy.privileged", |v| {
             if is_true(v.value) {

@@ -1,7 +1,7 @@
 use super::annotation_edit::add_template_annotation;
 use super::helm_values::find_helm_value;
 use super::{app_containers, describe, injection_notes, probes, sidecar_state, template_entry};
-use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Findings, Fix, Severity};
 use crate::model::catalogue::keys::{
     EXCLUDE_INBOUND_PORTS, INCLUDE_INBOUND_PORTS, REWRITE_APP_HTTP_PROBERS,
 };
@@ -72,7 +72,7 @@ impl Rule for ProbeRewriteDisabled {
         &META
     }
 
-    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {
         let global = global_off(ck);
         let mut policies = None;
         for w in &ck.index.workloads {

@@ -1,5 +1,5 @@
 use super::{app_containers, describe, injection_notes, sidecar_state};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Findings};
 use crate::model::Workload;
 use crate::rules::{Checker, Rule, RuleMeta};
 use mesh_lint_yaml::Node;
@@ -53,14 +53,14 @@ impl Rule for ProxyUidConflict {
         &META
     }
 
-    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {
         for w in &ck.index.workloads {
             check(ck, w, out);
         }
     }
 }
 
-fn check(ck: &Checker<'_, '_>, w: &Workload<'_>, out: &mut Vec<Diagnostic>) {
+fn check(ck: &Checker<'_, '_>, w: &Workload<'_>, out: &mut Findings) {
     let Some(state) = sidecar_state(ck, w) else {
         return;
     };

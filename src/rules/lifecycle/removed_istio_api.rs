@@ -1,4 +1,4 @@
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::Findings;
 use crate::model::IstioVersion;
 use crate::rules::{Checker, Rule, RuleMeta};
 
@@ -92,7 +92,7 @@ impl Rule for RemovedIstioApi {
         &META
     }
 
-    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {
         let version = ck.cx.istio_version;
         let removed = |group: &str| {
             REMOVED.iter().find(|r| {

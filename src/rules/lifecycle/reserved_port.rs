@@ -1,7 +1,7 @@
 use super::{
     app_containers, declares_proxy, describe, injection_notes, probes, template_annotations,
 };
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::Findings;
 use crate::model::catalogue::keys::STATUS_PORT;
 use crate::model::injection::{Mode, State};
 use crate::model::Workload;
@@ -75,7 +75,7 @@ impl Rule for ReservedPort {
         &META
     }
 
-    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {
         for w in &ck.index.workloads {
             if declares_proxy(w) {
                 continue;
@@ -105,7 +105,7 @@ fn reserved(mode: Mode, port: u32, status_port: u32) -> Option<&'static str> {
         .map(|(_, what)| *what)
 }
 
-fn check(ck: &Checker<'_, '_>, w: &Workload<'_>, state: &State, out: &mut Vec<Diagnostic>) {
+fn check(ck: &Checker<'_, '_>, w: &Workload<'_>, state: &State, out: &mut Findings) {
     let status_port = template_annotations(w)
         .get(STATUS_PORT)
         .and_then(|p| p.trim().parse().ok())

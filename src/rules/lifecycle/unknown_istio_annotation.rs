@@ -1,5 +1,5 @@
 use super::annotation_sites::annotation_sites;
-use crate::diagnostic::{Applicability, Diagnostic, Fix};
+use crate::diagnostic::{Applicability, Diagnostic, Findings, Fix};
 use crate::model::catalogue::keys::SIDECAR_INJECT;
 use crate::model::catalogue::{self, is_istio_key, nearest, SET_BY_ISTIO};
 use crate::model::{IstioVersion, ObjectRef};
@@ -62,7 +62,7 @@ impl Rule for UnknownIstioAnnotation {
         &META
     }
 
-    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {
         for site in annotation_sites(ck) {
             check_meta(ck, site.object, site.meta, site.never_injected, out);
         }
@@ -75,7 +75,7 @@ fn check_meta(
     object: ObjectRef,
     meta: Node<'_>,
     never_injected: bool,
-    out: &mut Vec<Diagnostic>,
+    out: &mut Findings,
 ) {
     let Some(annotations) = meta.get("annotations") else {
         return;

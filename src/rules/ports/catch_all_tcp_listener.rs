@@ -1,5 +1,5 @@
 use super::export_to::export_to_own_namespace;
-use crate::diagnostic::{Applicability, Diagnostic, Fix, Severity};
+use crate::diagnostic::{Applicability, Diagnostic, Findings, Fix, Severity};
 use crate::model::listeners::{Bind, ListenerSource, PortListener, WildcardMatch};
 use crate::model::protocol::ListenerClass;
 use crate::model::scopes::thousands;
@@ -123,7 +123,7 @@ impl Rule for CatchAllTcpListener {
         &META
     }
 
-    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {
         let listeners = ck.listeners();
         for l in &listeners.all {
             if l.bind == Bind::Wildcard(WildcardMatch::Passthrough) {

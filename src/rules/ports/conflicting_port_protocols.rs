@@ -1,4 +1,4 @@
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Findings, Severity};
 use crate::model::protocol::{convert_protocol, PortSpec, Protocol};
 use crate::model::{ServiceInfo, Workload};
 use crate::rules::{Checker, Rule, RuleMeta};
@@ -76,7 +76,7 @@ impl Rule for ConflictingPortProtocols {
         &META
     }
 
-    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {
         for svc in &ck.index.services {
             if svc.service_type() == "ExternalName" {
                 continue;
@@ -153,7 +153,7 @@ fn target_key(port: &ServicePort) -> String {
     }
 }
 
-fn same_service(ck: &Checker<'_, '_>, svc: &ServiceInfo<'_>, out: &mut Vec<Diagnostic>) {
+fn same_service(ck: &Checker<'_, '_>, svc: &ServiceInfo<'_>, out: &mut Findings) {
     let items = ports(ck, svc);
     for (i, b) in items.iter().enumerate() {
         let first = items[..i].iter().find(|a| {
@@ -186,7 +186,7 @@ fn same_service(ck: &Checker<'_, '_>, svc: &ServiceInfo<'_>, out: &mut Vec<Diagn
     }
 }
 
-fn app_protocol_vs_name(ck: &Checker<'_, '_>, svc: &ServiceInfo<'_>, out: &mut Vec<Diagnostic>) {
+fn app_protocol_vs_name(ck: &Checker<'_, '_>, svc: &ServiceInfo<'_>, out: &mut Findings) {
     for item in ports(ck, svc) {
         let Some(app) = item.port.app_protocol.as_deref() else {
             continue;
@@ -249,7 +249,7 @@ fn same_protocol(a: Protocol, b: Protocol) -> bool {
 
 /// A TCP port whose name (or `appProtocol`) says `udp`: Istio's `ConvertProtocol` reads the
 /// name, takes it for UDP and builds no listener for it, so its TCP traffic is not proxied.
-fn udp_name_on_tcp(ck: &Checker<'_, '_>, svc: &ServiceInfo<'_>, out: &mut Vec<Diagnostic>) {
+fn udp_name_on_tcp(ck: &Checker<'_, '_>, svc: &ServiceInfo<'_>, out: &mut Findings) {
     for item in ports(ck, svc) {
         if item.protocol != Protocol::Udp || l4(item.port) != "TCP" {
             continue;
@@ -296,7 +296,7 @@ fn across_services(
     ck: &Checker<'_, '_>,
     w: &Workload<'_>,
     reported: &mut HashSet<(usize, usize, usize, usize)>,
-    out: &mut Vec<Diagnostic>,
+    out: &mut Findings,
 ) {
     let selecting: Vec<&ServiceInfo<'_>> = ck
         .index

@@ -1,4 +1,4 @@
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Findings};
 use crate::model::protocol::Protocol;
 use crate::model::visibility::{export_scope, ExportKind, ExportScope};
 use crate::model::ObjectRef;
@@ -113,7 +113,7 @@ impl Rule for ConflictingServiceEntryProtocols {
         &META
     }
 
-    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {
         let mut by_key: HashMap<(&str, u32), Vec<PortUse<'_>>> = HashMap::new();
         for (i, se) in ck.index.service_entries.iter().enumerate() {
             let object = &ck.index.objects[se.object];
@@ -174,7 +174,7 @@ fn check_key(
     port: u32,
     uses: &[PortUse<'_>],
     reported: &mut BTreeSet<(usize, u32)>,
-    out: &mut Vec<Diagnostic>,
+    out: &mut Findings,
 ) {
     // Per port use, the other uses it clashes with and where.
     let mut clashes: BTreeMap<usize, Vec<(usize, Overlap)>> = BTreeMap::new();

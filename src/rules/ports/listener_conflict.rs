@@ -1,4 +1,4 @@
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Findings, Severity};
 use crate::model::listeners::{Bind, PortListener, WildcardMatch};
 use crate::model::protocol::Protocol;
 use crate::model::scopes::{Seen, Subject};
@@ -78,7 +78,7 @@ impl Rule for ListenerConflict {
         &META
     }
 
-    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {
         let listeners = ck.listeners();
         let mut seen_ports = BTreeSet::new();
         for l in listeners.all.iter().filter(|l| l.is_catch_all()) {
@@ -94,7 +94,7 @@ impl Rule for ListenerConflict {
     }
 }
 
-fn check_port(ck: &Checker<'_, '_>, on_port: &[&PortListener], out: &mut Vec<Diagnostic>) {
+fn check_port(ck: &Checker<'_, '_>, on_port: &[&PortListener], out: &mut Findings) {
     let catch_alls: Vec<&PortListener> = on_port
         .iter()
         .copied()

@@ -1,5 +1,5 @@
 use super::evidence::{self, Evidence};
-use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Findings, Fix, Severity};
 use crate::model::protocol::{convert_protocol, PortSpec, Protocol};
 use crate::model::{is_system_namespace, ServiceInfo};
 use crate::rules::yaml_edit::{set_key, Place, Value};
@@ -90,7 +90,7 @@ impl Rule for PortNameWithoutProtocol {
         &META
     }
 
-    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {
         for svc in &ck.index.services {
             if is_skipped(ck, svc) {
                 continue;

@@ -1,4 +1,4 @@
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Findings};
 use crate::model::listeners::{Bind, ListenerSource, PortListener};
 use crate::model::protocol::ListenerClass;
 use crate::rules::{Checker, Rule, RuleMeta};
@@ -59,7 +59,7 @@ impl Rule for SharedTcpPort {
         &META
     }
 
-    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {
         let listeners = ck.listeners();
         for l in listeners.all.iter().filter(|l| counts(l)) {
             let first = listeners.on_port(l.port).find(|f| counts(f));

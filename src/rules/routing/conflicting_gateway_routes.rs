@@ -1,7 +1,7 @@
 use super::cover::{covers, same_tree, Proto};
 use super::route_order::{is_envoy_catch_all, rules, Rule as VsRule};
 use super::{live_virtual_services, match_label, object_name, rule_label, vs_scope, Rank, Vs};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Findings};
 use crate::model::hosts::resolve;
 use crate::model::routing::MESH_GATEWAY;
 use crate::model::visibility::ExportScope;
@@ -97,7 +97,7 @@ impl Rule for ConflictingGatewayRoutes {
         &META
     }
 
-    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {
         let routing = ck.routing();
         let domain = &ck.cx.cluster_domain;
         let mut members: Vec<Member<'_, '_>> = Vec::new();

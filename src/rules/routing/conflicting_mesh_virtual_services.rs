@@ -1,5 +1,5 @@
 use super::{live_virtual_services, name_list, name_span, object_name, vs_scope, Rank, Vs};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Findings, Severity};
 use crate::model::hosts::resolve;
 use crate::model::visibility::ExportScope;
 use crate::rules::{Checker, Rule, RuleMeta};
@@ -152,7 +152,7 @@ impl Rule for ConflictingMeshVirtualServices {
         &META
     }
 
-    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {
         let routing = ck.routing();
         let domain = &ck.cx.cluster_domain;
         let mut cands: Vec<Cand<'_, '_>> = Vec::new();

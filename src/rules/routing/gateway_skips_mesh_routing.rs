@@ -1,5 +1,5 @@
 use super::{live_virtual_services, object_name, Vs};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Findings};
 use crate::model::hosts::resolve;
 use crate::model::routing::MESH_GATEWAY;
 use crate::rules::{Checker, Rule, RuleMeta};
@@ -74,7 +74,7 @@ impl Rule for GatewaySkipsMeshRouting {
         &META
     }
 
-    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {
         let routing = ck.routing();
         let domain = &ck.cx.cluster_domain;
         for (i, vs) in live_virtual_services(ck) {

@@ -1,5 +1,5 @@
 use super::{live_virtual_services, name_span, object_name, Vs};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Findings, Severity};
 use crate::model::owned_string_map;
 use crate::model::routing::MESH_GATEWAY;
 use crate::rules::{Checker, Rule, RuleMeta};
@@ -129,7 +129,7 @@ impl Rule for JwtClaimRouteWithoutAuthn {
         &META
     }
 
-    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {
         let routing = ck.routing();
         let mut found: Vec<(usize, Vs<'_, '_>, Node<'_>)> = Vec::new();
         for (i, vs) in live_virtual_services(ck) {

@@ -2,7 +2,7 @@ use super::cover::Proto;
 use super::route_order::{Finding, Rule, Taker};
 use super::unreachable_route::{taker_span, taker_words};
 use super::{match_label, route_findings, rule_label, Vs};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Findings, Severity};
 use crate::rules::{Checker, Rule as LintRule, RuleMeta};
 
 declare_rule! {
@@ -68,7 +68,7 @@ impl LintRule for RedundantRouteMatch {
         &META
     }
 
-    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {
         // Each copy of a VirtualService is checked: the finding is about its own rules.
         for (i, vs) in ck.index.virtual_services.iter().enumerate() {
             for (proto, rules, found) in route_findings(ck, i, vs) {

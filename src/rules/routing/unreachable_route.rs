@@ -1,7 +1,7 @@
 use super::cover::Proto;
 use super::route_order::{Finding, Rule, Taker};
 use super::{match_label, route_findings, rule_label, Vs};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Findings};
 use crate::rules::{Checker, Rule as LintRule, RuleMeta};
 use mesh_lint_yaml::{Node, Span};
 
@@ -72,7 +72,7 @@ impl LintRule for UnreachableRoute {
         &META
     }
 
-    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {
         // Each copy of a VirtualService is checked: the finding is about its own rules.
         for (i, vs) in ck.index.virtual_services.iter().enumerate() {
             for (proto, rules, found) in route_findings(ck, i, vs) {

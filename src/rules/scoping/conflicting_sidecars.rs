@@ -1,5 +1,5 @@
 use super::{is_namespace_wide, name_span, selector_span};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Findings, Severity};
 use crate::model::injection::{Mode, State};
 use crate::model::{IstioObject, Workload};
 use crate::rules::{Checker, Rule, RuleMeta};
@@ -78,7 +78,7 @@ impl Rule for ConflictingSidecars {
         &META
     }
 
-    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {
         let mut by_ns: BTreeMap<&str, Vec<&IstioObject<'_, SidecarSpec>>> = BTreeMap::new();
         // A copy that a later object of the same identity replaces does not exist after
         // `kubectl apply` of the inputs: it competes with nothing.
@@ -107,7 +107,7 @@ fn check_namespace(
     ns: &str,
     sidecars: &[Sc<'_, '_>],
     selected: &SelectorMatches,
-    out: &mut Vec<Diagnostic>,
+    out: &mut Findings,
 ) {
     let inj = ck.injection();
     let ns_state = inj.namespace(ns);

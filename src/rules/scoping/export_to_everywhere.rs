@@ -1,6 +1,6 @@
 use super::importers::Importers;
 use super::name_span;
-use crate::diagnostic::{Applicability, Diagnostic, Fix, Severity};
+use crate::diagnostic::{Applicability, Diagnostic, Findings, Fix, Severity};
 use crate::model::hosts::service_fqdn;
 use crate::model::is_system_namespace;
 use crate::model::listeners::ListenerSource;
@@ -89,7 +89,7 @@ impl Rule for ExportToEverywhere {
         &META
     }
 
-    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {
         let ix = ck.index;
         let importers = Importers::new(ix);
         for (i, se) in ix.service_entries.iter().enumerate() {

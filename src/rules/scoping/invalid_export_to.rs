@@ -1,5 +1,5 @@
 use super::is_dns1123_label;
-use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
+use crate::diagnostic::{Applicability, Edit, Findings, Fix};
 use crate::model::visibility::EXPORT_TO_ANNOTATION;
 use crate::model::ObjectRef;
 use crate::rules::{Checker, Rule, RuleMeta};
@@ -76,7 +76,7 @@ impl Rule for InvalidExportTo {
         &META
     }
 
-    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {
         let ix = ck.index;
         let specs = ix
             .service_entries
@@ -143,7 +143,7 @@ fn check_list(
     kind: Kind,
     field: Node<'_>,
     entries: &[Entry<'_>],
-    out: &mut Vec<Diagnostic>,
+    out: &mut Findings,
 ) {
     let obj = &ck.index.objects[object];
     let own = obj.ns();
@@ -334,7 +334,7 @@ fn corrected(
 }
 
 /// The Service annotation, split at commas like istiod (entries trimmed).
-fn check_annotation(ck: &Checker<'_, '_>, object: ObjectRef, out: &mut Vec<Diagnostic>) {
+fn check_annotation(ck: &Checker<'_, '_>, object: ObjectRef, out: &mut Findings) {
     let obj = &ck.index.objects[object];
     let Some(value) = obj
         .node

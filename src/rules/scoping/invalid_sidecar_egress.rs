@@ -1,5 +1,5 @@
 use super::{is_dns1123_label, name_span, selector_span};
-use crate::diagnostic::{Applicability, Diagnostic, Fix, Severity};
+use crate::diagnostic::{Applicability, Diagnostic, Findings, Fix, Severity};
 use crate::model::hosts::{service_fqdn, split_service_fqdn};
 use crate::model::{is_system_namespace, IstioObject};
 use crate::rules::yaml_edit::replace_scalar;
@@ -82,7 +82,7 @@ impl Rule for InvalidSidecarEgress {
         &META
     }
 
-    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {
         let declares_namespaces = ck.index.namespaces.values().any(|n| n.object.is_some());
         for sc in &ck.index.sidecars {
             let hosts = sc
@@ -301,7 +301,7 @@ fn unknown_target(
 
 /// A Sidecar with a selector in the root namespace, where a selector-less one is the
 /// mesh-wide default and none exists.
-fn check_root_selectors(ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+fn check_root_selectors(ck: &Checker<'_, '_>, out: &mut Findings) {
     let root = ck.cx.mesh_config.root_namespace();
     let ix = ck.index;
     let in_root = || {

@@ -1,5 +1,5 @@
 use super::{is_namespace_wide, name_span};
-use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Findings, Fix};
 use crate::model::injection::{Mode, Reason, State};
 use crate::model::ObjectRef;
 use crate::rules::yaml_edit::line_ending_at;
@@ -89,7 +89,7 @@ impl Rule for MissingSidecarScope {
         &META
     }
 
-    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {
         let root = ck.cx.mesh_config.root_namespace();
         let ix = ck.index;
         // The scope model's Sidecar index: the root default is the first Sidecar there whose

@@ -1,6 +1,6 @@
 use super::policies::{selector_policies, RootScope, SelectorPolicy};
 use super::{describe, labels_label, none_of, show_labels, targets_gateway};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Findings};
 use crate::model::gateways::proxies::ProxyKind;
 use crate::model::COMPLETE_INPUTS_NOTE;
 use crate::rules::{Checker, Rule, RuleMeta};
@@ -86,7 +86,7 @@ impl Rule for SelectorMatchesNoWorkload {
         &META
     }
 
-    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {
         let root = ck.cx.mesh_config.root_namespace();
         for p in selector_policies(ck) {
             let ns = ck.index.objects[p.object].ns();
@@ -109,7 +109,7 @@ impl Rule for SelectorMatchesNoWorkload {
 /// An AuthorizationPolicy without a selector outside the root namespace applies to every
 /// workload of its namespace; with the inputs declared complete, a namespace that holds none
 /// makes it enforce nothing (istioctl `analyzeNoMatchingWorkloads`, IST0127 with no selector).
-fn namespace_wide_without_workloads(ck: &Checker<'_, '_>, root: &str, out: &mut Vec<Diagnostic>) {
+fn namespace_wide_without_workloads(ck: &Checker<'_, '_>, root: &str, out: &mut Findings) {
     let wl = ck.workload_labels();
     for (id, o) in ck.index.by_kind("AuthorizationPolicy") {
         if o.group() != "security.istio.io" || o.is_shadowed() || o.ns() == root {

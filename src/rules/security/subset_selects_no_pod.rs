@@ -1,5 +1,5 @@
 use super::{closest, describe, labels_label, none_of, show_labels};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Findings};
 use crate::model::hosts::{resolve, HostOwner};
 use crate::model::{IstioObject, ServiceInfo, COMPLETE_INPUTS_NOTE};
 use crate::rules::{Checker, Rule, RuleMeta};
@@ -99,7 +99,7 @@ impl Rule for SubsetSelectsNoPod {
         &META
     }
 
-    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {
         for dr in &ck.index.destination_rules {
             if dr.spec.subsets.is_empty() || ck.index.objects[dr.object].is_shadowed() {
                 continue;

@@ -1,4 +1,4 @@
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Findings};
 use crate::model::hosts::{classify, resolve, HostForm};
 use crate::model::IstioObject;
 use crate::rules::{Checker, Rule, RuleMeta};
@@ -74,7 +74,7 @@ impl Rule for TlsWithoutCaCertificates {
         &META
     }
 
-    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {
         for dr in &ck.index.destination_rules {
             if ck.index.objects[dr.object].is_shadowed() {
                 continue;

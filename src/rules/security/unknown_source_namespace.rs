@@ -1,4 +1,4 @@
-use crate::diagnostic::{Applicability, Diagnostic, Fix};
+use crate::diagnostic::{Applicability, Diagnostic, Findings, Fix};
 use crate::model::COMPLETE_INPUTS_NOTE;
 use crate::rules::yaml_edit::replace_scalar;
 use crate::rules::{Checker, Rule, RuleMeta};
@@ -68,7 +68,7 @@ impl Rule for UnknownSourceNamespace {
         &META
     }
 
-    fn check(&self, ck: &Checker<'_, '_>, out: &mut Vec<Diagnostic>) {
+    fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {
         let root = ck.cx.mesh_config.root_namespace();
         let known: Vec<&str> = ck
             .index
