@@ -5,7 +5,9 @@ use crate::diagnostic::{Applicability, Diagnostic, Fix, Severity};
 use crate::rules::RuleMeta;
 use crate::source::{FileId, SourceFile};
 use mesh_lint_yaml::Span;
+use serde::{Serialize, Serializer};
 use serde_json::{json, Value};
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::io::{self, Write};
 
@@ -27,28 +29,66 @@ pub fn render(
         .enumerate()
         .map(|(i, r)| (r.code, i))
         .collect();
-    let mut fingerprints = Fingerprints::default();
-    let results: Vec<Value> = diagnostics
-        .iter()
-        .map(|d| result(d, ctx, &rule_index, &mut fingerprints))
-        .collect();
-    let log = json!({
-        "$schema": SCHEMA,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": { "driver": {
+    let log = Log {
+        schema: SCHEMA,
+        runs: [Run {
+            // Our columns count Unicode scalar values, not SARIF's default UTF-16 code units.
+            column_kind: "unicodeCodePoints",
+            results: Results {
+                diagnostics,
+                ctx,
+                rule_index: &rule_index,
+                fingerprints: RefCell::new(Fingerprints::default()),
+            },
+            tool: json!({ "driver": {
                 "name": "mesh-lint",
                 "informationUri": INFORMATION_URI,
                 "version": ctx.tool_version,
                 "rules": ctx.rules.iter().map(|r| rule(r)).collect::<Vec<_>>(),
-            }},
-            // Our columns count Unicode scalar values, not SARIF's default UTF-16 code units.
-            "columnKind": "unicodeCodePoints",
-            "results": results,
+            }}),
         }],
-    });
+        version: "2.1.0",
+    };
     serde_json::to_writer_pretty(&mut *out, &log)?;
     writeln!(out)
+}
+
+/// The log, its fields in the order `json!` would sort them (serde_json's maps are sorted), so
+/// the output is the same as when the whole log was one `Value`.
+#[derive(Serialize)]
+struct Log<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    runs: [Run<'a>; 1],
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct Run<'a> {
+    #[serde(rename = "columnKind")]
+    column_kind: &'static str,
+    results: Results<'a>,
+    tool: Value,
+}
+
+/// The results, each built and written in turn: as one `Value` the results of a large run
+/// took over a gigabyte.
+struct Results<'a> {
+    diagnostics: &'a [Diagnostic],
+    ctx: &'a RenderContext<'a>,
+    rule_index: &'a HashMap<&'a str, usize>,
+    fingerprints: RefCell<Fingerprints>,
+}
+
+impl Serialize for Results<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut fingerprints = self.fingerprints.borrow_mut();
+        serializer.collect_seq(
+            self.diagnostics
+                .iter()
+                .map(|d| result(d, self.ctx, self.rule_index, &mut fingerprints)),
+        )
+    }
 }
 
 fn level(severity: Severity) -> &'static str {
