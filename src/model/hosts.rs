@@ -8,6 +8,7 @@
 //!   (including wildcards), never expanded (§3.2). Each entry carries its exportTo scope
 //!   (§4.3: the Service annotation or `spec.exportTo`, else the MeshConfig default).
 
+use super::key_index::KeyIndex;
 use super::visibility::{export_scope, ExportKind, ExportScope};
 use super::{LintContext, MeshIndex, ObjectRef};
 use std::collections::HashMap;
@@ -71,6 +72,15 @@ pub fn service_fqdn(name: &str, ns: &str, domain: &str) -> String {
     format!("{name}.{ns}.svc.{domain}")
 }
 
+/// Whether `host` is [`service_fqdn`] of `name`, `ns` and `domain`, without building it.
+fn is_service_host(host: &str, name: &str, ns: &str, domain: &str) -> bool {
+    let rest = host.strip_prefix(name).and_then(|r| r.strip_prefix('.'));
+    let rest = rest
+        .and_then(|r| r.strip_prefix(ns))
+        .and_then(|r| r.strip_prefix(".svc."));
+    rest == Some(domain)
+}
+
 /// `name.ns.svc.<domain>` split into `(name, ns)`; `None` for any other host.
 pub fn split_service_fqdn<'h>(host: &'h str, domain: &str) -> Option<(&'h str, &'h str)> {
     let rest = host.strip_suffix(domain)?.strip_suffix(".svc.")?;
@@ -108,7 +118,7 @@ pub struct HostEntry {
     pub namespace: String,
     pub scope: ExportScope,
     /// Port numbers with their names, in declaration order.
-    pub ports: Vec<(u32, Option<String>)>,
+    pub ports: Box<[(u32, Option<String>)]>,
 }
 
 impl HostEntry {
@@ -123,10 +133,11 @@ impl HostEntry {
 pub struct HostRegistry {
     pub domain: String,
     pub entries: Vec<HostEntry>,
-    exact: HashMap<String, Vec<usize>>,
+    /// Entries by their (non-wildcard) host.
+    exact: KeyIndex,
     wildcards: Vec<usize>,
     /// Service name → Service entries in every namespace (for MESH303 candidates).
-    by_service_name: HashMap<String, Vec<usize>>,
+    by_service_name: KeyIndex,
     /// DestinationRules (indices into [`MeshIndex::destination_rules`]) by their host resolved
     /// in their own namespace; wildcard hosts apart, matched on lookup.
     rules_exact: HashMap<String, Vec<usize>>,
@@ -189,10 +200,7 @@ impl HostRegistry {
                 scope,
                 ports,
             };
-            reg.by_service_name
-                .entry(object.name.to_owned())
-                .or_default()
-                .push(reg.entries.len());
+            reg.by_service_name.push(object.name, reg.entries.len());
             reg.push(entry);
         }
         for (i, se) in index
@@ -204,7 +212,7 @@ impl HostRegistry {
             let object = &index.objects[se.object];
             let explicit = se.spec.export_to.as_deref();
             let (scope, _) = export_scope(object, explicit, ExportKind::Service, mc);
-            let ports: Vec<_> = se
+            let ports: Box<[_]> = se
                 .spec
                 .ports
                 .iter()
@@ -244,6 +252,9 @@ impl HostRegistry {
                 reg.rules_exact.entry(resolved).or_default().push(i);
             }
         }
+        reg.exact.seal();
+        reg.by_service_name.seal();
+        reg.entries.shrink_to_fit();
         reg
     }
 
@@ -271,7 +282,7 @@ impl HostRegistry {
         if entry.host.starts_with('*') {
             self.wildcards.push(id);
         } else {
-            self.exact.entry(entry.host.clone()).or_default().push(id);
+            self.exact.push(entry.host.as_str(), id);
         }
         self.entries.push(entry);
     }
@@ -289,7 +300,7 @@ impl HostRegistry {
                 })
                 .collect()
         } else {
-            let exact = self.exact.get(host).into_iter().flatten().copied();
+            let exact = self.exact_entries(host);
             let wild = self
                 .wildcards
                 .iter()
@@ -314,17 +325,26 @@ impl HostRegistry {
     }
 
     /// Services called `name`, in any namespace, in input order.
-    pub fn services_named<'s>(&'s self, name: &str) -> impl Iterator<Item = &'s HostEntry> + 's {
+    pub fn services_named<'s: 'n, 'n>(
+        &'s self,
+        name: &'n str,
+    ) -> impl Iterator<Item = &'s HostEntry> + 'n {
         self.by_service_name
-            .get(name)
-            .into_iter()
-            .flatten()
-            .map(|&i| &self.entries[i])
+            .candidates(name)
+            .map(|i| &self.entries[i])
+            .filter(move |e| is_service_host(&e.host, name, &e.namespace, &self.domain))
     }
 
     /// Whether any ServiceEntry defines exactly this literal host.
     pub fn has_literal(&self, host: &str) -> bool {
-        self.exact.contains_key(host)
+        self.exact_entries(host).next().is_some()
+    }
+
+    /// The entries whose host is exactly `host`, in input order.
+    fn exact_entries<'s>(&'s self, host: &'s str) -> impl Iterator<Item = usize> + 's {
+        self.exact
+            .candidates(host)
+            .filter(move |&i| self.entries[i].host == host)
     }
 }
 

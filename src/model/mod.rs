@@ -8,6 +8,7 @@ pub mod hosts;
 mod index;
 pub mod injection;
 pub mod istio_services;
+pub mod key_index;
 pub mod kustomize;
 pub mod lifecycle;
 pub mod listeners;

@@ -9,11 +9,11 @@
 //! over all objects; a selector is then answered from the shortest `(namespace, key, value)`
 //! list among its pairs, never by scanning a namespace.
 
+use super::key_index::KeyIndex;
 use super::workload::Labels;
 use super::{MeshIndex, ObjectRef};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
-use std::hash::{Hash, Hasher};
 
 /// The label Istio's gateway controller puts on the Deployment of a Kubernetes Gateway
 /// (`pilot/pkg/config/kube/gatewaycommon/deploymentcontroller.go`; the older
@@ -40,18 +40,17 @@ impl LabelSet<'_> {
 
 /// Label sets by namespace, with an inverted `(namespace, key, value)` index.
 ///
-/// The inverted indexes are sorted `(hash, set)` lists rather than maps of owned keys: a run
-/// with 24,000 workloads held every label three more times as strings. A hash names a list of
-/// candidates; [`LabelSet::matches`] decides, so a collision costs a comparison, never a
-/// wrong answer.
+/// The inverted indexes are [`KeyIndex`]es rather than maps of owned keys: a run with 24,000
+/// workloads held every label three more times as strings. They name candidates;
+/// [`LabelSet::matches`] and the namespace decide.
 #[derive(Debug, Default)]
 pub struct WorkloadLabels<'i> {
     pub sets: Vec<LabelSet<'i>>,
     namespace_of: Vec<&'i str>,
     by_ns: HashMap<&'i str, Vec<usize>>,
-    by_label: Vec<(u64, u32)>,
+    by_label: KeyIndex,
     /// `(key, value)` over every namespace, for root-namespace policies that apply mesh-wide.
-    by_label_any_ns: Vec<(u64, u32)>,
+    by_label_any_ns: KeyIndex,
 }
 
 impl<'i> WorkloadLabels<'i> {
@@ -76,8 +75,8 @@ impl<'i> WorkloadLabels<'i> {
                 out.add(index, id, None, Cow::Owned(Labels::from(labels)));
             }
         }
-        out.by_label.sort_unstable();
-        out.by_label_any_ns.sort_unstable();
+        out.by_label.seal();
+        out.by_label_any_ns.seal();
         out
     }
 
@@ -95,11 +94,10 @@ impl<'i> WorkloadLabels<'i> {
         }
         let ns = obj.ns();
         let i = self.sets.len();
-        let set = u32::try_from(i).unwrap_or(u32::MAX);
         self.by_ns.entry(ns).or_default().push(i);
         for (k, v) in labels.iter() {
-            self.by_label.push((label_hash(Some(ns), k, v), set));
-            self.by_label_any_ns.push((label_hash(None, k, v), set));
+            self.by_label.push(&(ns, k, v), i);
+            self.by_label_any_ns.push(&(k, v), i);
         }
         self.namespace_of.push(ns);
         self.sets.push(LabelSet {
@@ -130,17 +128,15 @@ impl<'i> WorkloadLabels<'i> {
     /// The label sets in `ns` (every namespace when `None`) that `selector` matches. An empty
     /// selector matches every set in scope.
     pub fn select(&self, ns: Option<&str>, selector: &BTreeMap<String, String>) -> Vec<usize> {
-        let list = if ns.is_some() {
-            &self.by_label
-        } else {
-            &self.by_label_any_ns
-        };
-        let candidates: Option<&[(u64, u32)]> = selector
+        let candidates: Option<Vec<usize>> = selector
             .iter()
-            .map(|(k, v)| hashed(list, label_hash(ns, k, v)))
-            .min_by_key(|l| l.len());
+            .map(|(k, v)| match ns {
+                Some(ns) => self.by_label.candidates(&(ns, k, v)).collect::<Vec<_>>(),
+                None => self.by_label_any_ns.candidates(&(k, v)).collect(),
+            })
+            .min_by_key(Vec::len);
         let candidates: Vec<usize> = match (candidates, ns) {
-            (Some(c), _) => c.iter().map(|&(_, i)| i as usize).collect(),
+            (Some(c), _) => c,
             (None, Some(ns)) => self.in_namespace(ns).to_vec(),
             (None, None) => (0..self.sets.len()).collect(),
         };
@@ -150,20 +146,6 @@ impl<'i> WorkloadLabels<'i> {
             .filter(|&i| self.sets[i].matches(selector))
             .collect()
     }
-}
-
-/// The entries of a sorted `(hash, set)` list with this hash.
-fn hashed(list: &[(u64, u32)], hash: u64) -> &[(u64, u32)] {
-    let start = list.partition_point(|e| e.0 < hash);
-    let len = list[start..].partition_point(|e| e.0 == hash);
-    &list[start..start + len]
-}
-
-/// A fixed-key hash of a label in a namespace (or in any), the same in every run.
-fn label_hash(ns: Option<&str>, key: &str, value: &str) -> u64 {
-    let mut h = std::hash::DefaultHasher::new();
-    (ns, key, value).hash(&mut h);
-    h.finish()
 }
 
 impl WorkloadLabels<'_> {
