@@ -8,6 +8,7 @@ use crate::parse::ParsedFile;
 use k8s_openapi::api::core::v1::{Service, ServicePort, ServiceSpec};
 use mesh_lint_kube::{istio, k8s_openapi};
 use mesh_lint_yaml::{Budget, DeError, Limits, Node, Span};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
 /// A known kind whose fields do not have the shape mesh-lint reads (MESH002).
@@ -209,8 +210,11 @@ impl<'a> MeshIndex<'a> {
         let node = object.node;
         let ns = object.namespace.clone();
         self.by_kind.entry(kind).or_default().push(id);
-        if let Some(ns) = ns.as_ref().filter(|_| !object.is_shadowed()) {
-            self.namespaces.entry(ns.clone()).or_default();
+        if let Some(ns) = ns.as_deref().filter(|_| !object.is_shadowed()) {
+            if !self.namespaces.contains_key(ns) {
+                self.namespaces
+                    .insert(ns.to_owned(), NamespaceInfo::default());
+            }
         }
         let core = object.group().is_empty();
         let apps_like = matches!(object.group(), "" | "apps" | "batch" | "argoproj.io");
@@ -530,8 +534,8 @@ fn read_object<'a>(
         .filter(|s| !s.is_empty());
     let namespace = match (is_cluster_scoped(kind), written_ns) {
         (true, _) => None,
-        (false, Some(ns)) => Some(ns.to_owned()),
-        (false, None) => Some(cx.default_namespace.clone()),
+        (false, Some(ns)) => Some(Cow::Borrowed(ns)),
+        (false, None) => Some(Cow::Owned(cx.default_namespace.clone())),
     };
     Some(Object {
         file,

@@ -1,6 +1,7 @@
 use crate::diagnostic::ObjectId;
 use crate::source::FileId;
 use mesh_lint_yaml::Node;
+use std::borrow::Cow;
 
 /// Index of an object in [`crate::model::MeshIndex::objects`].
 pub type ObjectRef = usize;
@@ -15,8 +16,8 @@ pub struct Object<'a> {
     pub kind: &'a str,
     pub name: &'a str,
     /// The effective namespace: `metadata.namespace`, else the `-n` default; `None` for
-    /// cluster-scoped kinds.
-    pub namespace: Option<String>,
+    /// cluster-scoped kinds. Borrowed from the tree when written, as nearly all are.
+    pub namespace: Option<Cow<'a, str>>,
     /// True when `metadata.namespace` is written in the file (fixes may then bake it in).
     pub namespace_explicit: bool,
     pub source: Option<&'a str>,

@@ -15,7 +15,7 @@ use std::sync::Arc;
 pub struct ParsedDocument {
     pub doc: Document,
     /// The Helm template path from the nearest preceding `# Source:` comment.
-    pub source: Option<String>,
+    pub source: Option<Box<str>>,
     /// Offset of the first invalid UTF-8 byte inside this document; the document is reported,
     /// not linted.
     pub invalid_utf8_at: Option<u32>,
@@ -23,7 +23,7 @@ pub struct ParsedDocument {
     pub alias_overflow: Option<mesh_lint_yaml::Span>,
     /// Quoted scalars that only go-yaml's leniency reads (see [`lenient`]): the document failed
     /// strict parsing and was read as kubectl reads it (MESH003).
-    pub lenient: Vec<lenient::LenientScalar>,
+    pub lenient: Box<[lenient::LenientScalar]>,
 }
 
 impl ParsedDocument {
@@ -58,8 +58,7 @@ pub fn parse_file(id: FileId, file: &SourceFile, limits: &Limits) -> ParsedFile 
         .into_iter()
         .map(|(doc, lenient)| {
             let anchor = doc.root().map_or(doc.span.start, |r| r.span().start);
-            let source =
-                helm::source_before(&sources, anchor.max(doc.span.start)).map(str::to_owned);
+            let source = helm::source_before(&sources, anchor.max(doc.span.start)).map(Box::from);
             let invalid_utf8_at = first_in(&file.invalid_utf8, doc.span.start, doc.span.end);
             let alias_overflow = doc.expanded_size(limits.max_expanded_nodes).err();
             ParsedDocument {
@@ -67,7 +66,7 @@ pub fn parse_file(id: FileId, file: &SourceFile, limits: &Limits) -> ParsedFile 
                 source,
                 invalid_utf8_at,
                 alias_overflow,
-                lenient,
+                lenient: lenient.into_boxed_slice(),
             }
         })
         .collect();

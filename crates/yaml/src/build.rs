@@ -87,7 +87,7 @@ pub(crate) fn document(
     Document {
         span: Span::new(start.start, end),
         error: None,
-        duplicate_keys: duplicates,
+        duplicate_keys: duplicates.into_boxed_slice(),
         tree: exact,
     }
 }

@@ -64,9 +64,10 @@ pub struct Document {
     /// From the document's first byte (its `---` marker if any, else its first content byte)
     /// to the end of its last node (or to the error position for a failed document).
     pub span: Span,
-    /// Set when the document failed; then [`Document::root`] is `None`.
-    pub error: Option<ParseError>,
-    pub duplicate_keys: Vec<DuplicateKey>,
+    /// Set when the document failed; then [`Document::root`] is `None`. Boxed, like the
+    /// duplicate keys, because few documents have them and every document of a run is kept.
+    pub error: Option<Box<ParseError>>,
+    pub duplicate_keys: Box<[DuplicateKey]>,
     pub(crate) tree: Tree,
 }
 
@@ -109,8 +110,8 @@ impl Document {
     pub(crate) fn failed(span: Span, error: ParseError) -> Document {
         Document {
             span,
-            error: Some(error),
-            duplicate_keys: Vec::new(),
+            error: Some(Box::new(error)),
+            duplicate_keys: Box::default(),
             tree: Tree::default(),
         }
     }

@@ -98,7 +98,7 @@ impl Rule for InvalidYaml {
                         ))
                         .with_help("write the repeated values out, or nest fewer aliases");
                     d.primary.message = "expands past the budget here".into();
-                    d.source = doc.source.clone().map(Into::into);
+                    d.source = doc.source.as_deref().map(Into::into);
                     out.push(d);
                 } else if let Some(err) = &doc.doc.error {
                     out.push(syntax_finding(
@@ -106,7 +106,7 @@ impl Rule for InvalidYaml {
                         err.kind,
                         err.span,
                         &err.message,
-                        doc.source.clone(),
+                        doc.source.as_deref().map(str::to_owned),
                     ));
                 }
                 for dup in &doc.doc.duplicate_keys {
