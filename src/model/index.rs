@@ -1,7 +1,7 @@
 //! The mesh index: every object, plus lookups by kind, name, namespace and port. Built once;
 //! cross-resource rules are lookups here, never nested loops over all objects.
 
-use super::object::{is_cluster_scoped, string_map, Object, ObjectRef};
+use super::object::{is_cluster_scoped, string_map, Object, ObjectRef, StrMap};
 use super::workload::{container_views, template_path, Labels, Workload};
 use super::LintContext;
 use crate::parse::ParsedFile;
@@ -89,11 +89,11 @@ pub struct IstioObject<'a, T> {
     pub spec_node: Node<'a>,
 }
 
-/// A namespace seen in the inputs, as an object or only as the namespace of objects.
+/// A namespace seen in the inputs, as an object or only as the namespace of objects. Its
+/// labels are its object's ([`MeshIndex::namespace_labels`]).
 #[derive(Debug, Default)]
 pub struct NamespaceInfo {
     pub object: Option<ObjectRef>,
-    pub labels: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Default)]
@@ -155,6 +155,11 @@ impl<'a> MeshIndex<'a> {
         self.virtual_services.shrink_to_fit();
         self.destination_rules.shrink_to_fit();
         self.sidecars.shrink_to_fit();
+    }
+
+    /// The labels of the namespace's Namespace object; `None` when the inputs hold none.
+    pub fn namespace_labels(&self, info: &NamespaceInfo) -> Option<&StrMap<'a>> {
+        info.object.map(|o| &self.objects[o].labels)
     }
 
     /// Earlier objects with the same identity as `object` (which `kubectl apply` of all the
@@ -322,14 +327,7 @@ impl<'a> MeshIndex<'a> {
             return self.invalid(id, "", err);
         }
         let name = self.objects[id].name.to_owned();
-        let labels = self.objects[id]
-            .labels
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        let info = self.namespaces.entry(name).or_default();
-        info.object = Some(id);
-        info.labels = labels;
+        self.namespaces.entry(name).or_default().object = Some(id);
     }
 
     fn add_workload(&mut self, id: ObjectRef, kind: &str, node: Node<'a>, budget: &mut Budget) {

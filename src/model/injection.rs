@@ -332,7 +332,8 @@ impl<'c, 'a> Injection<'c, 'a> {
                 assumption: Some(assumption),
             };
         };
-        let get = |k: &str| info.labels.get(k).map(String::as_str);
+        let labels = self.index.namespace_labels(info);
+        let get = |k: &str| labels.and_then(|l| l.get(k)).copied();
         NamespaceView {
             object,
             injection: get(NAMESPACE_INJECTION_LABEL),

@@ -188,7 +188,8 @@ fn label_fix(ck: &Checker<'_, '_>, w: &Workload<'_>) -> Option<Fix> {
         .index
         .namespaces
         .get(ns)
-        .is_some_and(|i| i.labels.contains_key(NAMESPACE_INJECTION_LABEL));
+        .and_then(|i| ck.index.namespace_labels(i))
+        .is_some_and(|l| l.contains_key(NAMESPACE_INJECTION_LABEL));
     if w.labels.contains_key(INJECT_LABEL)
         || w.annotation(INJECT_LABEL) == Some("false")
         || w.host_network

@@ -67,7 +67,10 @@ impl Rule for InjectionConflict {
     fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {
         for (name, info) in &ck.index.namespaces {
             let Some(object) = info.object else { continue };
-            out.extend(namespace_labels(ck, name, object, &info.labels));
+            let Some(labels) = ck.index.namespace_labels(info) else {
+                continue;
+            };
+            out.extend(namespace_labels(ck, name, object, labels));
         }
         for w in &ck.index.workloads {
             check_workload(ck, w, out);
@@ -79,12 +82,12 @@ fn namespace_labels(
     ck: &Checker<'_, '_>,
     name: &str,
     object: ObjectRef,
-    labels: &std::collections::BTreeMap<String, String>,
+    labels: &crate::model::StrMap<'_>,
 ) -> Option<Diagnostic> {
     if name == ck.cx.mesh_config.root_namespace() {
         return None;
     }
-    let injection = labels.get(NAMESPACE_INJECTION_LABEL);
+    let injection = labels.get(NAMESPACE_INJECTION_LABEL).copied();
     let counts = injection.is_none_or(|v| v == "enabled");
     let mut present: Vec<&str> = Vec::new();
     if injection.is_some() {
@@ -142,8 +145,8 @@ fn check_workload(ck: &Checker<'_, '_>, w: &Workload<'_>, out: &mut Findings) {
         .index
         .namespaces
         .get(ns)
-        .filter(|i| i.object.is_some())
-        .and_then(|i| i.labels.get(NAMESPACE_INJECTION_LABEL));
+        .and_then(|i| ck.index.namespace_labels(i))
+        .and_then(|l| l.get(NAMESPACE_INJECTION_LABEL).copied());
     if label == Some("true") {
         let (_, v) = template_entry(w, "labels", SIDECAR_INJECT).unzip();
         let span = v.map_or(super::template_anchor(ck, w), |v| v.span());
