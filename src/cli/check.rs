@@ -136,7 +136,8 @@ fn report(args: &CheckArgs, settings: &Settings, files: &Files, result: &LintRes
             .map(Into::into),
     };
     let _w = crate::crash::working_on("writing the report");
-    let mut out = stdout.lock();
+    // Standard output is line-buffered: unbuffered, a 68 MB JSON report is two million writes.
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let written = if args.statistics {
         render::statistics(diagnostics, &mut out)
     } else {
