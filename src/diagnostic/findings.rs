@@ -111,3 +111,44 @@ impl Interner {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::{Label, Severity};
+    use crate::source::FileId;
+    use mesh_lint_yaml::Span;
+
+    fn finding(i: u32) -> Diagnostic {
+        Diagnostic::new(
+            "MESH202",
+            "export-to-everywhere",
+            Severity::Info,
+            format!("finding {i}"),
+            Label::new(FileId(0), Span::new(i, i + 1), ""),
+        )
+        .with_note(String::from("the same note"))
+        .with_help(format!("help {}", i % 2))
+    }
+
+    #[test]
+    fn pushed_findings_share_equal_texts_and_keep_their_order() {
+        let mut out = Findings::default();
+        out.extend((0..600).map(finding));
+        out.finish();
+        assert_eq!(out.len(), 600);
+        let all: Vec<&Diagnostic> = out.iter().collect();
+        assert!(all
+            .windows(2)
+            .all(|w| w[0].primary.span < w[1].primary.span));
+        assert!(Arc::ptr_eq(&all[0].notes[0], &all[599].notes[0]));
+        let (h0, h2) = (all[0].help.as_ref(), all[2].help.as_ref());
+        assert!(h0.zip(h2).is_some_and(|(a, b)| Arc::ptr_eq(a, b)));
+        assert_ne!(all[0].help, all[1].help);
+        // Chunks are allocated at their size once: 600 findings in three chunks of 256.
+        assert_eq!(out.chunks.len(), 3);
+        assert!(out.chunks.iter().all(|c| c.capacity() == CHUNK));
+        out.retain(|d| d.primary.span.start % 2 == 0);
+        assert_eq!(out.into_iter().count(), 300);
+    }
+}
