@@ -151,13 +151,9 @@ impl<'a> Node<'a> {
             Kind::Sequence => Some(self.tree.children(id)),
             _ => None,
         };
-        // Counted up front (a walk over the items' records) so that collecting them, and serde
-        // filling a `Vec` from them, allocates once at the exact size.
-        let left = kids.clone().map_or(0, Iterator::count);
         Items {
             tree: self.tree,
             kids,
-            left,
         }
     }
 
@@ -368,22 +364,24 @@ fn push_sources(tree: &Tree, value: u32, out: &mut Vec<u32>) {
 pub struct Items<'a> {
     tree: &'a Tree,
     kids: Option<Children<'a>>,
-    left: usize,
 }
 
 impl<'a> Iterator for Items<'a> {
     type Item = Node<'a>;
     fn next(&mut self) -> Option<Self::Item> {
         let id = self.kids.as_mut()?.next()?;
-        self.left = self.left.saturating_sub(1);
         Some(Node {
             tree: self.tree,
             id,
         })
     }
 
+    /// Exact, counted by a walk over the remaining items' records when asked (once, when a
+    /// `Vec` is filled from them), so that collecting and serde's `Vec`s allocate once at the
+    /// exact size while `nth` stays a walk to the item.
     fn size_hint(&self) -> (usize, Option<usize>) {
-        (self.left, Some(self.left))
+        let left = self.kids.clone().map_or(0, Iterator::count);
+        (left, Some(left))
     }
 }
 
