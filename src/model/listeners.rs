@@ -133,6 +133,15 @@ impl Listeners {
             dns_auto_allocation: dns_auto_allocation(cx),
             ..Listeners::default()
         };
+        // Every Service's host, replaced copies too: `subject` reads it by the Service's index.
+        out.service_hosts = index
+            .services
+            .iter()
+            .map(|svc| {
+                let obj = &index.objects[svc.object];
+                service_fqdn(obj.name, obj.ns(), &cx.cluster_domain)
+            })
+            .collect();
         // One identity is one object: a copy that a later definition replaces has no listeners.
         let live = |object: ObjectRef| !index.objects[object].is_shadowed();
         for (i, svc) in index.services.iter().enumerate() {
@@ -211,8 +220,6 @@ impl Listeners {
     ) {
         let obj = &index.objects[svc.object];
         let (scope, scope_source) = export_scope(obj, None, ExportKind::Service, &cx.mesh_config);
-        self.service_hosts
-            .push(service_fqdn(obj.name, obj.ns(), &cx.cluster_domain));
         let ports = svc.spec.ports.iter();
         for (pi, port) in ports.enumerate() {
             let protocol = convert_protocol(PortSpec::of(port), cx.istio_version);
