@@ -1,4 +1,4 @@
-use super::export_to::export_to_own_namespace;
+use super::export_to::{export_to_own_namespace, source_hosts, HostUsers, MAX_KEPT};
 use crate::diagnostic::{Applicability, Diagnostic, Findings, Fix, Severity};
 use crate::model::listeners::{Bind, ListenerSource, PortListener, WildcardMatch};
 use crate::model::protocol::ListenerClass;
@@ -6,6 +6,7 @@ use crate::model::scopes::thousands;
 use crate::model::visibility::{ExportScope, ExportSource};
 use crate::model::ServiceInfo;
 use crate::rules::{Checker, Rule, RuleMeta};
+use std::cell::OnceCell;
 
 /// Namespaces named in a note before "and N more".
 const NAMES_IN_NOTES: usize = 10;
@@ -94,9 +95,11 @@ declare_rule! {
     ///
     /// ## Fix safety
     /// The fix exports the resource to its own namespace only (`spec.exportTo: ["."]`, or the
-    /// `networking.istio.io/exportTo: "."` annotation on a Service): unsafe, because sidecars
-    /// in other namespaces lose the route to it. It is not offered when an affected Service is
-    /// in the resource's own namespace, where exporting locally does not help.
+    /// `networking.istio.io/exportTo: "."` annotation on a Service), and to the namespaces
+    /// whose VirtualServices or DestinationRules in the inputs name its hosts (`[".", "shop"]`).
+    /// Unsafe: sidecars in other namespaces that call it without such a rule lose the route to
+    /// it. It is not offered when an affected Service is in the resource's own namespace, where
+    /// exporting locally does not help, nor when more than 10 namespaces name it.
     ///
     /// ## References
     /// - Istio source: `pilot/pkg/networking/core/listener.go` buildSidecarOutboundListener; `pilot/pkg/serviceregistry/{kube,serviceentry}/conversion.go`; ENABLE_EXTERNAL_NAME_ALIAS, `pilot/pkg/features/pilot.go` (listener binding, per-kind table, the 5701 hijack); `pilot/pkg/networking/core/cluster.go` convertResolution (`case model.Passthrough`: ORIGINAL_DST); `pilot/pkg/model/push_context.go` getSidecarScope; `pilot/pkg/networking/serviceentry/ip_autoallocation.go` shouldV2AutoAllocateIPFromPieces
@@ -125,6 +128,9 @@ impl Rule for CatchAllTcpListener {
 
     fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {
         let listeners = ck.listeners();
+        // Built at the first fix, from the host references (which most runs of this rule need
+        // nowhere else).
+        let users = OnceCell::new();
         for l in &listeners.all {
             if l.bind == Bind::Wildcard(WildcardMatch::Passthrough) {
                 out.extend(super::passthrough::report(ck, &META, l));
@@ -137,7 +143,7 @@ impl Rule for CatchAllTcpListener {
                 .on_pod_port(l.port)
                 .filter(|v| is_victim(ck, l, v))
                 .collect();
-            if let Some(d) = report(ck, l, &victims) {
+            if let Some(d) = report(ck, l, &victims, &users) {
                 out.push(d);
             }
         }
@@ -183,7 +189,12 @@ fn sees(ck: &Checker<'_, '_>, l: &PortListener, ns: &str) -> bool {
     ck.scopes().sees(ns, &ck.listeners().subject(ck.index, l))
 }
 
-fn report(ck: &Checker<'_, '_>, l: &PortListener, victims: &[&PortListener]) -> Option<Diagnostic> {
+fn report<'c>(
+    ck: &Checker<'c, '_>,
+    l: &PortListener,
+    victims: &[&PortListener],
+    users: &OnceCell<HostUsers<'c>>,
+) -> Option<Diagnostic> {
     let obj = &ck.index.objects[l.object];
     let own = obj.ns();
     let reaches_beyond_own = match &l.scope {
@@ -242,13 +253,23 @@ fn report(ck: &Checker<'_, '_>, l: &PortListener, victims: &[&PortListener]) -> 
         .iter()
         .any(|v| ck.index.objects[v.object].ns() == own);
     if !local_victim && reaches_beyond_own {
-        d.fix = export_to_own_namespace(ck, l.object, l.source).map(|edits| {
-            Fix::new(
-                "export it to its own namespace only",
-                Applicability::Unsafe,
-                edits,
-            )
-        });
+        let hosts = source_hosts(ck, l.object, l.source);
+        let users = users.get_or_init(|| HostUsers::new(ck));
+        let also = users.outside(hosts.iter().map(String::as_str), own);
+        let title = match also.as_slice() {
+            [] => "export it to its own namespace only".to_owned(),
+            _ => format!(
+                "export it only to its own namespace and to {}, whose routes or rules name it",
+                also.iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        if also.len() <= MAX_KEPT {
+            d.fix = export_to_own_namespace(ck, l.object, l.source, &also)
+                .map(|edits| Fix::new(title, Applicability::Unsafe, edits));
+        }
     }
     Some(d)
 }

@@ -7,7 +7,9 @@ use crate::model::listeners::ListenerSource;
 use crate::model::scopes::thousands;
 use crate::model::visibility::{export_scope, ExportKind, ExportSource};
 use crate::model::ObjectRef;
-use crate::rules::ports::export_to::export_to_own_namespace;
+use crate::rules::ports::export_to::{
+    export_list, export_to_own_namespace, source_hosts, HostUsers, MAX_KEPT,
+};
 use crate::rules::yaml_edit::{set_key, Place, Value};
 use crate::rules::{Checker, Rule, RuleMeta};
 
@@ -59,11 +61,14 @@ declare_rule! {
     ///
     /// ## Fix safety
     /// **Unsafe**: the fix inserts `exportTo: ["."]` (the annotation `"."` on a Service) in the
-    /// file's own style. Callers in other namespaces then lose the resource: their requests
-    /// to a ServiceEntry host become passthrough (or are blocked under `REGISTRY_ONLY`), and
-    /// they no longer get the VirtualService's routes. Add the namespaces that need it to the
-    /// list. For DestinationRules the fix is display only: a gateway in another namespace
-    /// would lose the rule's subsets and TLS settings.
+    /// file's own style. For a ServiceEntry or ExternalName Service, the namespaces whose
+    /// VirtualServices or DestinationRules in the inputs name its hosts stay in the list
+    /// (`exportTo: [".", "shop"]`, and a note names them); with more than 10 of them it is
+    /// shared on purpose and no fix is offered. Callers the inputs do not show then lose the
+    /// resource: their requests to a ServiceEntry host become passthrough (or are blocked
+    /// under `REGISTRY_ONLY`), and they no longer get the VirtualService's routes. Add the
+    /// namespaces that need it to the list. For DestinationRules the fix is display only: a
+    /// gateway in another namespace would lose the rule's subsets and TLS settings.
     ///
     /// ## References
     /// - Istio source: `pilot/pkg/model/push_context.go` initDefaultExportMaps, serviceExportTo, SetDestinationRules; `pkg/config/mesh/mesh.go` DefaultMeshConfig (defaults `*`)
@@ -92,13 +97,17 @@ impl Rule for ExportToEverywhere {
     fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {
         let ix = ck.index;
         let importers = Importers::new(ix);
+        let users = HostUsers::new(ck);
         for (i, se) in ix.service_entries.iter().enumerate() {
             let explicit = se.spec.export_to.as_deref();
             if let Some(mut d) = check(ck, se.object, explicit, ExportKind::Service) {
                 let ports: Vec<i32> = se.spec.ports.iter().map(|p| p.number as i32).collect();
                 confined_by_sidecars(ck, &importers, &mut d, se.object, &se.spec.hosts, &ports);
-                d.fix = export_to_own_namespace(ck, se.object, ListenerSource::ServiceEntry(i))
-                    .map(|edits| Fix::new("add `exportTo: [\".\"]`", Applicability::Unsafe, edits));
+                let source = ListenerSource::ServiceEntry(i);
+                narrowing_fix(ck, &users, &mut d, se.object, source, |list| {
+                    let quoted: Vec<String> = list.iter().map(|n| format!("\"{n}\"")).collect();
+                    format!("add `exportTo: [{}]`", quoted.join(", "))
+                });
                 out.push(d);
             }
         }
@@ -111,15 +120,13 @@ impl Rule for ExportToEverywhere {
                 let hosts = [service_fqdn(obj.name, obj.ns(), &ck.cx.cluster_domain)];
                 let ports: Vec<i32> = svc.spec.ports.iter().map(|p| p.port).collect();
                 confined_by_sidecars(ck, &importers, &mut d, svc.object, &hosts, &ports);
-                d.fix = export_to_own_namespace(ck, svc.object, ListenerSource::Service(i)).map(
-                    |edits| {
-                        Fix::new(
-                            "add the annotation `networking.istio.io/exportTo: \".\"`",
-                            Applicability::Unsafe,
-                            edits,
-                        )
-                    },
-                );
+                let source = ListenerSource::Service(i);
+                narrowing_fix(ck, &users, &mut d, svc.object, source, |list| {
+                    format!(
+                        "add the annotation `networking.istio.io/exportTo: \"{}\"`",
+                        list.join(",")
+                    )
+                });
                 out.push(d);
             }
         }
@@ -204,6 +211,42 @@ fn confined_by_sidecars(
             "through their Sidecars' egress, the proxies of {listed} import it"
         ).into()),
     }
+}
+
+/// The unsafe fix that exports a ServiceEntry or ExternalName Service to its own namespace and
+/// to the namespaces whose VirtualServices and DestinationRules in the inputs name its hosts,
+/// titled by `title` from the export list; none when more than [`MAX_KEPT`] namespaces use it,
+/// since it is then shared on purpose.
+fn narrowing_fix(
+    ck: &Checker<'_, '_>,
+    users: &HostUsers<'_>,
+    d: &mut Diagnostic,
+    object: ObjectRef,
+    source: ListenerSource,
+    title: impl Fn(&[String]) -> String,
+) {
+    let own = ck.index.objects[object].ns();
+    let hosts = source_hosts(ck, object, source);
+    let also = users.outside(hosts.iter().map(String::as_str), own);
+    if also.len() > MAX_KEPT {
+        d.notes.push(format!(
+            "VirtualServices or DestinationRules in {} namespaces ({}) name it, so it is shared on purpose: list them in `exportTo` instead of relying on the default",
+            thousands(also.len()),
+            describe(&also, 3)
+        ).into());
+        return;
+    }
+    if !also.is_empty() {
+        d.notes.push(
+            format!(
+            "VirtualServices or DestinationRules in {} name it, so the fix keeps it exported there",
+            describe(&also, 3)
+        )
+            .into(),
+        );
+    }
+    d.fix = export_to_own_namespace(ck, object, source, &also)
+        .map(|edits| Fix::new(title(&export_list(&also)), Applicability::Unsafe, edits));
 }
 
 /// "`a`, `b` and 3 more".
