@@ -149,6 +149,24 @@ fn json_quoted(s: &str) -> String {
     serde_json::Value::String(s.to_owned()).to_string()
 }
 
+/// The start of the first line of a block scalar's body (from `from` to the span's end) that
+/// holds content: it sets the block's indentation, and blank lines before it do not (a
+/// blank line may be indented less, or not at all). `None` for a block without content.
+fn first_content_line(text: &str, from: usize, span: Span) -> Option<usize> {
+    let body = text.get(from..span.end as usize)?;
+    let mut offset = 0;
+    while offset < body.len() {
+        let end = body[offset..]
+            .find('\n')
+            .map_or(body.len(), |i| offset + i + 1);
+        if !body[offset..end].trim().is_empty() {
+            return Some(from + offset);
+        }
+        offset = end;
+    }
+    None
+}
+
 fn single_quoted(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
@@ -193,10 +211,11 @@ fn merge_into_scalar(
     match scalar.style {
         ScalarStyle::Literal => {
             let header_end = raw.find('\n')? + 1;
-            let first_line = span.start as usize + header_end;
-            if first_line >= span.end as usize {
+            // An explicit indentation indicator (`|2`) fixes the indentation itself: keep off.
+            if raw[..header_end].bytes().any(|b| b.is_ascii_digit()) {
                 return None;
             }
+            let first_line = first_content_line(c.text, span.start as usize + header_end, span)?;
             let indent: String = c.text[first_line..]
                 .chars()
                 .take_while(|ch| *ch == ' ')
