@@ -133,10 +133,17 @@ fn key_edit(
         })
     };
     if let Some(existing) = mapping.get(key) {
-        return match value {
-            Value::Inline(v) => edit(existing.span(), v.clone()),
-            Value::Map(_) => None,
+        let Value::Inline(v) = value else {
+            return None;
         };
+        let span = existing.span();
+        // An implicit empty value (`key:`) is an empty span at the colon: the value goes after
+        // it, or the text would read `key["."]:`.
+        if span.is_empty() && text[span.start as usize..].starts_with(':') {
+            let at = Span::new(span.start + 1, span.start + 1);
+            return edit(at, format!(" {v}"));
+        }
+        return edit(span, v.clone());
     }
     let is_flow = text[mapping.span().range()].starts_with('{');
     let Some((first_key, _)) = mapping.entries().next() else {
