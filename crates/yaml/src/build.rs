@@ -321,12 +321,13 @@ impl Builder<'_> {
         let count = keys.len();
         let merge = (0..count).any(|i| tree.is_merge_key(key(i)));
         let before = self.duplicates.len();
-        if count <= 16 {
+        if count <= SMALL_MAPPING {
+            // Each key's text is read once, not once per pair.
+            let mut texts: [Option<&str>; SMALL_MAPPING] = [None; SMALL_MAPPING];
             for i in 0..count {
-                let Some(text) = scalar_key(tree, key(i)) else {
-                    continue;
-                };
-                if let Some(j) = (0..i).find(|&j| scalar_key(tree, key(j)) == Some(text)) {
+                texts[i] = scalar_key(tree, key(i));
+                let Some(text) = texts[i] else { continue };
+                if let Some(j) = (0..i).find(|&j| texts[j] == Some(text)) {
                     self.duplicates.push(duplicate(tree, text, key(j), key(i)));
                 }
             }
@@ -349,6 +350,9 @@ impl Builder<'_> {
         self.tree.nodes[id as usize].set_flags(flags);
     }
 }
+
+/// Mappings with at most this many keys are checked for duplicates pairwise.
+const SMALL_MAPPING: usize = 16;
 
 /// Only scalars written as keys count for duplicates (not aliases or collections).
 fn scalar_key(tree: &Tree, id: u32) -> Option<&str> {

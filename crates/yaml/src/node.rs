@@ -116,14 +116,17 @@ impl<'a> Node<'a> {
             return None;
         }
         let tree = self.tree;
-        // Own entries first, without allocating; merged ones only if that fails.
+        // Own entries first, without allocating; merged ones only if that fails. Every lookup
+        // of every rule comes here: compare the key first, and only a mapping with a merge key
+        // can have an entry to skip.
+        let has_merge = rec.flags() & HAS_MERGE != 0;
         let mut kids = tree.children(id);
         while let (Some(k), Some(v)) = (kids.next(), kids.next()) {
-            if !is_merge_entry(tree, k, v) && tree.key_text(k) == Some(key) {
+            if tree.key_is(k, key) && !(has_merge && is_merge_entry(tree, k, v)) {
                 return Some((self.child(k), self.child(v)));
             }
         }
-        if rec.flags() & HAS_MERGE == 0 {
+        if !has_merge {
             return None;
         }
         self.entries().find(|(k, _)| k.as_str() == Some(key))

@@ -234,6 +234,25 @@ impl Tree {
         matches!(rec.kind(), Kind::Scalar(_)).then(|| self.scalar_text(rec))
     }
 
+    /// True when node `id` (through an alias) is a scalar whose text is `key`. Compares the
+    /// length before any byte, and a borrowed scalar's bytes in place.
+    pub fn key_is(&self, id: u32, key: &str) -> bool {
+        let rec = self.rec(self.resolve(id));
+        if !matches!(rec.kind(), Kind::Scalar(_)) {
+            return false;
+        }
+        if rec.flags() & BORROWED == 0 {
+            return self.scalar_text(rec) == key;
+        }
+        let inset = rec.flags() & INSET != 0;
+        let len = rec.x().wrapping_sub(2 * u32::from(inset)) as usize;
+        if len != key.len() {
+            return false;
+        }
+        let start = self.base.wrapping_add(rec.start + u32::from(inset)) as usize;
+        self.src.as_bytes().get(start..start + len) == Some(key.as_bytes())
+    }
+
     /// A plain `<<` key: the YAML 1.1 merge key (a quoted `"<<"` is an ordinary key).
     pub fn is_merge_key(&self, id: u32) -> bool {
         let rec = self.rec(id);

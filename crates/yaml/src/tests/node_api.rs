@@ -96,3 +96,27 @@ fn non_collections_have_no_children() {
     assert_eq!(r.items().count(), 0);
     assert!(r.get("x").is_none());
 }
+
+#[test]
+fn get_finds_keys_in_every_scalar_style_and_through_aliases() {
+    // Plain, single- and double-quoted (borrowed without their quotes), escaped (owned text),
+    // folded onto one line, an alias key, and keys that share a prefix or a length.
+    let text = "ab: 1\nabc: 2\n'abd': 3\n\"abe\": 4\n\"a\\tb\": 5\n? &k key\n: 6\n*k : 7\n'it''s': 8\n\"\": 9\n";
+    let docs = parse(text);
+    let r = root(&docs[0]);
+    let n = |k: &str| r.get(k).and_then(|v| v.as_i64());
+    assert_eq!(n("ab"), Some(1));
+    assert_eq!(n("abc"), Some(2));
+    assert_eq!(n("abd"), Some(3));
+    assert_eq!(n("abe"), Some(4));
+    assert_eq!(n("a\tb"), Some(5));
+    assert_eq!(n("key"), Some(6));
+    assert_eq!(n("it's"), Some(8));
+    assert_eq!(n(""), Some(9));
+    assert_eq!(n("a"), None);
+    assert_eq!(n("'abd'"), None);
+    assert_eq!(n("abf"), None);
+    // The alias key duplicates `key`; the first entry wins.
+    let first = text.find("key").map(|i| i as u32);
+    assert_eq!(r.get_entry("key").map(|(k, _)| k.span().start), first);
+}
