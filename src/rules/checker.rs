@@ -3,11 +3,12 @@ use crate::diagnostic::{Diagnostic, Label};
 use crate::model::gateways::Gateways;
 use crate::model::host_refs::{host_refs, HostRef};
 use crate::model::hosts::HostRegistry;
+use crate::model::injection::Mode;
 use crate::model::listeners::Listeners;
 use crate::model::routing::Routing;
 use crate::model::scopes::Scopes;
 use crate::model::selectors::WorkloadLabels;
-use crate::model::{LintContext, MeshIndex, ObjectRef};
+use crate::model::{LintContext, MeshIndex, ObjectRef, Workload};
 use crate::parse::ParsedFile;
 use crate::source::Files;
 use mesh_lint_yaml::Span;
@@ -28,6 +29,9 @@ pub struct Checker<'c, 'a> {
     routing: OnceLock<Routing>,
     workload_labels: OnceLock<WorkloadLabels<'c>>,
     gateways: OnceLock<Gateways<'a>>,
+    /// Per workload (by [`Workload::id`]), its pods' data-plane mode: a dozen rules ask it of
+    /// every workload, and the full decision (with its reason) is only needed for a finding.
+    injection_modes: OnceLock<Box<[Mode]>>,
 }
 
 /// Which lazily built models a run needed, and their sizes (for tests and `--verbose`-style
@@ -78,6 +82,7 @@ impl<'c, 'a> Checker<'c, 'a> {
             routing: OnceLock::new(),
             workload_labels: OnceLock::new(),
             gateways: OnceLock::new(),
+            injection_modes: OnceLock::new(),
         }
     }
 
@@ -168,5 +173,19 @@ impl<'c, 'a> Checker<'c, 'a> {
     /// Injection state per namespace and workload (§8), computed on demand.
     pub fn injection(&self) -> crate::model::injection::Injection<'c, 'a> {
         self.index.injection(self.cx)
+    }
+
+    /// The data-plane mode of `w`'s pods, [`Injection::workload`]'s `mode`, decided once.
+    ///
+    /// [`Injection::workload`]: crate::model::injection::Injection::workload
+    pub fn injection_mode(&self, w: &Workload<'_>) -> Mode {
+        self.injection_modes.get_or_init(|| {
+            let injection = self.injection();
+            self.index
+                .workloads
+                .iter()
+                .map(|w| injection.workload(w).mode)
+                .collect()
+        })[w.id]
     }
 }

@@ -27,7 +27,7 @@ pub(super) fn annotation_sites<'a>(ck: &Checker<'_, 'a>) -> Vec<Site<'a>> {
     let mut workloads: HashMap<ObjectRef, (bool, Option<usize>)> = HashMap::new();
     let mut sites = Vec::new();
     for w in &ck.index.workloads {
-        let skip = ck.injection().workload(w).mode == Mode::None;
+        let skip = ck.injection_mode(w) == Mode::None;
         let pod = w.template_path.is_empty().then_some(w.id);
         workloads.insert(w.object, (skip, pod));
         if pod.is_some() {

@@ -1,7 +1,7 @@
 use super::annotation_edit::{merge_proxy_config, Moved};
 use super::helm_values::find_helm_value;
 use super::{
-    describe, injection_notes, sidecar_state, template_anchor, template_annotations, template_entry,
+    describe, is_sidecar, sidecar_notes, template_anchor, template_annotations, template_entry,
 };
 use crate::diagnostic::{Applicability, Diagnostic, Findings, Fix};
 use crate::model::catalogue::keys::{NATIVE_SIDECAR, PROXY_CONFIG};
@@ -122,7 +122,9 @@ fn check(
     w: &Workload<'_>,
     helm: Option<(ObjectRef, Span)>,
 ) -> Option<Diagnostic> {
-    let state = sidecar_state(ck, w)?;
+    if !is_sidecar(ck, w) {
+        return None;
+    }
     let annotations = template_annotations(w);
     let native = native_sidecars(ck.cx, &annotations);
     // `auto` (1.27+) is on for current clusters (kubelet 1.33+), where hold is moot: a finding
@@ -184,7 +186,7 @@ fn check(
     }
     d.notes
         .push(format!("native sidecars: {}", native.why).into());
-    injection_notes(ck, w, &state, &mut d);
+    sidecar_notes(ck, w, &mut d);
     let mut help = format!("or set `meshConfig.defaultConfig.{HOLD}: true` for the whole mesh");
     if helm.is_some() {
         help.push_str(", or the injector's Helm value shown to `true`");

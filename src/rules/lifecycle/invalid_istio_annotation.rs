@@ -72,7 +72,7 @@ impl Rule for InvalidIstioAnnotation {
         for w in &ck.index.workloads {
             // A never-injected pod's annotations do nothing; its inject label's value may be
             // why it is not injected (`"True"` does not opt in), so that is still checked.
-            let never = ck.injection().workload(w).mode == Mode::None;
+            let never = ck.injection_mode(w) == Mode::None;
             if never {
                 skip.insert(w.object);
             }

@@ -1,6 +1,6 @@
 use super::annotation_edit::add_template_annotation;
 use super::{
-    app_containers, describe, injection_notes, sidecar_state, template_anchor, template_annotations,
+    app_containers, describe, is_sidecar, sidecar_notes, template_anchor, template_annotations,
 };
 use crate::diagnostic::{Applicability, Diagnostic, Findings, Fix, Severity};
 use crate::model::catalogue::keys::{NATIVE_SIDECAR, SIDECAR_INJECT};
@@ -88,7 +88,9 @@ impl Rule for JobNeverCompletes {
 }
 
 fn check(ck: &Checker<'_, '_>, w: &Workload<'_>) -> Option<Diagnostic> {
-    let state = sidecar_state(ck, w)?;
+    if !is_sidecar(ck, w) {
+        return None;
+    }
     let annotations = template_annotations(w);
     let native = native_sidecars(ck.cx, &annotations);
     if native.native == Native::On || calls_quit(w) {
@@ -123,7 +125,7 @@ fn check(ck: &Checker<'_, '_>, w: &Workload<'_>) -> Option<Diagnostic> {
     d.notes.push("a Job completes only when every container of its pod has exited; a classic sidecar runs until it is told to stop, so the pod stays Running and the Job never finishes (a CronJob piles up active Jobs)".to_owned().into());
     d.notes
         .push(format!("native sidecars: {}", native.why).into());
-    injection_notes(ck, w, &state, &mut d);
+    sidecar_notes(ck, w, &mut d);
     let alternatives = format!(
         "have the app call `curl -X POST localhost:15020/quitquitquit` when done, or opt the Job out of injection with the pod label `{SIDECAR_INJECT}: \"false\"`"
     );

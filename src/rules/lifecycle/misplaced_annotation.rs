@@ -88,7 +88,7 @@ impl Rule for MisplacedAnnotation {
                 .copied()
                 .filter(|w| !w.template_path.is_empty());
             if let Some(w) = w {
-                if ck.injection().workload(w).mode == Mode::None {
+                if ck.injection_mode(w) == Mode::None {
                     continue;
                 }
             }

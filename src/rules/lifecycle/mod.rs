@@ -59,11 +59,16 @@ fn declares_proxy(w: &Workload<'_>) -> bool {
         || w.init_containers.iter().any(|c| c == PROXY_CONTAINER)
 }
 
-/// The injection state when the workload gets an injected Envoy sidecar that mesh-lint should
-/// reason about (not a gateway, not a hand-declared proxy).
-fn sidecar_state(ck: &Checker<'_, '_>, w: &Workload<'_>) -> Option<State> {
-    let state = ck.injection().workload(w);
-    (state.mode == Mode::Sidecar && !declares_proxy(w)).then_some(state)
+/// True when the workload gets an injected Envoy sidecar that mesh-lint should reason about
+/// (not a gateway, not a hand-declared proxy).
+fn is_sidecar(ck: &Checker<'_, '_>, w: &Workload<'_>) -> bool {
+    ck.injection_mode(w) == Mode::Sidecar && !declares_proxy(w)
+}
+
+/// Adds why the sidecar-injected workload `w` counts as injected (the decision is made again
+/// here: only findings need its reason), and the assumption when it rests on one.
+fn sidecar_notes(ck: &Checker<'_, '_>, w: &Workload<'_>, d: &mut Diagnostic) {
+    injection_notes(ck, w, &ck.injection().workload(w), d);
 }
 
 /// Adds why the workload counts as injected, and the assumption when it rests on one.

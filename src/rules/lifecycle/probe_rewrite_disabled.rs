@@ -1,6 +1,6 @@
 use super::annotation_edit::add_template_annotation;
 use super::helm_values::find_helm_value;
-use super::{app_containers, describe, injection_notes, probes, sidecar_state, template_entry};
+use super::{app_containers, describe, is_sidecar, probes, sidecar_notes, template_entry};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Findings, Fix, Severity};
 use crate::model::catalogue::keys::{
     EXCLUDE_INBOUND_PORTS, INCLUDE_INBOUND_PORTS, REWRITE_APP_HTTP_PROBERS,
@@ -116,7 +116,9 @@ fn check(
     pa: &PeerAuthentications,
     off: Off,
 ) -> Option<Diagnostic> {
-    let state = sidecar_state(ck, w)?;
+    if !is_sidecar(ck, w) {
+        return None;
+    }
     let annotations = super::template_annotations(w);
     let excluded = port_list(annotations.get(EXCLUDE_INBOUND_PORTS));
     let included = annotations
@@ -230,7 +232,7 @@ fn check(
             ),
         ));
     }
-    injection_notes(ck, w, &state, &mut d);
+    sidecar_notes(ck, w, &mut d);
     let file = ck.index.objects[w.object].file;
     let (help, edit) = match off {
         Off::Annotation(span) => (

@@ -1,4 +1,4 @@
-use super::{app_containers, describe, injection_notes, sidecar_state};
+use super::{app_containers, describe, is_sidecar, sidecar_notes};
 use crate::diagnostic::{Diagnostic, Findings};
 use crate::model::Workload;
 use crate::rules::{Checker, Rule, RuleMeta};
@@ -61,9 +61,9 @@ impl Rule for ProxyUidConflict {
 }
 
 fn check(ck: &Checker<'_, '_>, w: &Workload<'_>, out: &mut Findings) {
-    let Some(state) = sidecar_state(ck, w) else {
+    if !is_sidecar(ck, w) {
         return;
-    };
+    }
     let pod_ctx = w.template_node.at_keys("spec.securityContext");
     // One finding per offending node: a pod-level 1337 inherited by several containers is
     // reported once, where it is written.
@@ -82,7 +82,7 @@ fn check(ck: &Checker<'_, '_>, w: &Workload<'_>, out: &mut Findings) {
                 continue;
             }
             seen.push((node.span().start, field));
-            out.push(finding(ck, w, &state, node, field, c.name));
+            out.push(finding(ck, w, node, field, c.name));
         }
     }
 }
@@ -90,7 +90,6 @@ fn check(ck: &Checker<'_, '_>, w: &Workload<'_>, out: &mut Findings) {
 fn finding(
     ck: &Checker<'_, '_>,
     w: &Workload<'_>,
-    state: &crate::model::injection::State,
     node: Node<'_>,
     field: &str,
     container: &str,
@@ -107,7 +106,7 @@ fn finding(
     );
     d.primary.message = format!("`{field}: 1337`");
     d.notes.push(format!("Istio's iptables rules let outbound packets of {what} 1337 leave the pod unredirected (so the proxy's own traffic does not loop); an app with that {what} skips the sidecar: no mTLS, routing, policy or telemetry").into());
-    injection_notes(ck, w, state, &mut d);
+    sidecar_notes(ck, w, &mut d);
     d.help = Some(format!("run the app with another {what}").into());
     d
 }

@@ -1,9 +1,9 @@
 use super::{
-    app_containers, declares_proxy, describe, injection_notes, probes, template_annotations,
+    app_containers, declares_proxy, describe, probes, sidecar_notes, template_annotations,
 };
 use crate::diagnostic::Findings;
 use crate::model::catalogue::keys::STATUS_PORT;
-use crate::model::injection::{Mode, State};
+use crate::model::injection::Mode;
 use crate::model::Workload;
 use crate::rules::{Checker, Rule, RuleMeta};
 use mesh_lint_yaml::Node;
@@ -80,11 +80,11 @@ impl Rule for ReservedPort {
             if declares_proxy(w) {
                 continue;
             }
-            let state = ck.injection().workload(w);
-            if !matches!(state.mode, Mode::Sidecar | Mode::Ambient) {
+            let mode = ck.injection_mode(w);
+            if !matches!(mode, Mode::Sidecar | Mode::Ambient) {
                 continue;
             }
-            check(ck, w, &state, out);
+            check(ck, w, mode, out);
         }
     }
 }
@@ -105,7 +105,7 @@ fn reserved(mode: Mode, port: u32, status_port: u32) -> Option<&'static str> {
         .map(|(_, what)| *what)
 }
 
-fn check(ck: &Checker<'_, '_>, w: &Workload<'_>, state: &State, out: &mut Findings) {
+fn check(ck: &Checker<'_, '_>, w: &Workload<'_>, mode: Mode, out: &mut Findings) {
     let status_port = template_annotations(w)
         .get(STATUS_PORT)
         .and_then(|p| p.trim().parse().ok())
@@ -119,7 +119,7 @@ fn check(ck: &Checker<'_, '_>, w: &Workload<'_>, state: &State, out: &mut Findin
             let Some(port) = node.as_i64().and_then(|n| u32::try_from(n).ok()) else {
                 continue;
             };
-            if let Some(what) = reserved(state.mode, port, status_port) {
+            if let Some(what) = reserved(mode, port, status_port) {
                 found.push((node, port, what, format!("container `{}`", c.name)));
             }
         }
@@ -130,7 +130,7 @@ fn check(ck: &Checker<'_, '_>, w: &Workload<'_>, state: &State, out: &mut Findin
             if port == status_port || port == 15021 {
                 continue; // Istio's own health endpoints
             }
-            if let Some(what) = reserved(state.mode, port, status_port) {
+            if let Some(what) = reserved(mode, port, status_port) {
                 let probe = p.key.as_str().unwrap_or("probe");
                 found.push((node, port, what, format!("`{probe}` of `{}`", c.name)));
             }
@@ -147,9 +147,9 @@ fn check(ck: &Checker<'_, '_>, w: &Workload<'_>, state: &State, out: &mut Findin
             ),
         );
         d.primary.message = format!("reserved by Istio: {what}");
-        d.notes.push(note(state.mode).into());
-        if state.mode == Mode::Sidecar {
-            injection_notes(ck, w, state, &mut d);
+        d.notes.push(note(mode).into());
+        if mode == Mode::Sidecar {
+            sidecar_notes(ck, w, &mut d);
         }
         d.help = Some(
             "move the app to a port Istio does not use"
@@ -172,7 +172,7 @@ fn check(ck: &Checker<'_, '_>, w: &Workload<'_>, state: &State, out: &mut Findin
             let Ok(target) = u32::try_from(*target) else {
                 continue;
             };
-            let Some(what) = reserved(state.mode, target, status_port) else {
+            let Some(what) = reserved(mode, target, status_port) else {
                 continue;
             };
             let Some(node) = svc.port_nodes.get(i).and_then(|p| p.get("targetPort")) else {
@@ -190,7 +190,7 @@ fn check(ck: &Checker<'_, '_>, w: &Workload<'_>, state: &State, out: &mut Findin
                 ),
             );
             d.primary.message = format!("reserved by Istio: {what}");
-            d.notes.push(note(state.mode).into());
+            d.notes.push(note(mode).into());
             d.related.push(ck.label(
                 w.object,
                 super::template_anchor(ck, w),
