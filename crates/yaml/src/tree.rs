@@ -250,7 +250,12 @@ impl Tree {
             return false;
         }
         let start = self.base.wrapping_add(rec.start + u32::from(inset)) as usize;
-        self.src.as_bytes().get(start..start + len) == Some(key.as_bytes())
+        let Some(bytes) = self.src.as_bytes().get(start..start + len) else {
+            return false;
+        };
+        // Keys of one length often differ in their first byte (`kind`, `spec`, `name`): that
+        // test is cheaper than the call that compares the rest.
+        bytes.first() == key.as_bytes().first() && bytes == key.as_bytes()
     }
 
     /// A plain `<<` key: the YAML 1.1 merge key (a quoted `"<<"` is an ordinary key).
