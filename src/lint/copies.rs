@@ -38,10 +38,12 @@ pub fn note(d: &Diagnostic, index: &MeshIndex<'_>, files: &Files) -> Option<Stri
     let subject = d.subject?;
     let object = index.objects.get(subject)?;
     let name = |o: usize| files.get(index.objects[o].file).name.as_str();
-    let what = format!("{} `{}`", object.kind, object.qualified_name());
+    // Built only when there is something to say: most findings are about objects without copies.
+    let what = || format!("{} `{}`", object.kind, object.qualified_name());
     if let Some(winner) = object.shadowed_by {
         return Some(format!(
-            "{what} is defined again later, in {}: `kubectl apply` of all these files leaves that one in place, so other resources are checked against it; this copy is linted only for what it holds itself (use `meshes:` in .mesh-lint.yaml when the copies belong to different environments)",
+            "{} is defined again later, in {}: `kubectl apply` of all these files leaves that one in place, so other resources are checked against it; this copy is linted only for what it holds itself (use `meshes:` in .mesh-lint.yaml when the copies belong to different environments)",
+            what(),
             name(winner)
         ));
     }
@@ -52,7 +54,8 @@ pub fn note(d: &Diagnostic, index: &MeshIndex<'_>, files: &Files) -> Option<Stri
     let mut names: Vec<&str> = copies.iter().map(|&o| name(o)).collect();
     names.dedup();
     Some(format!(
-        "{what} is also defined earlier, in {}: as `kubectl apply` of all these files would leave it, this later definition is the one other resources are checked against (use `meshes:` in .mesh-lint.yaml when the copies belong to different environments)",
+        "{} is also defined earlier, in {}: as `kubectl apply` of all these files would leave it, this later definition is the one other resources are checked against (use `meshes:` in .mesh-lint.yaml when the copies belong to different environments)",
+        what(),
         names.join(", ")
     ))
 }

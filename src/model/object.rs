@@ -32,10 +32,10 @@ pub struct Object<'a> {
 impl<'a> Object<'a> {
     pub fn id(&self) -> ObjectId {
         ObjectId {
-            api_version: self.api_version.to_owned().into(),
-            kind: self.kind.to_owned().into(),
-            namespace: self.namespace.clone().map(Into::into),
-            name: self.name.to_owned().into(),
+            api_version: self.api_version.into(),
+            kind: self.kind.into(),
+            namespace: self.namespace.as_deref().map(Into::into),
+            name: self.name.into(),
         }
     }
 

@@ -37,21 +37,25 @@ pub enum ListenerClass {
 impl Protocol {
     /// `protocol.Parse`: exact, case-insensitive.
     pub fn parse(name: &str) -> Protocol {
-        match name.to_ascii_lowercase().as_str() {
-            "tcp" => Protocol::Tcp,
-            "udp" => Protocol::Udp,
-            "grpc" => Protocol::Grpc,
-            "grpc-web" => Protocol::GrpcWeb,
-            "http" => Protocol::Http,
-            "http_proxy" => Protocol::HttpProxy,
-            "http2" => Protocol::Http2,
-            "https" => Protocol::Https,
-            "tls" => Protocol::Tls,
-            "mongo" => Protocol::Mongo,
-            "redis" => Protocol::Redis,
-            "mysql" => Protocol::Mysql,
-            _ => Protocol::Unsupported,
-        }
+        // Case-insensitive without a lowercased copy: every port of every Service comes here.
+        const NAMES: [(&str, Protocol); 12] = [
+            ("tcp", Protocol::Tcp),
+            ("udp", Protocol::Udp),
+            ("grpc", Protocol::Grpc),
+            ("grpc-web", Protocol::GrpcWeb),
+            ("http", Protocol::Http),
+            ("http_proxy", Protocol::HttpProxy),
+            ("http2", Protocol::Http2),
+            ("https", Protocol::Https),
+            ("tls", Protocol::Tls),
+            ("mongo", Protocol::Mongo),
+            ("redis", Protocol::Redis),
+            ("mysql", Protocol::Mysql),
+        ];
+        NAMES
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map_or(Protocol::Unsupported, |&(_, p)| p)
     }
 
     pub fn listener_class(self) -> ListenerClass {
