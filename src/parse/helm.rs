@@ -5,18 +5,16 @@ const MARKER: &str = "# Source: ";
 
 /// `(offset, path)` of every `# Source:` comment line, in file order.
 pub fn source_comments(text: &str) -> Vec<(u32, &str)> {
-    let mut out = Vec::new();
-    let mut offset = 0usize;
-    for line in text.split_inclusive('\n') {
-        if let Some(path) = line.strip_prefix(MARKER) {
-            let path = path.trim_end_matches(['\n', '\r']).trim();
-            if !path.is_empty() {
-                out.push((offset as u32, path));
-            }
-        }
-        offset += line.len();
-    }
-    out
+    // Found by searching for the marker, not by walking every line: most files have none.
+    memchr::memmem::find_iter(text.as_bytes(), MARKER)
+        .filter(|&at| at == 0 || text.as_bytes()[at - 1] == b'\n')
+        .filter_map(|at| {
+            let rest = &text[at + MARKER.len()..];
+            let line = rest.split_once('\n').map_or(rest, |(line, _)| line);
+            let path = line.trim_end_matches('\r').trim();
+            (!path.is_empty()).then_some((at as u32, path))
+        })
+        .collect()
 }
 
 /// The path of the last `# Source:` comment starting before `offset`.
@@ -39,5 +37,12 @@ mod tests {
         assert_eq!(source_before(&comments, a), Some("chart/templates/a.yaml"));
         assert_eq!(source_before(&comments, b), Some("chart/templates/b.yaml"));
         assert_eq!(source_before(&comments, 0), None);
+    }
+
+    #[test]
+    fn only_whole_comment_lines_count() {
+        let text = "# Source: first.yaml\nx: 1 # Source: not-a-line.yaml\n  # Source: indented.yaml\n# Source: \n# Source: last.yaml";
+        let paths: Vec<&str> = source_comments(text).into_iter().map(|(_, p)| p).collect();
+        assert_eq!(paths, ["first.yaml", "last.yaml"]);
     }
 }

@@ -11,6 +11,15 @@ pub struct LineIndex {
 impl LineIndex {
     pub fn new(text: &str) -> Self {
         let bytes = text.as_bytes();
+        // Most files end lines with `\n` alone: then every line start follows a `\n`, found by
+        // SIMD search rather than a look at every byte.
+        if memchr::memchr(b'\r', bytes).is_none() {
+            let breaks = memchr::memchr_iter(b'\n', bytes).count();
+            let mut starts = Vec::with_capacity(breaks + 1);
+            starts.push(0);
+            starts.extend(memchr::memchr_iter(b'\n', bytes).map(|i| i as u32 + 1));
+            return LineIndex { starts };
+        }
         // Every file's index lives until the report: allocate it once at its size (an upper
         // bound: `\r\n` counts twice here, once below) instead of with doubling's slack.
         let breaks = bytes.iter().filter(|&&b| b == b'\n' || b == b'\r').count();
@@ -66,6 +75,21 @@ mod tests {
         assert_eq!(idx.line_col(text, 5), (3, 1));
         assert_eq!(idx.line_col(text, 7), (4, 1));
         assert_eq!(idx.line_start(3), 5);
+    }
+
+    #[test]
+    fn lf_only_text_indexes_as_with_a_carriage_return_elsewhere() {
+        // The `\n`-only fast path and the general one give the same starts.
+        for text in ["", "\n", "a", "a\n", "a\nb", "\n\nab\n\nc\n", "é\n€\n😀"] {
+            let fast = LineIndex::new(text);
+            let general = LineIndex::new(&format!("{text}\r"));
+            assert_eq!(
+                fast.starts[..],
+                general.starts[..fast.starts.len()],
+                "{text:?}"
+            );
+            assert_eq!(general.starts.len(), fast.starts.len() + 1, "{text:?}");
+        }
     }
 
     #[test]

@@ -61,7 +61,12 @@ fn classify(
         return SourceFile::decode(name, path, bytes);
     }
     let sniff = &bytes[..bytes.len().min(BINARY_SNIFF_LEN)];
-    if let Some(offset) = sniff.iter().position(|&b| b == 0) {
+    // `contains` finds a NUL with `memchr`; text has none, so the position is rarely sought.
+    if let Some(offset) = sniff
+        .contains(&0)
+        .then(|| sniff.iter().position(|&b| b == 0))
+        .flatten()
+    {
         return SourceFile::unreadable(
             name,
             path,
