@@ -179,13 +179,7 @@ fn check_rule_converges(
     min: Applicability,
     code: &str,
 ) {
-    let own: Vec<_> = result
-        .diagnostics
-        .iter()
-        .filter(|d| d.code == code)
-        .cloned()
-        .collect();
-    let planned = fix::plan(files, &own, min, &result.blocked);
+    let planned = fix::plan(files, &of_rule(result, code), min, &result.blocked);
     if planned.iter().any(|f| f.skipped > 0) {
         return;
     }
@@ -195,19 +189,23 @@ fn check_rule_converges(
     }
     let files = files_of(&next);
     let result = lint(&files, &LintOptions::default());
-    let own: Vec<_> = result
-        .diagnostics
-        .iter()
-        .filter(|d| d.code == code)
-        .cloned()
-        .collect();
-    let again = fix::plan(&files, &own, min, &result.blocked);
+    let again = fix::plan(&files, &of_rule(&result, code), min, &result.blocked);
     assert!(
         again.is_empty(),
         "the fixes of {code} at {min:?} leave fixes of their own for a second pass\nbefore:\n{}\nafter:\n{}",
         files.get(again[0].file).text,
         again[0].new_text,
     );
+}
+
+/// The findings of rule `code` in `result`.
+fn of_rule(result: &LintResult, code: &str) -> Vec<mesh_lint::diagnostic::Diagnostic> {
+    result
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == code)
+        .cloned()
+        .collect()
 }
 
 /// The codes of the findings in `result` with a fix at or above `min` in a file that can be fixed.
