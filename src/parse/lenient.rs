@@ -69,7 +69,7 @@ pub fn normalise(text: &str, start: usize, end: usize) -> Option<(String, Vec<Le
 /// A multi-line quoted scalar (quotes included) as the one-line scalar with the same value:
 /// line breaks fold as YAML folds them (one break is a space, each further empty line a `\n`,
 /// an escaped break in double quotes nothing), continuation lines lose their indentation.
-fn one_line(raw: &str) -> String {
+pub(crate) fn one_line(raw: &str) -> String {
     let quote = raw.as_bytes()[0];
     let body = &raw[1..raw.len() - 1];
     let mut out = String::with_capacity(raw.len());

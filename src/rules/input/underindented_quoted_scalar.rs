@@ -1,5 +1,5 @@
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Findings, Fix, Label, Severity};
-use crate::parse::lenient::LenientScalar;
+use crate::parse::lenient::{one_line, LenientScalar};
 use crate::rules::{Checker, Rule, RuleMeta};
 use crate::source::FileId;
 use mesh_lint_yaml::Span;
@@ -38,7 +38,10 @@ declare_rule! {
     /// The fix moves every continuation line right by the same amount, so that the shallowest is
     /// two spaces deeper than the key and the lines keep their layout. It is **safe**:
     /// YAML folds a quoted scalar's line breaks and drops the indentation of its continuation
-    /// lines, so the value stays exactly what kubectl reads today.
+    /// lines, so the value stays exactly what kubectl reads today. A quoted *key* over several
+    /// lines is rewritten on one line instead, folded the same way: YAML allows no implicit key
+    /// that spans lines, however deep its continuation lines are (implicit keys are restricted
+    /// to a single line in YAML 1.2).
     ///
     /// ## References
     /// - [YAML 1.2.2, 7.3 Flow Scalar Styles](https://yaml.org/spec/1.2.2/#73-flow-scalar-styles)
@@ -114,6 +117,22 @@ fn finding(ck: &Checker<'_, '_>, file: FileId, s: &LenientScalar) -> Diagnostic 
         "kubectl (go-yaml) reads this document, and so does mesh-lint; YAML 1.2 requires continuation lines deeper than the surrounding block, so strict parsers reject the whole document"
             .into(),
     );
+    if is_key(text, s) {
+        // A key written over several lines is no implicit key in YAML, however deep its lines
+        // are: write it on one line, folded as go-yaml reads it.
+        let span = Span::new(s.start, s.end);
+        d.help = Some("write the key on one line; its value does not change".into());
+        d.fix = Some(Fix::new(
+            "write the key on one line",
+            Applicability::Safe,
+            vec![Edit {
+                file,
+                span,
+                content: one_line(&text[span.range()]),
+            }],
+        ));
+        return d;
+    }
     // Every continuation line moves right by the same amount, so the shallowest ends two
     // spaces deeper than the key and the lines keep their layout (a JSON dashboard stays
     // readable).
@@ -149,4 +168,11 @@ fn finding(ck: &Checker<'_, '_>, file: FileId, s: &LenientScalar) -> Diagnostic 
         edits,
     ));
     d
+}
+
+/// True when the scalar is a mapping key: a `:` follows its closing quote.
+fn is_key(text: &str, s: &LenientScalar) -> bool {
+    text[s.end as usize..]
+        .trim_start_matches([' ', '\t'])
+        .starts_with(':')
 }
