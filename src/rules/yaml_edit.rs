@@ -158,7 +158,7 @@ fn key_edit(
         Place::After(_) if is_flow => first_key,
         Place::After(keys) => {
             let (k, v) = keys.iter().find_map(|k| mapping.get_entry(k))?;
-            let indent = indent_at(text, k.span().start as usize);
+            let indent = indent_at(text, key_start(text, k));
             let line_end = text[v.span().end as usize..]
                 .find(['\n', '\r'])
                 .map_or(text.len(), |i| i + v.span().end as usize);
@@ -168,7 +168,7 @@ fn key_edit(
             return edit(Span::new(at, at), content);
         }
     };
-    let at = before.span().start;
+    let at = key_start(text, before) as u32;
     if is_flow {
         return edit(Span::new(at, at), format!("{key}: {}, ", value.flow()));
     }
@@ -176,6 +176,24 @@ fn key_edit(
     let eol = line_ending_at(text, at as usize);
     let content = format!("{}{eol}{indent}", value.block(key, &indent, eol));
     edit(Span::new(at, at), content)
+}
+
+/// Where key node `key` starts with the properties written before it on its line (`!!str`,
+/// `&anchor`): its span starts after them, and a key inserted there would take them over.
+pub(crate) fn key_start(text: &str, key: Node<'_>) -> usize {
+    let at = key.span().start as usize;
+    let line_start = text[..at].rfind(['\n', '\r']).map_or(0, |i| i + 1);
+    let mut start = at;
+    loop {
+        let before = text[line_start..start].trim_end_matches([' ', '\t']);
+        let token_at = before
+            .rfind([' ', '\t', '{', ',', '['])
+            .map_or(0, |i| i + 1);
+        if !before[token_at..].starts_with(['!', '&']) {
+            return start;
+        }
+        start = line_start + token_at;
+    }
 }
 
 /// The line break used by the line holding byte `at`: `\r\n` if it ends with one, else `\n`.

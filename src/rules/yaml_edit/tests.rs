@@ -144,3 +144,38 @@ fn line_endings_and_indents_come_from_the_edited_line() {
     assert_eq!(line_ending_at(text, 17), "\n");
     assert_eq!(indent_at(text, text.find("b:").unwrap()), "    ");
 }
+
+#[test]
+fn a_key_is_inserted_before_the_tag_or_anchor_of_the_key_it_precedes() {
+    let v = Value::inline("[\".\"]");
+    let out = set(
+        "spec:\n  !!str hosts: [a]\n",
+        "spec",
+        "exportTo",
+        &v,
+        Place::First,
+    );
+    assert_eq!(
+        out.as_deref(),
+        Some("spec:\n  exportTo: [\".\"]\n  !!str hosts: [a]\n")
+    );
+    let text = "spec: {&k !!str hosts: [a]}\n";
+    let out = set(text, "spec", "exportTo", &v, Place::First);
+    assert_eq!(
+        out.as_deref(),
+        Some("spec: {exportTo: [\".\"], &k !!str hosts: [a]}\n")
+    );
+    // Aligned with the key's properties, not with the key after them.
+    let text = "p:\n  !!str name: web\n  port: 80\n";
+    let out = set(
+        text,
+        "p",
+        "appProtocol",
+        &Value::inline("http"),
+        Place::After(&["name"]),
+    );
+    assert_eq!(
+        out.as_deref(),
+        Some("p:\n  !!str name: web\n  appProtocol: http\n  port: 80\n")
+    );
+}
