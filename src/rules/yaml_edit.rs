@@ -182,7 +182,7 @@ fn key_edit(
 /// `&anchor`): its span starts after them, and a key inserted there would take them over.
 pub(crate) fn key_start(text: &str, key: Node<'_>) -> usize {
     let at = key.span().start as usize;
-    let line_start = text[..at].rfind(['\n', '\r']).map_or(0, |i| i + 1);
+    let line_start = line_start(text, at);
     let mut start = at;
     loop {
         let before = text[line_start..start].trim_end_matches([' ', '\t']);
@@ -207,8 +207,12 @@ pub(crate) fn line_ending_at(text: &str, at: usize) -> &'static str {
 
 /// Spaces as wide as the column of byte `at`, to align an inserted key with its sibling.
 fn indent_at(text: &str, at: usize) -> String {
-    let line_start = text[..at].rfind(['\n', '\r']).map_or(0, |i| i + 1);
-    " ".repeat(text[line_start..at].chars().count())
+    " ".repeat(text[line_start(text, at)..at].chars().count())
+}
+
+/// The start of the line holding byte `at`.
+fn line_start(text: &str, at: usize) -> usize {
+    text[..at].rfind(['\n', '\r']).map_or(0, |i| i + 1)
 }
 
 #[cfg(test)]

@@ -154,15 +154,12 @@ fn json_quoted(s: &str) -> String {
 /// blank line may be indented less, or not at all). `None` for a block without content.
 fn first_content_line(text: &str, from: usize, span: Span) -> Option<usize> {
     let body = text.get(from..span.end as usize)?;
-    let mut offset = 0;
-    while offset < body.len() {
-        let end = body[offset..]
-            .find('\n')
-            .map_or(body.len(), |i| offset + i + 1);
-        if !body[offset..end].trim().is_empty() {
-            return Some(from + offset);
+    let mut offset = from;
+    for line in body.split_inclusive('\n') {
+        if !line.trim().is_empty() {
+            return Some(offset);
         }
-        offset = end;
+        offset += line.len();
     }
     None
 }
