@@ -190,7 +190,7 @@ impl HostRegistry {
                 .spec
                 .ports
                 .iter()
-                .map(|p| (p.port.max(0) as u32, p.name.clone()))
+                .map(|p| (p.port.max(0) as u32, p.name.map(str::to_owned)))
                 .collect();
             let entry = HostEntry {
                 host: service_fqdn(object.name, object.ns(), &reg.domain),

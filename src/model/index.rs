@@ -5,7 +5,8 @@ use super::object::{is_cluster_scoped, string_map, Object, ObjectRef, StrMap};
 use super::workload::{container_views, template_path, Labels, Workload};
 use super::LintContext;
 use crate::parse::ParsedFile;
-use k8s_openapi::api::core::v1::{Service, ServicePort, ServiceSpec};
+use k8s_openapi::api::core::v1::{ServicePort, ServiceSpec};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use mesh_lint_kube::{istio, k8s_openapi};
 use mesh_lint_yaml::{Budget, DeError, Limits, Node, Span};
 use std::borrow::Cow;
@@ -30,53 +31,82 @@ pub struct ServiceInfo<'a> {
     /// Its position in [`MeshIndex::services`].
     pub id: usize,
     /// The typed view's `spec`, without `selector` (see `selector`).
-    pub spec: ServiceView,
+    pub spec: ServiceView<'a>,
     /// `spec.ports` items in order, for pointing at a port.
     pub port_nodes: Vec<Node<'a>>,
-    /// `spec.selector`, sorted by key: a slice of its one or two entries instead of a
-    /// `BTreeMap`, whose first node alone takes half a kilobyte per Service.
-    selector: Box<[(String, String)]>,
+    /// `spec.selector`.
+    selector: Labels<'a>,
 }
 
-/// What the index keeps of a typed Service: the `spec` fields rules read. The whole `Service`
-/// is validated (MESH002) but not kept: a k8s-openapi `ServiceSpec` alone is 416 bytes before
-/// any of its strings, and the object keeps the labels.
+/// What the index keeps of a typed Service: the `spec` fields rules read, with texts borrowed
+/// from the tree. The whole `Service` is validated (MESH002) but not kept: a k8s-openapi
+/// `ServiceSpec` alone is 416 bytes before any of its strings, and the object keeps the labels.
 #[derive(Debug, Default)]
-pub struct ServiceView {
+pub struct ServiceView<'a> {
     /// `spec.ports`, each `targetPort` defaulted to its `port` as the API server does.
-    pub ports: Box<[ServicePort]>,
+    pub ports: Box<[ServicePortView<'a>]>,
     /// `spec.type`; unset means `ClusterIP`.
-    pub type_: Option<String>,
-    pub cluster_ip: Option<String>,
-    pub external_name: Option<String>,
+    pub type_: Option<&'a str>,
+    pub cluster_ip: Option<&'a str>,
+    pub external_name: Option<&'a str>,
 }
 
-impl ServiceView {
-    fn new(spec: Option<ServiceSpec>) -> ServiceView {
-        let Some(spec) = spec else {
+/// A Service port: the fields rules read.
+#[derive(Debug, Clone)]
+pub struct ServicePortView<'a> {
+    pub name: Option<&'a str>,
+    pub port: i32,
+    /// The L4 protocol (`TCP` when unset).
+    pub protocol: Option<&'a str>,
+    pub app_protocol: Option<&'a str>,
+    pub target_port: Option<IntOrString>,
+}
+
+impl<'a> ServiceView<'a> {
+    /// The view of `spec`, deserialized from `node` (the Service's node) as `typed`: numbers
+    /// come from the typed value, texts from the tree where it read them.
+    fn new(typed: Option<&ServiceSpec>, node: Node<'a>) -> ServiceView<'a> {
+        let (Some(typed), Some(spec)) = (typed, node.get("spec")) else {
             return ServiceView::default();
         };
+        let text = |key: &str| spec.get(key).and_then(Node::as_opt_str);
+        let port_nodes = spec.get("ports").into_iter().flat_map(|p| p.items());
         ServiceView {
-            ports: spec.ports.unwrap_or_default().into_boxed_slice(),
-            type_: spec.type_,
-            cluster_ip: spec.cluster_ip,
-            external_name: spec.external_name,
+            ports: typed
+                .ports
+                .iter()
+                .flatten()
+                .zip(port_nodes)
+                .map(|(p, node)| {
+                    let text = |key: &str| node.get(key).and_then(Node::as_opt_str);
+                    ServicePortView {
+                        name: text("name"),
+                        port: p.port,
+                        protocol: text("protocol"),
+                        app_protocol: text("appProtocol"),
+                        target_port: target_port(p),
+                    }
+                })
+                .collect(),
+            type_: text("type"),
+            cluster_ip: text("clusterIP"),
+            external_name: text("externalName"),
         }
     }
 }
 
 impl ServiceInfo<'_> {
     pub fn selector(&self) -> BTreeMap<String, String> {
-        self.selector.iter().cloned().collect()
+        self.selector.to_map()
     }
 
     pub fn service_type(&self) -> &str {
-        self.spec.type_.as_deref().unwrap_or("ClusterIP")
+        self.spec.type_.unwrap_or("ClusterIP")
     }
 
     /// `clusterIP: None`: per-endpoint listeners instead of a VIP (§6.2).
     pub fn is_headless(&self) -> bool {
-        self.spec.cluster_ip.as_deref() == Some("None")
+        self.spec.cluster_ip == Some("None")
     }
 }
 
@@ -238,20 +268,16 @@ impl<'a> MeshIndex<'a> {
     }
 
     fn add_service(&mut self, id: ObjectRef, node: Node<'a>, budget: &mut Budget) {
-        let mut service = match mesh_lint_kube::service(node, budget) {
+        let service = match mesh_lint_kube::service(node, budget) {
             Ok(service) => service,
             Err(err) => return self.invalid(id, "", err),
         };
-        default_target_ports(&mut service);
         // Validated whole (MESH002); rules read only `spec`, and the object keeps the labels.
-        let selector = service
-            .spec
-            .as_mut()
-            .and_then(|s| s.selector.take())
-            .unwrap_or_default()
-            .into_iter()
-            .collect();
-        let spec = ServiceView::new(service.spec);
+        let spec = ServiceView::new(service.spec.as_ref(), node);
+        let selector = match service.spec.as_ref().and_then(|s| s.selector.as_ref()) {
+            Some(_) => Labels::of(node.at_keys("spec.selector")),
+            None => Labels::default(),
+        };
         let port_nodes: Vec<Node<'a>> = node
             .at_keys("spec.ports")
             .map(|p| p.items().collect())
@@ -342,55 +368,32 @@ impl<'a> MeshIndex<'a> {
         let Some(template_node) = template_node else {
             return;
         };
-        let mut template = match mesh_lint_kube::pod_template(template_node, budget) {
+        let template = match mesh_lint_kube::pod_template(template_node, budget) {
             Ok(t) => t,
             Err(err) => return self.invalid(id, path, err),
         };
-        let labels = template
-            .metadata
-            .as_mut()
-            .and_then(|m| m.labels.take())
-            .map(Labels::from)
-            .unwrap_or_default();
-        // Sorted and unique already (a BTreeMap): one exactly sized slice instead of its nodes.
-        let annotations = template
-            .metadata
-            .as_mut()
-            .and_then(|m| m.annotations.take())
-            .unwrap_or_default()
+        // Validated whole (MESH002); the texts rules read are borrowed from the tree.
+        let metadata = template_node.get("metadata");
+        let pod_spec = template.spec.as_ref();
+        let pod_security = pod_spec.and_then(|s| s.security_context.as_ref());
+        let init_containers = template_node
+            .at_keys("spec.initContainers")
             .into_iter()
-            .collect();
-        let host_network = template
-            .spec
-            .as_ref()
-            .and_then(|s| s.host_network)
-            .unwrap_or(false);
-        let pod_security = template
-            .spec
-            .as_ref()
-            .and_then(|s| s.security_context.as_ref());
-        let pod_run_as_user = pod_security.and_then(|s| s.run_as_user);
-        let pod_run_as_group = pod_security.and_then(|s| s.run_as_group);
-        let init_containers = template
-            .spec
-            .as_mut()
-            .and_then(|s| s.init_containers.take())
-            .unwrap_or_default()
-            .into_iter()
-            .map(|c| c.name)
+            .flat_map(|n| n.items())
+            .map(|c| c.get("name").and_then(Node::as_str).unwrap_or_default())
             .collect();
         self.workloads.push(Workload {
             id: self.workloads.len(),
             object: id,
             template_node,
             template_path: path,
-            containers: container_views(template),
-            host_network,
-            pod_run_as_user,
-            pod_run_as_group,
+            containers: container_views(&template, template_node),
+            host_network: pod_spec.and_then(|s| s.host_network).unwrap_or(false),
+            pod_run_as_user: pod_security.and_then(|s| s.run_as_user),
+            pod_run_as_group: pod_security.and_then(|s| s.run_as_group),
             init_containers,
-            annotations,
-            labels,
+            annotations: Labels::of(metadata.and_then(|m| m.get("annotations"))),
+            labels: Labels::of(metadata.and_then(|m| m.get("labels"))),
         });
     }
 
@@ -478,22 +481,18 @@ impl<'a> MeshIndex<'a> {
 /// Kubernetes' defaulting (`SetDefaults_Service` in `pkg/apis/core/v1/defaults.go`): a
 /// missing, `0` or `""` targetPort is the port itself. Done once here so every rule reads the
 /// targetPort the API server would store.
-fn default_target_ports(svc: &mut Service) {
-    use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
-    for port in svc
-        .spec
-        .iter_mut()
-        .flat_map(|s| s.ports.iter_mut().flatten())
-    {
-        let unset = match &port.target_port {
-            None => true,
-            Some(IntOrString::Int(n)) => *n == 0,
-            Some(IntOrString::String(s)) => s.is_empty(),
-        };
-        if unset {
-            port.target_port = Some(IntOrString::Int(port.port));
-        }
+/// A port's `targetPort` as the API server defaults it: unset (or `0`, or empty) means the
+/// `port`.
+fn target_port(port: &ServicePort) -> Option<IntOrString> {
+    let unset = match &port.target_port {
+        None => true,
+        Some(IntOrString::Int(n)) => *n == 0,
+        Some(IntOrString::String(s)) => s.is_empty(),
+    };
+    if unset {
+        return Some(IntOrString::Int(port.port));
     }
+    port.target_port.clone()
 }
 
 /// The object mappings of a document: the root, or the items of a `kind: List` (or `*List`).

@@ -468,7 +468,7 @@ impl<'w, 'a> PodView<'w, 'a> {
     }
 
     fn label(&self, key: &str) -> Option<&'w str> {
-        self.workload.labels.get(key).map(String::as_str)
+        self.workload.labels.get(key)
     }
 
     fn annotation(&self, key: &str) -> Option<&'w str> {

@@ -27,6 +27,8 @@ pub use context::{
     IstioVersion, LintContext, MeshConfig, NativeSidecars, Origin, ProxyConfig as MeshProxyConfig,
     COMPLETE_INPUTS_NOTE,
 };
-pub use index::{InvalidObject, IstioObject, MeshIndex, NamespaceInfo, ServiceInfo, ServiceView};
+pub use index::{
+    InvalidObject, IstioObject, MeshIndex, NamespaceInfo, ServiceInfo, ServicePortView, ServiceView,
+};
 pub use object::{is_system_namespace, owned_string_map, Object, ObjectRef, StrMap};
 pub use workload::{ContainerView, Labels, Workload, WORKLOAD_KINDS};

@@ -166,7 +166,7 @@ mod tests {
         let cx = LintContext::default();
         let index = MeshIndex::build(&parsed, &cx, &Limits::default());
         let pas = PeerAuthentications::build(&index, &cx);
-        let labels = Labels::from(BTreeMap::from([("app".to_owned(), app.to_owned())]));
+        let labels: Labels = [("app", app)].into_iter().collect();
         pas.resolve(ns, &labels, port).mode
     }
 

@@ -1,8 +1,7 @@
 //! Istio's protocol selection for Kubernetes Service ports (`ConvertProtocol`, §1.1–1.2).
 
 use super::IstioVersion;
-use k8s_openapi::api::core::v1::ServicePort;
-use mesh_lint_kube::k8s_openapi;
+use crate::model::ServicePortView;
 
 /// What Istio decides a port carries (`protocol.Instance`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -111,12 +110,12 @@ pub struct PortSpec<'a> {
 
 impl<'a> PortSpec<'a> {
     /// The inputs of `ConvertProtocol` for a Kubernetes Service port.
-    pub fn of(port: &'a ServicePort) -> PortSpec<'a> {
+    pub fn of(port: &'a ServicePortView<'a>) -> PortSpec<'a> {
         PortSpec {
             port: port.port,
-            name: port.name.as_deref(),
-            l4: port.protocol.as_deref(),
-            app_protocol: port.app_protocol.as_deref(),
+            name: port.name,
+            l4: port.protocol,
+            app_protocol: port.app_protocol,
         }
     }
 }

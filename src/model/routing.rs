@@ -296,10 +296,7 @@ fn gateway_namespaces(index: &MeshIndex<'_>) -> GatewayMaps {
     let mut by_label: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
     for (wi, w) in index.workloads.iter().enumerate() {
         for (k, v) in &w.labels {
-            by_label
-                .entry((k.as_str(), v.as_str()))
-                .or_default()
-                .push(wi);
+            by_label.entry((k, v)).or_default().push(wi);
         }
     }
     for (object, gw) in gateways {
@@ -315,7 +312,7 @@ fn gateway_namespaces(index: &MeshIndex<'_>) -> GatewayMaps {
             .filter(|&wi| {
                 selector
                     .iter()
-                    .all(|(k, v)| index.workloads[wi].labels.get(k).map(String::as_str) == Some(*v))
+                    .all(|(k, v)| index.workloads[wi].labels.get(k) == Some(*v))
             })
             .collect();
         let mut namespaces: Vec<String> = selected

@@ -28,13 +28,15 @@ pub struct LabelSet<'i> {
     /// Index into [`MeshIndex::workloads`] for pod templates.
     pub workload: Option<usize>,
     /// A pod template's labels are borrowed from its workload; the others are read here.
-    pub labels: Cow<'i, Labels>,
+    pub labels: Cow<'i, Labels<'i>>,
 }
 
 impl LabelSet<'_> {
     /// Every selector pair is among the labels (an empty selector matches everything).
     pub fn matches(&self, selector: &BTreeMap<String, String>) -> bool {
-        selector.iter().all(|(k, v)| self.labels.get(k) == Some(v))
+        selector
+            .iter()
+            .all(|(k, v)| self.labels.get(k) == Some(v.as_str()))
     }
 }
 
@@ -54,7 +56,7 @@ pub struct WorkloadLabels<'i> {
 }
 
 impl<'i> WorkloadLabels<'i> {
-    pub fn build(index: &'i MeshIndex<'_>) -> WorkloadLabels<'i> {
+    pub fn build<'a: 'i>(index: &'i MeshIndex<'a>) -> WorkloadLabels<'i> {
         let mut out = WorkloadLabels::default();
         for w in &index.workloads {
             out.add(index, w.object, Some(w.id), Cow::Borrowed(&w.labels));
@@ -62,17 +64,18 @@ impl<'i> WorkloadLabels<'i> {
         for kind in ["WorkloadEntry", "WorkloadGroup", "Gateway"] {
             for (id, o) in index.by_kind(kind) {
                 let labels = match (kind, o.group()) {
-                    ("WorkloadEntry", "networking.istio.io") => read_map(o.node, "spec.labels"),
-                    ("WorkloadGroup", "networking.istio.io") => {
-                        read_map(o.node, "spec.metadata.labels")
+                    ("WorkloadEntry", "networking.istio.io") => {
+                        Labels::of_last_wins(o.node.at_keys("spec.labels"))
                     }
-                    ("Gateway", "gateway.networking.k8s.io") => GATEWAY_NAME_LABELS
-                        .iter()
-                        .map(|k| (k.to_string(), o.name.to_owned()))
-                        .collect(),
+                    ("WorkloadGroup", "networking.istio.io") => {
+                        Labels::of_last_wins(o.node.at_keys("spec.metadata.labels"))
+                    }
+                    ("Gateway", "gateway.networking.k8s.io") => {
+                        GATEWAY_NAME_LABELS.iter().map(|k| (*k, o.name)).collect()
+                    }
                     _ => continue,
                 };
-                out.add(index, id, None, Cow::Owned(Labels::from(labels)));
+                out.add(index, id, None, Cow::Owned(labels));
             }
         }
         out.by_label.seal();
@@ -85,7 +88,7 @@ impl<'i> WorkloadLabels<'i> {
         index: &'i MeshIndex<'_>,
         object: ObjectRef,
         workload: Option<usize>,
-        labels: Cow<'i, Labels>,
+        labels: Cow<'i, Labels<'i>>,
     ) {
         let obj = &index.objects[object];
         // A copy that a later object of the same identity replaces is not a workload.

@@ -271,8 +271,8 @@ mod tests {
                 },
             ],
         );
-        let web = Labels::from(BTreeMap::from([("app".to_owned(), "web".to_owned())]));
-        let db = Labels::from(BTreeMap::from([("app".to_owned(), "db".to_owned())]));
+        let web: Labels = [("app", "web")].into_iter().collect();
+        let db: Labels = [("app", "db")].into_iter().collect();
         let picked = |labels| index.for_workload("shop", labels).0.map(std::ptr::from_ref);
         assert_eq!(picked(&web), Some(std::ptr::from_ref(&all_spec)));
         assert_eq!(picked(&db), Some(std::ptr::from_ref(&db_spec)));

@@ -64,7 +64,7 @@ fn runs_as_proxy(w: &Workload<'_>) -> Option<String> {
     w.containers.iter().find_map(|c| {
         let uid = c.run_as_user.or(pod_uid);
         let gid = c.run_as_group.or(pod_gid);
-        (uid == Some(PROXY_UID) || gid == Some(PROXY_UID)).then(|| c.name.clone())
+        (uid == Some(PROXY_UID) || gid == Some(PROXY_UID)).then(|| c.name.to_owned())
     })
 }
 

@@ -134,7 +134,7 @@ fn resolve_dest(ck: &Checker<'_, '_>, from_ns: &str, target: &Target) -> Result<
             let svc = index
                 .services
                 .iter()
-                .find(|s| s.spec.cluster_ip.as_deref() == Some(&text));
+                .find(|s| s.spec.cluster_ip == Some(&text));
             let se = index
                 .service_entries
                 .iter()

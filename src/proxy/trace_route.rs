@@ -196,7 +196,7 @@ fn endpoints(
             let svc = &index.services[i];
             let obj = &index.objects[svc.object];
             if svc.service_type() == "ExternalName" {
-                let name = svc.spec.external_name.clone().unwrap_or_default();
+                let name = svc.spec.external_name.unwrap_or_default();
                 let node = obj.node.at_keys("spec.externalName");
                 return (
                     vec![format!("an ExternalName Service becomes a STRICT_DNS cluster whose one endpoint is `{name}:{}`: Envoy resolves the name and connects there", row.port)],

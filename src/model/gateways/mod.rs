@@ -121,7 +121,7 @@ impl<'a> Gateways<'a> {
                 }
                 for (k, v) in &w.labels {
                     out.workloads_by_label
-                        .entry((k.clone(), v.clone()))
+                        .entry((k.to_owned(), v.to_owned()))
                         .or_default()
                         .push(w.id);
                 }

@@ -248,7 +248,7 @@ fn service_ports<'s, 'a: 's>(
             .contains_key(NO_TRANSLATION_LABEL);
         let ports = svc.spec.ports.iter();
         for (i, p) in ports.enumerate() {
-            if p.protocol.as_deref().is_some_and(|p| p != "TCP") {
+            if p.protocol.is_some_and(|p| p != "TCP") {
                 continue;
             }
             let target = w.container_port(p);

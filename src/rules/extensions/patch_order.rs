@@ -170,9 +170,7 @@ fn same_proxies<'c>(
         .select_workloads(ns, a.selector.iter().map(|(k, v)| (*k, *v)));
     found.iter().any(|&w| {
         let labels = &ck.index.workloads[w].labels;
-        b.selector
-            .iter()
-            .all(|(k, v)| labels.get(k).is_some_and(|l| l == v))
+        b.selector.iter().all(|(k, v)| labels.get(k) == Some(*v))
     })
 }
 

@@ -244,20 +244,20 @@ fn key_labels(labels: &BTreeMap<String, String>) -> String {
 #[derive(Clone, Copy)]
 enum LabelsRef<'m> {
     Map(&'m BTreeMap<String, String>),
-    Sorted(&'m crate::model::Labels),
+    Sorted(&'m crate::model::Labels<'m>),
 }
 
 impl<'m> LabelsRef<'m> {
-    fn get(self, key: &str) -> Option<&'m String> {
+    fn get(self, key: &str) -> Option<&'m str> {
         match self {
-            LabelsRef::Map(m) => m.get(key),
+            LabelsRef::Map(m) => m.get(key).map(String::as_str),
             LabelsRef::Sorted(l) => l.get(key),
         }
     }
 
-    fn iter(self) -> Box<dyn Iterator<Item = (&'m String, &'m String)> + 'm> {
+    fn iter(self) -> Box<dyn Iterator<Item = (&'m str, &'m str)> + 'm> {
         match self {
-            LabelsRef::Map(m) => Box::new(m.iter()),
+            LabelsRef::Map(m) => Box::new(m.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
             LabelsRef::Sorted(l) => Box::new(l.iter()),
         }
     }
@@ -286,8 +286,8 @@ impl<'m> Lookup<'m> {
         let mut by_value: HashMap<&str, Vec<usize>> = HashMap::new();
         for (i, (labels, _)) in sets.iter().enumerate() {
             for (k, v) in labels.iter() {
-                by_key.entry(k.as_str()).or_default().push(i);
-                by_value.entry(v.as_str()).or_default().push(i);
+                by_key.entry(k).or_default().push(i);
+                by_value.entry(v).or_default().push(i);
             }
         }
         Lookup {

@@ -26,7 +26,6 @@ pub fn check(
     let target = svc
         .spec
         .external_name
-        .as_deref()
         .map(|t| t.trim_end_matches('.'))
         .filter(|t| !t.is_empty())?;
     let version = ck.cx.istio_version;

@@ -141,8 +141,8 @@ fn injected_with_cni(ck: &Checker<'_, '_>, site: &Site<'_>) -> bool {
     }
     let injected = w.annotation(SIDECAR_STATUS).is_some()
         || w.containers.iter().any(|c| c.name == PROXY_CONTAINER)
-        || w.init_containers.iter().any(|c| c == "istio-validation");
-    injected && !w.init_containers.iter().any(|c| c == "istio-init")
+        || w.init_containers.contains(&"istio-validation");
+    injected && !w.init_containers.contains(&"istio-init")
 }
 
 fn finding(ck: &Checker<'_, '_>, site: &Site<'_>, keys: &[(Node<'_>, &str)]) -> Option<Diagnostic> {

@@ -138,7 +138,7 @@ fn namespace_labels(
 
 fn check_workload(ck: &Checker<'_, '_>, w: &Workload<'_>, out: &mut Findings) {
     let o = &ck.index.objects[w.object];
-    let label = w.labels.get(SIDECAR_INJECT).map(String::as_str);
+    let label = w.labels.get(SIDECAR_INJECT);
     let state = ck.injection().workload(w);
     let ns = o.ns();
     let ns_injection = ck

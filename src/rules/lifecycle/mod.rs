@@ -41,7 +41,7 @@ fn describe(ck: &Checker<'_, '_>, w: &Workload<'_>) -> String {
 
 /// The pod template's annotations (the Pod's own for a Pod).
 fn template_annotations(w: &Workload<'_>) -> BTreeMap<String, String> {
-    w.annotations.iter().cloned().collect()
+    w.annotations.to_map()
 }
 
 /// The `key: value` entry of the pod template's `metadata.<section>`.
@@ -56,7 +56,7 @@ fn template_entry<'a>(w: &Workload<'a>, section: &str, key: &str) -> Option<(Nod
 /// a pod exported after injection, whose proxy the user manages by hand.
 fn declares_proxy(w: &Workload<'_>) -> bool {
     w.containers.iter().any(|c| c.name == PROXY_CONTAINER)
-        || w.init_containers.iter().any(|c| c == PROXY_CONTAINER)
+        || w.init_containers.contains(&PROXY_CONTAINER)
 }
 
 /// True when the workload gets an injected Envoy sidecar that mesh-lint should reason about

@@ -162,7 +162,7 @@ fn is_victim(ck: &Checker<'_, '_>, catch_all: &PortListener, v: &PortListener) -
         .spec
         .ports
         .get(v.port_index)
-        .is_some_and(|p| p.protocol.as_deref() == Some("SCTP"));
+        .is_some_and(|p| p.protocol == Some("SCTP"));
     v.object != catch_all.object
         && matches!(v.class, ListenerClass::Tcp | ListenerClass::Sniffed)
         && !sctp
@@ -354,8 +354,8 @@ fn target(ck: &Checker<'_, '_>, l: &PortListener) -> String {
         ListenerSource::Service(i) => ck.index.services[i]
             .spec
             .external_name
-            .clone()
-            .unwrap_or_else(|| "the external name".into()),
+            .unwrap_or("the external name")
+            .to_owned(),
         ListenerSource::ServiceEntry(i) => ck.index.service_entries[i]
             .spec
             .hosts

@@ -1,8 +1,8 @@
 use crate::diagnostic::{Diagnostic, Findings, Severity};
 use crate::model::protocol::{convert_protocol, PortSpec, Protocol};
+use crate::model::ServicePortView;
 use crate::model::{ServiceInfo, Workload};
 use crate::rules::{Checker, Rule, RuleMeta};
-use k8s_openapi::api::core::v1::ServicePort;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use mesh_lint_kube::k8s_openapi;
 use std::collections::HashSet;
@@ -96,7 +96,7 @@ impl Rule for ConflictingPortProtocols {
 struct Item<'s> {
     svc: &'s ServiceInfo<'s>,
     index: usize,
-    port: &'s ServicePort,
+    port: &'s ServicePortView<'s>,
     protocol: Protocol,
 }
 
@@ -115,8 +115,8 @@ fn ports<'s>(ck: &Checker<'_, '_>, svc: &'s ServiceInfo<'s>) -> Vec<Item<'s>> {
 
 /// The L4 protocol as Kubernetes knows it: UDP, SCTP, else TCP (an invalid value such as
 /// `HTTP` is MESH002's to report; here it is compared as the TCP it would be written as).
-fn l4(port: &ServicePort) -> &str {
-    match port.protocol.as_deref() {
+fn l4<'a>(port: &ServicePortView<'a>) -> &'a str {
+    match port.protocol {
         Some("UDP") => "UDP",
         Some("SCTP") => "SCTP",
         _ => "TCP",
@@ -145,7 +145,7 @@ fn describe(item: &Item<'_>) -> String {
 }
 
 /// The target as written: a number, or a container port name (resolved per workload later).
-fn target_key(port: &ServicePort) -> String {
+fn target_key(port: &ServicePortView<'_>) -> String {
     match &port.target_port {
         Some(IntOrString::Int(n)) => n.to_string(),
         Some(IntOrString::String(s)) => s.clone(),
@@ -188,7 +188,7 @@ fn same_service(ck: &Checker<'_, '_>, svc: &ServiceInfo<'_>, out: &mut Findings)
 
 fn app_protocol_vs_name(ck: &Checker<'_, '_>, svc: &ServiceInfo<'_>, out: &mut Findings) {
     for item in ports(ck, svc) {
-        let Some(app) = item.port.app_protocol.as_deref() else {
+        let Some(app) = item.port.app_protocol else {
             continue;
         };
         // Port 0 keeps the well-known-port rule from inventing a protocol for the name.
@@ -211,7 +211,7 @@ fn app_protocol_vs_name(ck: &Checker<'_, '_>, svc: &ServiceInfo<'_>, out: &mut F
         let (true, Some(node)) = (contradicts, node) else {
             continue;
         };
-        let name = item.port.name.as_deref().unwrap_or("");
+        let name = item.port.name.unwrap_or("");
         let mut d = ck.diagnostic(
             &META,
             svc.object,
@@ -257,8 +257,8 @@ fn udp_name_on_tcp(ck: &Checker<'_, '_>, svc: &ServiceInfo<'_>, out: &mut Findin
         let Some(span) = label_span(&item) else {
             continue;
         };
-        let declared = item.port.app_protocol.as_deref().map_or_else(
-            || format!("name `{}`", item.port.name.as_deref().unwrap_or("")),
+        let declared = item.port.app_protocol.map_or_else(
+            || format!("name `{}`", item.port.name.unwrap_or("")),
             |a| format!("`appProtocol: {a}`"),
         );
         let mut d = ck.diagnostic(
@@ -279,7 +279,7 @@ fn udp_name_on_tcp(ck: &Checker<'_, '_>, svc: &ServiceInfo<'_>, out: &mut Findin
 }
 
 /// The container port number a Service port reaches on `w`.
-fn container_port(w: &Workload<'_>, port: &ServicePort) -> Option<i32> {
+fn container_port(w: &Workload<'_>, port: &ServicePortView<'_>) -> Option<i32> {
     match &port.target_port {
         Some(IntOrString::Int(n)) => Some(*n),
         None => Some(port.port),
@@ -287,7 +287,7 @@ fn container_port(w: &Workload<'_>, port: &ServicePort) -> Option<i32> {
             .containers
             .iter()
             .flat_map(|c| c.ports.iter())
-            .find(|p| p.name.as_deref() == Some(name.as_str()))
+            .find(|p| p.name == Some(name.as_str()))
             .map(|p| p.container_port),
     }
 }

@@ -3,8 +3,8 @@
 //! whether a fix can name the protocol, and whether sniffing would stall a server-first protocol.
 
 use crate::model::protocol::{convert_protocol, PortSpec, Protocol};
+use crate::model::ServicePortView;
 use crate::model::{ContainerView, IstioVersion, MeshIndex, ObjectRef, ServiceInfo};
-use k8s_openapi::api::core::v1::ServicePort;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use mesh_lint_kube::k8s_openapi;
 use mesh_lint_yaml::Span;
@@ -128,7 +128,7 @@ fn known_port_name(name: &str) -> Option<Known> {
 pub fn for_port(
     index: &MeshIndex<'_>,
     svc: &ServiceInfo<'_>,
-    port: &ServicePort,
+    port: &ServicePortView<'_>,
     version: IstioVersion,
 ) -> Option<Evidence> {
     let mut image_evidence = None;
@@ -153,10 +153,9 @@ pub fn for_port(
                     let because = format!("container port `{name}` of {kind} {owner}");
                     // A protocol name says how to declare the port, not whether the server
                     // speaks first: `mysql` does, and so does a MySQL image behind `tcp-db`.
-                    let image = c.image.as_deref().and_then(|img| known_image(img, number));
+                    let image = c.image.and_then(|img| known_image(img, number));
                     if let Some(known) = image.filter(|k| k.server_first) {
-                        let because =
-                            format!("{because}, image `{}`", c.image.as_deref().unwrap_or(""));
+                        let because = format!("{because}, image `{}`", c.image.unwrap_or(""));
                         return Some(evidence(known, because, at));
                     }
                     let (what, server_first) = match parsed {
@@ -180,10 +179,10 @@ pub fn for_port(
                 }
             }
             if image_evidence.is_none() {
-                if let Some(known) = c.image.as_deref().and_then(|img| known_image(img, number)) {
+                if let Some(known) = c.image.and_then(|img| known_image(img, number)) {
                     let because = format!(
                         "image `{}` listens on {number} in {kind} {owner}",
-                        c.image.as_deref().unwrap_or("")
+                        c.image.unwrap_or("")
                     );
                     image_evidence = Some(evidence(known, because, at));
                 }
@@ -237,18 +236,16 @@ fn evidence(known: Known, because: String, at: Option<(ObjectRef, Span)>) -> Evi
 /// The container port a Service port reaches: by name for a named targetPort, else by number.
 fn target_container_port<'c>(
     c: &'c ContainerView,
-    port: &ServicePort,
+    port: &ServicePortView<'_>,
 ) -> Option<(usize, i32, Option<&'c str>)> {
     let ports = &c.ports;
     let found = match &port.target_port {
-        Some(IntOrString::String(name)) => ports
-            .iter()
-            .position(|p| p.name.as_deref() == Some(name.as_str())),
+        Some(IntOrString::String(name)) => ports.iter().position(|p| p.name == Some(name.as_str())),
         Some(IntOrString::Int(n)) => ports.iter().position(|p| p.container_port == *n),
         None => ports.iter().position(|p| p.container_port == port.port),
     }?;
     let p = &ports[found];
-    Some((found, p.container_port, p.name.as_deref()))
+    Some((found, p.container_port, p.name))
 }
 
 fn container_port_span(

@@ -1,11 +1,10 @@
 use super::evidence::{self, Evidence};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Findings, Fix, Severity};
 use crate::model::protocol::{convert_protocol, PortSpec, Protocol};
+use crate::model::ServicePortView;
 use crate::model::{is_system_namespace, ServiceInfo};
 use crate::rules::yaml_edit::{set_key, Place, Value};
 use crate::rules::{Checker, Rule, RuleMeta};
-use k8s_openapi::api::core::v1::ServicePort;
-use mesh_lint_kube::k8s_openapi;
 use mesh_lint_yaml::Node;
 
 declare_rule! {
@@ -132,7 +131,7 @@ fn is_skipped(ck: &Checker<'_, '_>, svc: &ServiceInfo<'_>) -> bool {
 fn check_port(
     ck: &Checker<'_, '_>,
     svc: &ServiceInfo<'_>,
-    port: &ServicePort,
+    port: &ServicePortView<'_>,
     node: Node<'_>,
 ) -> Option<Diagnostic> {
     let spec = PortSpec::of(port);
@@ -140,7 +139,7 @@ fn check_port(
         return None;
     }
     // istio-iptables redirects TCP (and DNS over UDP) only: SCTP never reaches a sidecar.
-    if port.protocol.as_deref() == Some("SCTP") {
+    if port.protocol == Some("SCTP") {
         return None;
     }
     let evidence = evidence::for_port(ck.index, svc, port, ck.cx.istio_version);
@@ -180,7 +179,7 @@ fn check_port(
             });
         }
         None => {
-            d.help = Some(match port.name.as_deref().filter(|n| !n.is_empty()) {
+            d.help = Some(match port.name.filter(|n| !n.is_empty()) {
                 Some(name) => format!("name the port `<protocol>-{name}` (for example `http-{name}`, `grpc-{name}`, `tcp-{name}`) or set `appProtocol`").into(),
                 None => "name the port after its protocol (for example `http`, `grpc`, `tcp`) or set `appProtocol`".to_owned().into(),
             });
@@ -223,7 +222,7 @@ fn apply_evidence(
     ck: &Checker<'_, '_>,
     d: &mut Diagnostic,
     ev: &Evidence,
-    port: &ServicePort,
+    port: &ServicePortView<'_>,
     node: Node<'_>,
 ) {
     if ev.server_first {
@@ -243,7 +242,6 @@ fn apply_evidence(
     let proto = ev.protocol.as_str();
     let name_hint = port
         .name
-        .as_deref()
         .map(|n| format!(" or rename the port to `{proto}-{n}`"))
         .unwrap_or_default();
     d.help = Some(format!("declare the protocol: `appProtocol: {proto}`{name_hint}").into());

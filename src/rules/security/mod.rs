@@ -14,8 +14,8 @@ use crate::rules::Checker;
 use std::collections::BTreeMap;
 
 /// `k=v, k=v` for messages, sorted by key.
-pub(crate) fn show_labels<'l>(
-    labels: impl IntoIterator<Item = (&'l String, &'l String)>,
+pub(crate) fn show_labels<K: std::fmt::Display, V: std::fmt::Display>(
+    labels: impl IntoIterator<Item = (K, V)>,
 ) -> String {
     labels
         .into_iter()

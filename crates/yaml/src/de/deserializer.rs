@@ -126,6 +126,18 @@ fn is_null(node: Node<'_>) -> bool {
     matches!(resolved(node), Some(Resolved::Null))
 }
 
+impl<'a> Node<'a> {
+    /// What deserializing this node as an `Option<String>` gives, without allocating: `None`
+    /// for a null (tagged `!!null ~` included, unlike [`Node::is_null`]), else the scalar's text;
+    /// `None` too for a collection, which such a field rejects.
+    pub fn as_opt_str(self) -> Option<&'a str> {
+        if is_null(self) {
+            return None;
+        }
+        self.as_str()
+    }
+}
+
 /// What serde should say was found.
 fn unexpected(node: Node<'_>) -> Unexpected<'_> {
     match node.target().kind() {
