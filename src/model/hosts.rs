@@ -11,6 +11,7 @@
 use super::key_index::KeyIndex;
 use super::visibility::{export_scope, ExportKind, ExportScope};
 use super::{LintContext, MeshIndex, ObjectRef};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::net::IpAddr;
 
@@ -109,19 +110,21 @@ pub enum HostOwner {
     ServiceEntry(usize, usize),
 }
 
+/// A host and what defines it. Texts are borrowed from the index where it has them: only a
+/// Service's host is built (`name.namespace.svc.<domain>`).
 #[derive(Clone, Debug)]
-pub struct HostEntry {
-    pub host: String,
+pub struct HostEntry<'i> {
+    pub host: Cow<'i, str>,
     pub owner: HostOwner,
     pub object: ObjectRef,
     /// The owner's namespace.
-    pub namespace: String,
+    pub namespace: &'i str,
     pub scope: ExportScope,
     /// Port numbers with their names, in declaration order.
-    pub ports: Box<[(u32, Option<String>)]>,
+    pub ports: Box<[(u32, Option<&'i str>)]>,
 }
 
-impl HostEntry {
+impl HostEntry<'_> {
     pub fn is_visible_in(&self, ns: &str) -> bool {
         self.scope.is_visible_in(ns)
     }
@@ -130,9 +133,9 @@ impl HostEntry {
 /// Every host the inputs define. Built once per run (after context detection, since the
 /// cluster domain and MeshConfig defaults can come from the inputs).
 #[derive(Debug, Default)]
-pub struct HostRegistry {
+pub struct HostRegistry<'i> {
     pub domain: String,
-    pub entries: Vec<HostEntry>,
+    pub entries: Vec<HostEntry<'i>>,
     /// Entries by their (non-wildcard) host.
     exact: KeyIndex,
     wildcards: Vec<usize>,
@@ -149,19 +152,19 @@ pub struct HostRegistry {
 
 /// The result of looking a resolved host up from a rule's namespace.
 #[derive(Debug, Default)]
-pub struct Lookup<'r> {
-    pub visible: Vec<&'r HostEntry>,
+pub struct Lookup<'r, 'i> {
+    pub visible: Vec<&'r HostEntry<'i>>,
     /// Entries that match but are not exported to the rule's namespace.
-    pub hidden: Vec<&'r HostEntry>,
+    pub hidden: Vec<&'r HostEntry<'i>>,
 }
 
-impl<'r> Lookup<'r> {
+impl<'r, 'i> Lookup<'r, 'i> {
     pub fn is_found(&self) -> bool {
         !self.visible.is_empty()
     }
 
     /// The most specific visible entry: an exact match before a wildcard.
-    pub fn best(&self) -> Option<&'r HostEntry> {
+    pub fn best(&self) -> Option<&'r HostEntry<'i>> {
         self.visible
             .iter()
             .copied()
@@ -169,8 +172,8 @@ impl<'r> Lookup<'r> {
     }
 }
 
-impl HostRegistry {
-    pub fn build(index: &MeshIndex<'_>, cx: &LintContext) -> HostRegistry {
+impl<'i> HostRegistry<'i> {
+    pub fn build(index: &'i MeshIndex<'_>, cx: &LintContext) -> HostRegistry<'i> {
         let mc = &cx.mesh_config;
         let mut reg = HostRegistry {
             domain: cx.cluster_domain.clone(),
@@ -190,13 +193,13 @@ impl HostRegistry {
                 .spec
                 .ports
                 .iter()
-                .map(|p| (p.port.max(0) as u32, p.name.map(str::to_owned)))
+                .map(|p| (p.port.max(0) as u32, p.name))
                 .collect();
             let entry = HostEntry {
-                host: service_fqdn(object.name, object.ns(), &reg.domain),
+                host: Cow::Owned(service_fqdn(object.name, object.ns(), &reg.domain)),
                 owner: HostOwner::Service(i),
                 object: svc.object,
-                namespace: object.ns().to_owned(),
+                namespace: object.ns(),
                 scope,
                 ports,
             };
@@ -216,14 +219,14 @@ impl HostRegistry {
                 .spec
                 .ports
                 .iter()
-                .map(|p| (p.number, p.name.clone()))
+                .map(|p| (p.number, p.name.as_deref()))
                 .collect();
             for (h, host) in se.spec.hosts.iter().enumerate() {
                 reg.push(HostEntry {
-                    host: host.clone(),
+                    host: Cow::Borrowed(host.as_str()),
                     owner: HostOwner::ServiceEntry(i, h),
                     object: se.object,
-                    namespace: object.ns().to_owned(),
+                    namespace: object.ns(),
                     scope: scope.clone(),
                     ports: ports.clone(),
                 });
@@ -277,18 +280,18 @@ impl HostRegistry {
         self.rules_by_name.get(name).map_or(&[], Vec::as_slice)
     }
 
-    fn push(&mut self, entry: HostEntry) {
+    fn push(&mut self, entry: HostEntry<'i>) {
         let id = self.entries.len();
         if entry.host.starts_with('*') {
             self.wildcards.push(id);
         } else {
-            self.exact.push(entry.host.as_str(), id);
+            self.exact.push(&*entry.host, id);
         }
         self.entries.push(entry);
     }
 
     /// Every entry matching the resolved `host`, split by visibility from `from_ns`.
-    pub fn lookup(&self, host: &str, from_ns: &str) -> Lookup<'_> {
+    pub fn lookup(&self, host: &str, from_ns: &str) -> Lookup<'_, 'i> {
         let mut out = Lookup::default();
         let matching: Vec<usize> = if host.starts_with('*') {
             // A wildcard host (a DestinationRule for `*.ns.svc.cluster.local`) applies to every
@@ -320,7 +323,7 @@ impl HostRegistry {
     }
 
     /// The Service `name` in namespace `ns`, if the inputs define it.
-    pub fn service(&self, name: &str, ns: &str) -> Option<&HostEntry> {
+    pub fn service(&self, name: &str, ns: &str) -> Option<&HostEntry<'i>> {
         self.services_named(name).find(|e| e.namespace == ns)
     }
 
@@ -328,11 +331,11 @@ impl HostRegistry {
     pub fn services_named<'s: 'n, 'n>(
         &'s self,
         name: &'n str,
-    ) -> impl Iterator<Item = &'s HostEntry> + 'n {
+    ) -> impl Iterator<Item = &'s HostEntry<'i>> + 'n {
         self.by_service_name
             .candidates(name)
             .map(|i| &self.entries[i])
-            .filter(move |e| is_service_host(&e.host, name, &e.namespace, &self.domain))
+            .filter(move |e| is_service_host(&e.host, name, e.namespace, &self.domain))
     }
 
     /// Whether any ServiceEntry defines exactly this literal host.

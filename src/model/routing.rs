@@ -4,9 +4,11 @@
 //! Built on first use; its size is one entry per host and gateway written in the inputs.
 
 use super::hosts::{host_matches, resolve};
+use super::key_index::KeyIndex;
 use super::object::string_map;
 use super::{LintContext, MeshIndex, ObjectRef};
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 /// Which step of Istio's DestinationRule lookup found the rules a client gets.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,38 +34,65 @@ pub struct DrChoice {
     pub rules: Vec<usize>,
 }
 
-/// DestinationRules of one pool, by resolved host: exact hosts and wildcards apart.
+/// The DestinationRules of every namespace's pool of one kind, as [`KeyIndex`]es over the
+/// rules' positions: exact hosts by `(namespace, host)`, wildcard hosts by namespace. A map of
+/// pools per namespace, each with its own map per host, cost about a kilobyte per
+/// DestinationRule.
 #[derive(Debug, Default)]
 struct HostPool {
-    specific: HashMap<String, Vec<usize>>,
-    wildcard: HashMap<String, Vec<usize>>,
+    specific: KeyIndex,
+    wildcard: KeyIndex,
+}
+
+/// Per DestinationRule, what pool lookups compare: its namespace and its host resolved there.
+#[derive(Debug, Default)]
+struct DrKeys<'i> {
+    ns: Vec<&'i str>,
+    host: Vec<String>,
 }
 
 impl HostPool {
-    fn add(&mut self, host: &str, dr: usize) {
-        let map = if host.starts_with('*') {
-            &mut self.wildcard
-        } else {
-            &mut self.specific
-        };
-        map.entry(host.to_owned()).or_default().push(dr);
+    fn add(&mut self, ns: &str, host: &str, dr: usize) {
+        match host.starts_with('*') {
+            true => self.wildcard.push(ns, dr),
+            false => self.specific.push(&(ns, host), dr),
+        }
     }
 
-    /// `MostSpecificHostMatch`: the exact key, else the longest wildcard covering the host.
-    fn most_specific(&self, host: &str) -> Option<(&str, &[usize])> {
-        if !host.starts_with('*') {
-            if let Some((k, v)) = self.specific.get_key_value(host) {
-                return Some((k, v));
-            }
-        } else if let Some((k, v)) = self.wildcard.get_key_value(host) {
-            return Some((k, v));
+    fn seal(&mut self) {
+        self.specific.seal();
+        self.wildcard.seal();
+    }
+
+    /// `MostSpecificHostMatch` in namespace `ns`'s pool: the exact key, else the longest
+    /// wildcard covering the host. Returns the key and its rules in input order.
+    fn most_specific<'k>(
+        &self,
+        keys: &'k DrKeys<'_>,
+        ns: &str,
+        host: &str,
+    ) -> Option<(&'k str, Vec<usize>)> {
+        let with_key = |candidates: &mut dyn Iterator<Item = usize>, key: &str| -> Vec<usize> {
+            candidates
+                .filter(|&i| keys.ns[i] == ns && keys.host[i] == key)
+                .collect()
+        };
+        let exact = match host.starts_with('*') {
+            false => with_key(&mut self.specific.candidates(&(ns, host)), host),
+            true => with_key(&mut self.wildcard.candidates(ns), host),
+        };
+        if let Some(&first) = exact.first() {
+            return Some((keys.host[first].as_str(), exact));
         }
         let needle = host.strip_prefix('*').unwrap_or(host);
-        self.wildcard
-            .iter()
-            .filter(|(k, _)| needle.ends_with(&k[1..]))
-            .max_by(|a, b| more_specific(a.0, b.0))
-            .map(|(k, v)| (k.as_str(), v.as_slice()))
+        let best = self
+            .wildcard
+            .candidates(ns)
+            .filter(|&i| keys.ns[i] == ns)
+            .map(|i| keys.host[i].as_str())
+            .filter(|k| needle.ends_with(&k[1..]))
+            .max_by(|a, b| more_specific(a, b))?;
+        Some((best, with_key(&mut self.wildcard.candidates(ns), best)))
     }
 }
 
@@ -77,11 +106,13 @@ fn more_specific(a: &str, b: &str) -> std::cmp::Ordering {
 pub const MESH_GATEWAY: &str = "mesh";
 
 #[derive(Debug, Default)]
-pub struct Routing {
-    /// VirtualServices (indices into [`MeshIndex::virtual_services`]) by resolved host.
-    vs_exact: HashMap<String, Vec<usize>>,
+pub struct Routing<'i> {
+    /// Every exact host of every VirtualService, resolved in its namespace, with the
+    /// VirtualService (index into [`MeshIndex::virtual_services`]); looked up by host.
+    vs_hosts: Vec<(String, usize)>,
+    vs_exact: KeyIndex,
     vs_wildcard: Vec<(String, usize)>,
-    /// Per VirtualService, its resolved gateways (`mesh` when none is written).
+    /// Per VirtualService, its resolved gateways; empty when it names none (then `mesh`).
     vs_gateways: Vec<Vec<String>>,
     /// VirtualService index by object.
     vs_by_object: HashMap<ObjectRef, usize>,
@@ -92,10 +123,11 @@ pub struct Routing {
     /// Per Gateway object (`namespace/name`): the object and the workloads (indices into
     /// [`MeshIndex::workloads`]) its `selector` picks in the inputs, in any namespace.
     gateways: HashMap<String, GatewayInfo>,
+    dr_keys: DrKeys<'i>,
     /// Rules a proxy of the namespace looks at first (exported there, `.`, `*` or no exportTo).
-    namespace_local: HashMap<String, HostPool>,
+    namespace_local: HostPool,
     /// Rules exported beyond their namespace, with the exportTo entries as written.
-    exported: HashMap<String, HostPool>,
+    exported: HostPool,
     /// Private rules of the root namespace, for proxies in it.
     root_local: HostPool,
     root: String,
@@ -104,8 +136,11 @@ pub struct Routing {
     dr_by_object: HashMap<ObjectRef, usize>,
 }
 
-impl Routing {
-    pub fn build(index: &MeshIndex<'_>, cx: &LintContext) -> Routing {
+/// The gateways of a VirtualService that names none.
+static MESH_ONLY: LazyLock<[String; 1]> = LazyLock::new(|| [MESH_GATEWAY.to_owned()]);
+
+impl<'i> Routing<'i> {
+    pub fn build(index: &'i MeshIndex<'_>, cx: &LintContext) -> Routing<'i> {
         let domain = &cx.cluster_domain;
         let root = cx.mesh_config.root_namespace().to_owned();
         let mut out = Routing {
@@ -119,18 +154,16 @@ impl Routing {
                 if resolved.starts_with('*') {
                     out.vs_wildcard.push((resolved, i));
                 } else {
-                    out.vs_exact.entry(resolved).or_default().push(i);
+                    out.vs_exact.push(resolved.as_str(), out.vs_hosts.len());
+                    out.vs_hosts.push((resolved, i));
                 }
             }
-            let gateways: Vec<String> = if vs.spec.gateways.is_empty() {
-                vec![MESH_GATEWAY.to_owned()]
-            } else {
-                vs.spec
-                    .gateways
-                    .iter()
-                    .map(|g| resolve_gateway(g, ns))
-                    .collect()
-            };
+            let gateways: Vec<String> = vs
+                .spec
+                .gateways
+                .iter()
+                .map(|g| resolve_gateway(g, ns))
+                .collect();
             out.vs_gateways.push(gateways);
             out.vs_by_object.insert(vs.object, i);
         }
@@ -150,27 +183,39 @@ impl Routing {
             };
             let local = export.is_empty() || export.iter().any(|e| e == "*" || e == "." || e == ns);
             if local {
-                out.namespace_local
-                    .entry(ns.to_owned())
-                    .or_default()
-                    .add(&host, i);
+                out.namespace_local.add(ns, &host, i);
             }
             let private_only = (export.is_empty() && private_default)
                 || (export.len() == 1 && (export[0] == "." || export[0] == ns));
             if !private_only {
-                out.exported.entry(ns.to_owned()).or_default().add(&host, i);
+                out.exported.add(ns, &host, i);
             } else if ns == root {
-                out.root_local.add(&host, i);
+                out.root_local.add(ns, &host, i);
             }
+            out.dr_keys.ns.push(ns);
+            out.dr_keys.host.push(host);
             out.dr_export.push(export);
             out.dr_by_object.insert(dr.object, i);
+        }
+        out.vs_exact.seal();
+        for pool in [
+            &mut out.namespace_local,
+            &mut out.exported,
+            &mut out.root_local,
+        ] {
+            pool.seal();
         }
         out
     }
 
     /// VirtualServices whose hosts (resolved in their namespace) match the resolved `host`.
     pub fn virtual_services_for(&self, host: &str) -> Vec<usize> {
-        let mut out: Vec<usize> = self.vs_exact.get(host).cloned().unwrap_or_default();
+        let mut out: Vec<usize> = self
+            .vs_exact
+            .candidates(host)
+            .filter(|&p| self.vs_hosts[p].0 == host)
+            .map(|p| self.vs_hosts[p].1)
+            .collect();
         out.extend(
             self.vs_wildcard
                 .iter()
@@ -184,7 +229,10 @@ impl Routing {
 
     /// The resolved gateways of a VirtualService (`mesh` when it names none).
     pub fn gateways_of(&self, vs: usize) -> &[String] {
-        &self.vs_gateways[vs]
+        match self.vs_gateways[vs].as_slice() {
+            [] => &*MESH_ONLY,
+            written => written,
+        }
     }
 
     /// The VirtualService (index into [`MeshIndex::virtual_services`]) of `object`.
@@ -212,7 +260,7 @@ impl Routing {
 
     /// Whether sidecars apply the VirtualService (its gateways include `mesh`).
     pub fn binds_mesh(&self, vs: usize) -> bool {
-        self.vs_gateways[vs].iter().any(|g| g == MESH_GATEWAY)
+        self.gateways_of(vs).iter().any(|g| g == MESH_GATEWAY)
     }
 
     /// The DestinationRules a proxy in `client_ns` gets for the resolved `host`, whose Service
@@ -224,24 +272,22 @@ impl Routing {
         host: &str,
         host_ns: Option<&str>,
     ) -> Option<DrChoice> {
-        let local = if client_ns == self.root {
-            Some(&self.root_local)
-        } else {
-            self.namespace_local.get(client_ns)
+        let local = match client_ns == self.root {
+            true => &self.root_local,
+            false => &self.namespace_local,
         };
-        if let Some((key, rules)) = local.and_then(|p| p.most_specific(host)) {
+        if let Some((key, rules)) = local.most_specific(&self.dr_keys, client_ns, host) {
             return Some(DrChoice {
                 step: DrStep::ClientNamespace,
                 namespace: client_ns.to_owned(),
                 host: key.to_owned(),
-                rules: rules.to_vec(),
+                rules,
             });
         }
         let exported = |ns: &str, step| {
-            let (key, rules) = self.exported.get(ns)?.most_specific(host)?;
+            let (key, rules) = self.exported.most_specific(&self.dr_keys, ns, host)?;
             let rules: Vec<usize> = rules
-                .iter()
-                .copied()
+                .into_iter()
                 .filter(|&i| self.exported_to(i, client_ns))
                 .collect();
             (!rules.is_empty()).then(|| DrChoice {
@@ -374,10 +420,24 @@ mod tests {
     #[test]
     fn most_specific_host() {
         let mut p = HostPool::default();
-        p.add("*.svc.cluster.local", 0);
-        p.add("*.app.svc.cluster.local", 1);
-        p.add("a.app.svc.cluster.local", 2);
-        let key = |h: &str| p.most_specific(h).map(|(k, v)| (k.to_owned(), v.to_vec()));
+        let mut keys = DrKeys::default();
+        let hosts = [
+            ("app", "*.svc.cluster.local"),
+            ("app", "*.app.svc.cluster.local"),
+            ("app", "a.app.svc.cluster.local"),
+            ("other", "*.app.svc.cluster.local"),
+            ("other", "a.app.svc.cluster.local"),
+        ];
+        for (i, (ns, host)) in hosts.into_iter().enumerate() {
+            p.add(ns, host, i);
+            keys.ns.push(ns);
+            keys.host.push(host.to_owned());
+        }
+        p.seal();
+        let key = |h: &str| {
+            p.most_specific(&keys, "app", h)
+                .map(|(k, v)| (k.to_owned(), v))
+        };
         assert_eq!(
             key("a.app.svc.cluster.local"),
             Some(("a.app.svc.cluster.local".into(), vec![2]))

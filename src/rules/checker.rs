@@ -22,11 +22,11 @@ pub struct Checker<'c, 'a> {
     pub parsed: &'a [ParsedFile],
     pub index: &'c MeshIndex<'a>,
     pub cx: &'c LintContext,
-    hosts: OnceLock<HostRegistry>,
+    hosts: OnceLock<HostRegistry<'c>>,
     host_refs: OnceLock<Vec<HostRef<'a>>>,
     listeners: OnceLock<Listeners>,
     scopes: OnceLock<Scopes<'c>>,
-    routing: OnceLock<Routing>,
+    routing: OnceLock<Routing<'c>>,
     workload_labels: OnceLock<WorkloadLabels<'c>>,
     gateways: OnceLock<Gateways<'a>>,
     /// Per workload (by [`Workload::id`]), its pods' data-plane mode: a dozen rules ask it of
@@ -87,7 +87,7 @@ impl<'c, 'a> Checker<'c, 'a> {
     }
 
     /// Every host the inputs define, with its exportTo scope (§3, §4).
-    pub fn hosts(&self) -> &HostRegistry {
+    pub fn hosts(&self) -> &HostRegistry<'c> {
         self.hosts
             .get_or_init(|| HostRegistry::build(self.index, self.cx))
     }
@@ -109,7 +109,7 @@ impl<'c, 'a> Checker<'c, 'a> {
     }
 
     /// VirtualServices by host and gateway, DestinationRules in Istio's lookup order.
-    pub fn routing(&self) -> &Routing {
+    pub fn routing(&self) -> &Routing<'c> {
         self.routing
             .get_or_init(|| Routing::build(self.index, self.cx))
     }

@@ -140,7 +140,7 @@ fn check(ck: &Checker<'_, '_>, r: &HostRef<'_>) -> Option<Diagnostic> {
     }
     let fqdns: Vec<String> = candidates
         .iter()
-        .map(|c| service_fqdn(r.host, &c.namespace, domain))
+        .map(|c| service_fqdn(r.host, c.namespace, domain))
         .collect();
     if let [fqdn] = fqdns.as_slice() {
         d.help = Some(format!("write the Service's fully qualified name `{fqdn}`").into());

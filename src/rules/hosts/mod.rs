@@ -43,7 +43,7 @@ fn check_each_ref(
     out.extend(ck.host_refs().iter().filter_map(|r| check(ck, r)));
 }
 
-fn registry<'c>(ck: &'c Checker<'_, '_>) -> &'c HostRegistry {
+fn registry<'s>(ck: &'s Checker<'_, '_>) -> &'s HostRegistry<'s> {
     ck.hosts()
 }
 

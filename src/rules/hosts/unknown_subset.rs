@@ -146,7 +146,7 @@ fn check(ck: &Checker<'_, '_>, r: &HostRef<'_>) -> Option<Diagnostic> {
 /// the namespace a cluster-local FQDN names.
 fn host_namespace(ck: &Checker<'_, '_>, host: &str, client_ns: &str) -> Option<String> {
     if let Some(e) = ck.hosts().lookup(host, client_ns).best() {
-        return Some(e.namespace.clone());
+        return Some(e.namespace.to_owned());
     }
     split_service_fqdn(host, &ck.cx.cluster_domain).map(|(_, ns)| ns.to_owned())
 }
