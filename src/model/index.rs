@@ -157,8 +157,7 @@ impl<'a> MeshIndex<'a> {
                 let Some(root) = doc.doc.root() else { continue };
                 documents += 1;
                 for node in object_nodes(root) {
-                    if let Some(object) = read_object(parsed.file, node, doc.source.as_deref(), cx)
-                    {
+                    if let Some(object) = read_object(parsed.file, node, doc.source(), cx) {
                         found.push((object, documents - 1));
                     }
                 }

@@ -78,7 +78,7 @@ impl Rule for InvalidYaml {
         for parsed in ck.parsed {
             let file = ck.files.get(parsed.file);
             for doc in &parsed.documents {
-                if let Some(at) = doc.invalid_utf8_at {
+                if let Some(at) = doc.invalid_utf8_at() {
                     let mut d = finding(
                         parsed.file,
                         Span::new(at, at + 1),
@@ -90,7 +90,7 @@ impl Rule for InvalidYaml {
                             .with_note(format!("YAML must be UTF-8; the byte at offset {at} is not part of a valid character; {NOT_LINTED}"))
                             .with_help("re-save the file as UTF-8"),
                     );
-                } else if let Some(span) = doc.alias_overflow {
+                } else if let Some(span) = doc.alias_overflow() {
                     let mut d = finding(parsed.file, span, "YAML aliases expand beyond the node budget")
                         .with_note(format!(
                             "expanded, this document would exceed {} nodes; Kubernetes' decoder rejects documents that alias excessively, and tools that expand them run out of memory (\"billion laughs\"); {NOT_LINTED}",
@@ -98,7 +98,7 @@ impl Rule for InvalidYaml {
                         ))
                         .with_help("write the repeated values out, or nest fewer aliases");
                     d.primary.message = "expands past the budget here".into();
-                    d.source = doc.source.as_deref().map(Into::into);
+                    d.source = doc.source().map(Into::into);
                     out.push(d);
                 } else if let Some(err) = &doc.doc.error {
                     out.push(syntax_finding(
@@ -106,7 +106,7 @@ impl Rule for InvalidYaml {
                         err.kind,
                         err.span,
                         &err.message,
-                        doc.source.as_deref().map(str::to_owned),
+                        doc.source().map(str::to_owned),
                     ));
                 }
                 for dup in &doc.doc.duplicate_keys {
@@ -115,7 +115,7 @@ impl Rule for InvalidYaml {
                         .with_note("kubectl reads the file but keeps only the last value, without a word (go-yaml through sigs.k8s.io/yaml); strict YAML parsers reject the mapping and other tools keep the first value, so what the cluster gets depends on the tool")
                         .with_help(format!("keep one `{}` entry", dup.key));
                     d.primary.message = "defined again here".into();
-                    d.source = doc.source.clone().map(Into::into);
+                    d.source = doc.source().map(Into::into);
                     out.push(d);
                 }
             }

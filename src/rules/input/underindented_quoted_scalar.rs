@@ -72,9 +72,9 @@ impl Rule for UnderindentedQuotedScalar {
     fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {
         for parsed in ck.parsed {
             for doc in &parsed.documents {
-                for s in &doc.lenient {
+                for s in doc.lenient() {
                     let mut d = finding(ck, parsed.file, s);
-                    d.source = doc.source.clone().map(Into::into);
+                    d.source = doc.source().map(Into::into);
                     out.push(d);
                 }
             }
