@@ -2,13 +2,13 @@
 //! cross-resource rules are lookups here, never nested loops over all objects.
 
 use super::object::{is_cluster_scoped, string_map, Object, ObjectRef, StrMap};
-use super::workload::{container_views, template_path, Labels, Workload};
+use super::typed::{self, ServiceParts, Typed};
+use super::workload::{Labels, Workload};
 use super::LintContext;
 use crate::parse::ParsedFile;
-use k8s_openapi::api::core::v1::{ServicePort, ServiceSpec};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use mesh_lint_kube::{istio, k8s_openapi};
-use mesh_lint_yaml::{Budget, DeError, Limits, Node, Span};
+use mesh_lint_yaml::{Limits, Node, Span};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
@@ -60,39 +60,6 @@ pub struct ServicePortView<'a> {
     pub protocol: Option<&'a str>,
     pub app_protocol: Option<&'a str>,
     pub target_port: Option<IntOrString>,
-}
-
-impl<'a> ServiceView<'a> {
-    /// The view of `spec`, deserialized from `node` (the Service's node) as `typed`: numbers
-    /// come from the typed value, texts from the tree where it read them.
-    fn new(typed: Option<&ServiceSpec>, node: Node<'a>) -> ServiceView<'a> {
-        let (Some(typed), Some(spec)) = (typed, node.get("spec")) else {
-            return ServiceView::default();
-        };
-        let text = |key: &str| spec.get(key).and_then(Node::as_opt_str);
-        let port_nodes = spec.get("ports").into_iter().flat_map(|p| p.items());
-        ServiceView {
-            ports: typed
-                .ports
-                .iter()
-                .flatten()
-                .zip(port_nodes)
-                .map(|(p, node)| {
-                    let text = |key: &str| node.get(key).and_then(Node::as_opt_str);
-                    ServicePortView {
-                        name: text("name"),
-                        port: p.port,
-                        protocol: text("protocol"),
-                        app_protocol: text("appProtocol"),
-                        target_port: target_port(p),
-                    }
-                })
-                .collect(),
-            type_: text("type"),
-            cluster_ip: text("clusterIP"),
-            external_name: text("externalName"),
-        }
-    }
 }
 
 impl ServiceInfo<'_> {
@@ -164,11 +131,10 @@ impl<'a> MeshIndex<'a> {
             }
         }
         index.copies = mark_shadowed(&mut found);
-        let mut budgets: Vec<Option<Budget>> = (0..documents).map(|_| None).collect();
+        let typed = typed::read_all(&found, limits);
         index.objects.reserve_exact(found.len());
-        for (object, doc) in found {
-            let budget = budgets[doc].get_or_insert_with(|| Budget::new(limits.max_expanded_nodes));
-            index.add(object, budget);
+        for ((object, _), typed) in found.into_iter().zip(typed) {
+            index.add(object, typed);
         }
         index.link_selectors();
         index.shrink_to_fit();
@@ -238,206 +204,62 @@ impl<'a> MeshIndex<'a> {
         self.workload_services = workload_services;
     }
 
-    fn add(&mut self, object: Object<'a>, budget: &mut Budget) {
+    /// Adds `object` with what [`typed::read`] made of it.
+    fn add(&mut self, object: Object<'a>, typed: Typed<'a>) {
         let id = self.objects.len();
-        let kind = object.kind;
-        let node = object.node;
-        let ns = object.namespace.clone();
-        self.by_kind.entry(kind).or_default().push(id);
-        if let Some(ns) = ns.as_deref().filter(|_| !object.is_shadowed()) {
+        self.by_kind.entry(object.kind).or_default().push(id);
+        if let Some(ns) = object
+            .namespace
+            .as_deref()
+            .filter(|_| !object.is_shadowed())
+        {
             if !self.namespaces.contains_key(ns) {
                 self.namespaces
                     .insert(ns.to_owned(), NamespaceInfo::default());
             }
         }
-        let core = object.group().is_empty();
-        let apps_like = matches!(object.group(), "" | "apps" | "batch" | "argoproj.io");
-        self.objects.push(object);
-        match kind {
-            "Service" if core => self.add_service(id, node, budget),
-            "Namespace" if core => self.add_namespace(id, node, budget),
-            "ServiceEntry" | "VirtualService" | "DestinationRule" | "Sidecar"
-                if self.objects[id].is_istio_networking() =>
-            {
-                self.add_istio(id, kind, node, budget)
+        match typed {
+            Typed::Other => {}
+            Typed::Invalid(invalid) => self.invalid.push(invalid),
+            Typed::Namespace => {
+                self.namespaces
+                    .entry(object.name.to_owned())
+                    .or_default()
+                    .object = Some(id);
             }
-            _ if apps_like => self.add_workload(id, kind, node, budget),
-            _ => {}
-        }
-    }
-
-    fn add_service(&mut self, id: ObjectRef, node: Node<'a>, budget: &mut Budget) {
-        let service = match mesh_lint_kube::service(node, budget) {
-            Ok(service) => service,
-            Err(err) => return self.invalid(id, "", err),
-        };
-        // Validated whole (MESH002); rules read only `spec`, and the object keeps the labels.
-        let spec = ServiceView::new(service.spec.as_ref(), node);
-        let selector = match service.spec.as_ref().and_then(|s| s.selector.as_ref()) {
-            Some(_) => Labels::of(node.at_keys("spec.selector")),
-            None => Labels::default(),
-        };
-        let port_nodes: Vec<Node<'a>> = node
-            .at_keys("spec.ports")
-            .map(|p| p.items().collect())
-            .unwrap_or_default();
-        self.check_l4_protocols(id, &port_nodes);
-        self.check_port_numbers(id, &port_nodes);
-        let ns = self.objects[id].ns().to_owned();
-        let idx = self.services.len();
-        let shadowed = self.objects[id].is_shadowed();
-        if !shadowed {
-            self.services_by_ns.entry(ns).or_default().push(idx);
-        }
-        self.services.push(ServiceInfo {
-            id: idx,
-            object: id,
-            spec,
-            port_nodes,
-            selector,
-        });
-    }
-
-    /// The API server accepts only TCP, UDP and SCTP as a port's `protocol`; users often write
-    /// the application protocol there (`HTTP`), which belongs in the name or `appProtocol`.
-    fn check_l4_protocols(&mut self, id: ObjectRef, port_nodes: &[Node<'a>]) {
-        for (i, port) in port_nodes.iter().enumerate() {
-            let Some(value) = port.get("protocol") else {
-                continue;
-            };
-            let Some(text) = value.as_str() else { continue };
-            if matches!(text, "TCP" | "UDP" | "SCTP") {
-                continue;
-            }
-            self.invalid.push(InvalidObject {
-                object: id,
-                path: format!("spec.ports[{i}].protocol"),
-                span: value.span(),
-                message: format!(
-                    "unsupported value `{text}`: the L4 protocol is TCP, UDP or SCTP; the application protocol goes in the port name or `appProtocol`"
-                ),
-                budget_exceeded: false,
-            });
-        }
-    }
-
-    /// The API server rejects a `port` (or numeric `targetPort`) outside 1–65535; one that
-    /// mesh-lint read anyway would produce listeners that never exist. `targetPort: 0` means
-    /// unset (the API server defaults it to `port`).
-    fn check_port_numbers(&mut self, id: ObjectRef, port_nodes: &[Node<'a>]) {
-        for (i, port) in port_nodes.iter().enumerate() {
-            for (field, zero_ok) in [("port", false), ("targetPort", true)] {
-                let Some(value) = port.get(field) else {
-                    continue;
-                };
-                let Some(n) = value.as_i64() else { continue };
-                if mesh_lint_kube::port::in_range(n) || (zero_ok && n == 0) {
-                    continue;
+            Typed::Service(service) => {
+                let ServiceParts {
+                    spec,
+                    selector,
+                    port_nodes,
+                    problems,
+                } = service;
+                self.invalid.extend(problems);
+                let idx = self.services.len();
+                if !object.is_shadowed() {
+                    self.services_by_ns
+                        .entry(object.ns().to_owned())
+                        .or_default()
+                        .push(idx);
                 }
-                self.invalid.push(InvalidObject {
+                self.services.push(ServiceInfo {
+                    id: idx,
                     object: id,
-                    path: format!("spec.ports[{i}].{field}"),
-                    span: value.span(),
-                    message: format!(
-                        "invalid value: integer `{n}`, expected a port number from 1 to 65535"
-                    ),
-                    budget_exceeded: false,
+                    spec,
+                    port_nodes,
+                    selector,
                 });
             }
+            Typed::Workload(mut w) => {
+                w.id = self.workloads.len();
+                self.workloads.push(w);
+            }
+            Typed::ServiceEntry(spec) => self.service_entries.push(spec),
+            Typed::VirtualService(spec) => self.virtual_services.push(spec),
+            Typed::DestinationRule(spec) => self.destination_rules.push(spec),
+            Typed::Sidecar(spec) => self.sidecars.push(spec),
         }
-    }
-
-    fn add_namespace(&mut self, id: ObjectRef, node: Node<'a>, budget: &mut Budget) {
-        if let Err(err) = mesh_lint_kube::namespace(node, budget) {
-            return self.invalid(id, "", err);
-        }
-        let name = self.objects[id].name.to_owned();
-        self.namespaces.entry(name).or_default().object = Some(id);
-    }
-
-    fn add_workload(&mut self, id: ObjectRef, kind: &str, node: Node<'a>, budget: &mut Budget) {
-        let Some(path) = template_path(kind) else {
-            return;
-        };
-        let template_node = if path.is_empty() {
-            Some(node)
-        } else {
-            node.at_keys(path)
-        };
-        let Some(template_node) = template_node else {
-            return;
-        };
-        let template = match mesh_lint_kube::pod_template(template_node, budget) {
-            Ok(t) => t,
-            Err(err) => return self.invalid(id, path, err),
-        };
-        // Validated whole (MESH002); the texts rules read are borrowed from the tree.
-        let metadata = template_node.get("metadata");
-        let pod_spec = template.spec.as_ref();
-        let pod_security = pod_spec.and_then(|s| s.security_context.as_ref());
-        let init_containers = template_node
-            .at_keys("spec.initContainers")
-            .into_iter()
-            .flat_map(|n| n.items())
-            .map(|c| c.get("name").and_then(Node::as_str).unwrap_or_default())
-            .collect();
-        self.workloads.push(Workload {
-            id: self.workloads.len(),
-            object: id,
-            template_node,
-            template_path: path,
-            containers: container_views(&template, template_node),
-            host_network: pod_spec.and_then(|s| s.host_network).unwrap_or(false),
-            pod_run_as_user: pod_security.and_then(|s| s.run_as_user),
-            pod_run_as_group: pod_security.and_then(|s| s.run_as_group),
-            init_containers,
-            annotations: Labels::of(metadata.and_then(|m| m.get("annotations"))),
-            labels: Labels::of(metadata.and_then(|m| m.get("labels"))),
-        });
-    }
-
-    fn add_istio(&mut self, id: ObjectRef, kind: &str, node: Node<'a>, budget: &mut Budget) {
-        let spec_node = node.get("spec").filter(|s| !s.is_null()).unwrap_or(node);
-        let missing_spec = spec_node.id() == node.id();
-        macro_rules! typed {
-            ($list:ident, $read:path) => {{
-                let read = if missing_spec {
-                    Ok(Default::default())
-                } else {
-                    $read(spec_node, budget)
-                };
-                match read {
-                    Ok(spec) => self.$list.push(IstioObject {
-                        object: id,
-                        spec,
-                        spec_node,
-                    }),
-                    Err(err) => self.invalid(id, "spec", err),
-                }
-            }};
-        }
-        match kind {
-            "ServiceEntry" => typed!(service_entries, mesh_lint_kube::service_entry),
-            "VirtualService" => typed!(virtual_services, mesh_lint_kube::virtual_service),
-            "DestinationRule" => typed!(destination_rules, mesh_lint_kube::destination_rule),
-            _ => typed!(sidecars, mesh_lint_kube::sidecar),
-        }
-    }
-
-    fn invalid(&mut self, object: ObjectRef, prefix: &str, err: DeError) {
-        let path = match (prefix.is_empty(), err.path.is_empty()) {
-            (true, _) => err.path,
-            (false, true) => prefix.to_owned(),
-            (false, false) if err.path.starts_with('[') => format!("{prefix}{}", err.path),
-            (false, false) => format!("{prefix}.{}", err.path),
-        };
-        self.invalid.push(InvalidObject {
-            object,
-            path,
-            span: err.span,
-            message: err.message,
-            budget_exceeded: err.budget_exceeded,
-        });
+        self.objects.push(object);
     }
 
     pub fn by_kind(&self, kind: &str) -> impl Iterator<Item = (ObjectRef, &Object<'a>)> {
@@ -480,20 +302,6 @@ impl<'a> MeshIndex<'a> {
 /// Kubernetes' defaulting (`SetDefaults_Service` in `pkg/apis/core/v1/defaults.go`): a
 /// missing, `0` or `""` targetPort is the port itself. Done once here so every rule reads the
 /// targetPort the API server would store.
-/// A port's `targetPort` as the API server defaults it: unset (or `0`, or empty) means the
-/// `port`.
-fn target_port(port: &ServicePort) -> Option<IntOrString> {
-    let unset = match &port.target_port {
-        None => true,
-        Some(IntOrString::Int(n)) => *n == 0,
-        Some(IntOrString::String(s)) => s.is_empty(),
-    };
-    if unset {
-        return Some(IntOrString::Int(port.port));
-    }
-    port.target_port.clone()
-}
-
 /// The object mappings of a document: the root, or the items of a `kind: List` (or `*List`).
 fn object_nodes(root: Node<'_>) -> Vec<Node<'_>> {
     let kind = root.get("kind").and_then(|k| k.as_str()).unwrap_or("");
@@ -552,26 +360,31 @@ fn read_object<'a>(
 /// name) replaces, as `kubectl apply` of the inputs in order would; returns, per winner, its
 /// earlier copies. Objects without a name (`generateName`) are never the same object.
 fn mark_shadowed(found: &mut [(Object<'_>, usize)]) -> HashMap<ObjectRef, Vec<ObjectRef>> {
-    let mut last: HashMap<(&str, &str, Option<&str>, &str), ObjectRef> = HashMap::new();
+    // One hash per object: each object's previous copy, then the chains walked from their
+    // last object (the one no later copy has marked).
+    let mut last: HashMap<(&str, &str, Option<&str>, &str), ObjectRef> =
+        HashMap::with_capacity(found.len());
+    let mut previous: Vec<Option<ObjectRef>> = vec![None; found.len()];
     for (i, (o, _)) in found.iter().enumerate() {
         if !o.name.is_empty() {
-            last.insert((o.group(), o.kind, o.namespace.as_deref(), o.name), i);
+            previous[i] = last.insert((o.group(), o.kind, o.namespace.as_deref(), o.name), i);
         }
     }
-    let mut winners = vec![None; found.len()];
+    drop(last);
     let mut copies: HashMap<ObjectRef, Vec<ObjectRef>> = HashMap::new();
-    for (i, (o, _)) in found.iter().enumerate() {
-        if o.name.is_empty() {
+    for winner in (0..found.len()).rev() {
+        if found[winner].0.shadowed_by.is_some() || previous[winner].is_none() {
             continue;
         }
-        let key = (o.group(), o.kind, o.namespace.as_deref(), o.name);
-        if let Some(&winner) = last.get(&key).filter(|&&w| w != i) {
-            winners[i] = Some(winner);
-            copies.entry(winner).or_default().push(i);
+        let mut chain = Vec::new();
+        let mut copy = previous[winner];
+        while let Some(c) = copy {
+            found[c].0.shadowed_by = Some(winner);
+            chain.push(c);
+            copy = previous[c];
         }
-    }
-    for ((o, _), winner) in found.iter_mut().zip(winners) {
-        o.shadowed_by = winner;
+        chain.reverse();
+        copies.insert(winner, chain);
     }
     copies
 }

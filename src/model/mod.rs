@@ -20,6 +20,7 @@ pub mod routing;
 pub mod scopes;
 pub mod selectors;
 pub mod sidecar_scope;
+mod typed;
 pub mod visibility;
 mod workload;
 

@@ -1,0 +1,367 @@
+//! The typed reading of each object of the index: its shape validated against the Kubernetes
+//! or Istio type (MESH002), and the views rules read, with texts borrowed from the tree.
+//!
+//! Reading an object touches only that object and its document's alias budget, so documents
+//! are read in parallel; [`super::MeshIndex`] then adds the results in input order. The typed
+//! values are the costly part of building the index (a `PodTemplateSpec` takes several
+//! kilobytes for a few of YAML), and this step alone used to run on one core.
+
+use super::index::{InvalidObject, IstioObject, ServicePortView, ServiceView};
+use super::object::{Object, ObjectRef};
+use super::workload::{container_views, template_path, Labels, Workload};
+use k8s_openapi::api::core::v1::{ServicePort, ServiceSpec};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use mesh_lint_kube::{istio, k8s_openapi};
+use mesh_lint_yaml::{Budget, DeError, Limits, Node};
+use rayon::prelude::*;
+
+/// What an object adds to the index besides itself.
+pub(super) enum Typed<'a> {
+    /// A kind the index keeps no view of.
+    Other,
+    /// A known kind whose fields do not have the type's shape.
+    Invalid(InvalidObject),
+    Namespace,
+    Service(ServiceParts<'a>),
+    Workload(Workload<'a>),
+    ServiceEntry(IstioObject<'a, istio::ServiceEntrySpec>),
+    VirtualService(IstioObject<'a, istio::VirtualServiceSpec>),
+    DestinationRule(IstioObject<'a, istio::DestinationRuleSpec>),
+    Sidecar(IstioObject<'a, istio::SidecarSpec>),
+}
+
+/// A valid Service: its view, and port values the API server would reject.
+pub(super) struct ServiceParts<'a> {
+    pub spec: ServiceView<'a>,
+    pub selector: Labels<'a>,
+    pub port_nodes: Vec<Node<'a>>,
+    pub problems: Vec<InvalidObject>,
+}
+
+/// Reads every object of `found` (each with the ordinal of its document), in order. Objects of
+/// one document (the items of a `kind: List`) share its alias budget and are read in turn.
+///
+/// The results go straight into one list, split at document boundaries among the threads:
+/// results collected in pieces and moved on leave holes in the heap that outlast the index.
+pub(super) fn read_all<'a>(found: &[(Object<'a>, usize)], limits: &Limits) -> Vec<Typed<'a>> {
+    let mut out: Vec<Typed<'a>> = (0..found.len()).map(|_| Typed::Other).collect();
+    let pieces = rayon::current_num_threads() * 8;
+    let mut slices = Vec::with_capacity(pieces);
+    let mut rest = out.as_mut_slice();
+    let mut start = 0;
+    while !rest.is_empty() {
+        let mut len = rest.len().div_ceil(pieces - slices.len().min(pieces - 1));
+        // Whole documents only: a document's objects share one budget.
+        while start + len < found.len() && found[start + len].1 == found[start + len - 1].1 {
+            len += 1;
+        }
+        let (piece, tail) = rest.split_at_mut(len.min(rest.len()));
+        slices.push((start, piece));
+        start += len;
+        rest = tail;
+    }
+    slices.into_par_iter().for_each(|(start, piece)| {
+        let mut budget = Budget::new(limits.max_expanded_nodes);
+        for (k, slot) in piece.iter_mut().enumerate() {
+            let i = start + k;
+            if k > 0 && found[i].1 != found[i - 1].1 {
+                budget = Budget::new(limits.max_expanded_nodes);
+            }
+            *slot = read(i, &found[i].0, &mut budget);
+        }
+    });
+    out
+}
+
+/// What object `id` adds to the index.
+fn read<'a>(id: ObjectRef, object: &Object<'a>, budget: &mut Budget) -> Typed<'a> {
+    let (kind, node) = (object.kind, object.node);
+    let core = object.group().is_empty();
+    let apps_like = matches!(object.group(), "" | "apps" | "batch" | "argoproj.io");
+    match kind {
+        "Service" if core => service(id, node, budget),
+        "Namespace" if core => match mesh_lint_kube::namespace(node, budget) {
+            Ok(_) => Typed::Namespace,
+            Err(err) => invalid(id, "", err),
+        },
+        "ServiceEntry" | "VirtualService" | "DestinationRule" | "Sidecar"
+            if object.is_istio_networking() =>
+        {
+            istio(id, kind, node, budget)
+        }
+        _ if apps_like => workload(id, kind, node, budget),
+        _ => Typed::Other,
+    }
+}
+
+fn service<'a>(id: ObjectRef, node: Node<'a>, budget: &mut Budget) -> Typed<'a> {
+    let service = match mesh_lint_kube::service(node, budget) {
+        Ok(service) => service,
+        Err(err) => return invalid(id, "", err),
+    };
+    // Validated whole (MESH002); rules read only `spec`, and the object keeps the labels.
+    let spec = service_view(service.spec.as_ref(), node);
+    let selector = match service.spec.as_ref().and_then(|s| s.selector.as_ref()) {
+        Some(_) => Labels::of(node.at_keys("spec.selector")),
+        None => Labels::default(),
+    };
+    let port_nodes: Vec<Node<'a>> = node
+        .at_keys("spec.ports")
+        .map(|p| p.items().collect())
+        .unwrap_or_default();
+    let mut problems = l4_protocols(id, &port_nodes);
+    problems.extend(port_numbers(id, &port_nodes));
+    Typed::Service(ServiceParts {
+        spec,
+        selector,
+        port_nodes,
+        problems,
+    })
+}
+
+/// The view of `spec`, deserialized from `node` (the Service's node) as `typed`: numbers come
+/// from the typed value, texts from the tree where it read them.
+fn service_view<'a>(typed: Option<&ServiceSpec>, node: Node<'a>) -> ServiceView<'a> {
+    let (Some(typed), Some(spec)) = (typed, node.get("spec")) else {
+        return ServiceView::default();
+    };
+    let text = |key: &str| spec.get(key).and_then(Node::as_opt_str);
+    let port_nodes = spec.get("ports").into_iter().flat_map(|p| p.items());
+    ServiceView {
+        ports: typed
+            .ports
+            .iter()
+            .flatten()
+            .zip(port_nodes)
+            .map(|(p, node)| {
+                let text = |key: &str| node.get(key).and_then(Node::as_opt_str);
+                ServicePortView {
+                    name: text("name"),
+                    port: p.port,
+                    protocol: text("protocol"),
+                    app_protocol: text("appProtocol"),
+                    target_port: target_port(p),
+                }
+            })
+            .collect(),
+        type_: text("type"),
+        cluster_ip: text("clusterIP"),
+        external_name: text("externalName"),
+    }
+}
+
+/// A port's `targetPort` as the API server defaults it: unset (or `0`, or empty) means the
+/// `port`.
+fn target_port(port: &ServicePort) -> Option<IntOrString> {
+    let unset = match &port.target_port {
+        None => true,
+        Some(IntOrString::Int(n)) => *n == 0,
+        Some(IntOrString::String(s)) => s.is_empty(),
+    };
+    if unset {
+        return Some(IntOrString::Int(port.port));
+    }
+    port.target_port.clone()
+}
+
+/// The API server accepts only TCP, UDP and SCTP as a port's `protocol`; users often write the
+/// application protocol there (`HTTP`), which belongs in the name or `appProtocol`.
+fn l4_protocols(id: ObjectRef, port_nodes: &[Node<'_>]) -> Vec<InvalidObject> {
+    let mut out = Vec::new();
+    for (i, port) in port_nodes.iter().enumerate() {
+        let Some(value) = port.get("protocol") else {
+            continue;
+        };
+        let Some(text) = value.as_str() else { continue };
+        if matches!(text, "TCP" | "UDP" | "SCTP") {
+            continue;
+        }
+        out.push(InvalidObject {
+            object: id,
+            path: format!("spec.ports[{i}].protocol"),
+            span: value.span(),
+            message: format!(
+                "unsupported value `{text}`: the L4 protocol is TCP, UDP or SCTP; the application protocol goes in the port name or `appProtocol`"
+            ),
+            budget_exceeded: false,
+        });
+    }
+    out
+}
+
+/// The API server rejects a `port` (or numeric `targetPort`) outside 1–65535; one that
+/// mesh-lint read anyway would produce listeners that never exist. `targetPort: 0` means unset
+/// (the API server defaults it to `port`).
+fn port_numbers(id: ObjectRef, port_nodes: &[Node<'_>]) -> Vec<InvalidObject> {
+    let mut out = Vec::new();
+    for (i, port) in port_nodes.iter().enumerate() {
+        for (field, zero_ok) in [("port", false), ("targetPort", true)] {
+            let Some(value) = port.get(field) else {
+                continue;
+            };
+            let Some(n) = value.as_i64() else { continue };
+            if mesh_lint_kube::port::in_range(n) || (zero_ok && n == 0) {
+                continue;
+            }
+            out.push(InvalidObject {
+                object: id,
+                path: format!("spec.ports[{i}].{field}"),
+                span: value.span(),
+                message: format!(
+                    "invalid value: integer `{n}`, expected a port number from 1 to 65535"
+                ),
+                budget_exceeded: false,
+            });
+        }
+    }
+    out
+}
+
+fn workload<'a>(id: ObjectRef, kind: &str, node: Node<'a>, budget: &mut Budget) -> Typed<'a> {
+    let Some(path) = template_path(kind) else {
+        return Typed::Other;
+    };
+    let template_node = if path.is_empty() {
+        Some(node)
+    } else {
+        node.at_keys(path)
+    };
+    let Some(template_node) = template_node else {
+        return Typed::Other;
+    };
+    let template = match mesh_lint_kube::pod_template(template_node, budget) {
+        Ok(t) => t,
+        Err(err) => return invalid(id, path, err),
+    };
+    // Validated whole (MESH002); the texts rules read are borrowed from the tree.
+    let metadata = template_node.get("metadata");
+    let pod_spec = template.spec.as_ref();
+    let pod_security = pod_spec.and_then(|s| s.security_context.as_ref());
+    let init_containers = template_node
+        .at_keys("spec.initContainers")
+        .into_iter()
+        .flat_map(|n| n.items())
+        .map(|c| c.get("name").and_then(Node::as_str).unwrap_or_default())
+        .collect();
+    Typed::Workload(Workload {
+        // Its position in the index, set when the index adds it.
+        id: 0,
+        object: id,
+        template_node,
+        template_path: path,
+        containers: container_views(&template, template_node),
+        host_network: pod_spec.and_then(|s| s.host_network).unwrap_or(false),
+        pod_run_as_user: pod_security.and_then(|s| s.run_as_user),
+        pod_run_as_group: pod_security.and_then(|s| s.run_as_group),
+        init_containers,
+        annotations: Labels::of(metadata.and_then(|m| m.get("annotations"))),
+        labels: Labels::of(metadata.and_then(|m| m.get("labels"))),
+    })
+}
+
+fn istio<'a>(id: ObjectRef, kind: &str, node: Node<'a>, budget: &mut Budget) -> Typed<'a> {
+    let spec_node = node.get("spec").filter(|s| !s.is_null()).unwrap_or(node);
+    let missing_spec = spec_node.id() == node.id();
+    macro_rules! typed {
+        ($variant:ident, $read:path) => {{
+            let read = if missing_spec {
+                Ok(Default::default())
+            } else {
+                $read(spec_node, budget)
+            };
+            match read {
+                Ok(spec) => Typed::$variant(IstioObject {
+                    object: id,
+                    spec,
+                    spec_node,
+                }),
+                Err(err) => invalid(id, "spec", err),
+            }
+        }};
+    }
+    match kind {
+        "ServiceEntry" => typed!(ServiceEntry, mesh_lint_kube::service_entry),
+        "VirtualService" => typed!(VirtualService, mesh_lint_kube::virtual_service),
+        "DestinationRule" => typed!(DestinationRule, mesh_lint_kube::destination_rule),
+        _ => typed!(Sidecar, mesh_lint_kube::sidecar),
+    }
+}
+
+/// A deserialization error at `err.path` under `prefix` (the path of the node read).
+fn invalid<'a>(object: ObjectRef, prefix: &str, err: DeError) -> Typed<'a> {
+    let path = match (prefix.is_empty(), err.path.is_empty()) {
+        (true, _) => err.path,
+        (false, true) => prefix.to_owned(),
+        (false, false) if err.path.starts_with('[') => format!("{prefix}{}", err.path),
+        (false, false) => format!("{prefix}.{}", err.path),
+    };
+    Typed::Invalid(InvalidObject {
+        object,
+        path,
+        span: err.span,
+        message: err.message,
+        budget_exceeded: err.budget_exceeded,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::{LintContext, MeshIndex};
+    use crate::parse::parse_file;
+    use crate::source::{FileId, SourceFile};
+    use mesh_lint_yaml::Limits;
+
+    const SERVICE: &str = "apiVersion: v1\nkind: Service\nmetadata: {name: NAME, namespace: shop}\nspec: {ports: [{name: http, port: 80}]}\n";
+
+    /// The nodes deserializing one Service visits.
+    fn service_cost() -> usize {
+        let text = SERVICE.replace("NAME", "a");
+        let file = SourceFile::from_bytes("t.yaml".into(), None, text.into_bytes());
+        let parsed = parse_file(FileId(0), &file, &Limits::default());
+        let root = parsed.documents[0].doc.root().unwrap();
+        let mut budget = mesh_lint_yaml::Budget::new(usize::MAX);
+        mesh_lint_kube::service(root, &mut budget).unwrap();
+        usize::MAX - budget.remaining
+    }
+
+    #[test]
+    fn a_list_shares_its_document_budget_wherever_the_threads_split_the_objects() {
+        let cost = service_cost();
+        // Many documents, so the objects are split among threads; one `kind: List` of three
+        // Services among them, whose budget fits two.
+        let mut text = String::new();
+        for i in 0..200 {
+            text.push_str("---\n");
+            if i == 101 {
+                text.push_str("apiVersion: v1\nkind: List\nitems:\n");
+                for name in ["l1", "l2", "l3"] {
+                    let item = SERVICE.replace("NAME", name);
+                    text.push_str(&format!("- {}\n", item.trim_end().replace('\n', "\n  ")));
+                }
+            } else {
+                text.push_str(&SERVICE.replace("NAME", &format!("s{i}")));
+            }
+        }
+        let file = SourceFile::from_bytes("t.yaml".into(), None, text.into_bytes());
+        let parsed = vec![parse_file(FileId(0), &file, &Limits::default())];
+        let limits = Limits {
+            max_expanded_nodes: cost * 2 + cost / 2,
+            ..Limits::default()
+        };
+        let index = MeshIndex::build(&parsed, &LintContext::default(), &limits);
+        let invalid: Vec<&str> = index
+            .invalid
+            .iter()
+            .filter(|i| i.budget_exceeded)
+            .map(|i| index.objects[i.object].name)
+            .collect();
+        assert_eq!(invalid, ["l3"]);
+        assert_eq!(index.services.len(), 201);
+        let names: Vec<&str> = index
+            .services
+            .iter()
+            .map(|s| index.objects[s.object].name)
+            .collect();
+        assert_eq!(names[100..104], ["s100", "l1", "l2", "s102"]);
+    }
+}
