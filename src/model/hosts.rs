@@ -215,15 +215,10 @@ impl<'i> HostRegistry<'i> {
             let object = &index.objects[se.object];
             let explicit = se.spec.export_to.as_deref();
             let (scope, _) = export_scope(object, explicit, ExportKind::Service, mc);
-            let ports: Box<[_]> = se
-                .spec
-                .ports
-                .iter()
-                .map(|p| (p.number, p.name.as_deref()))
-                .collect();
+            let ports: Box<[_]> = se.spec.ports.iter().map(|p| (p.number, p.name)).collect();
             for (h, host) in se.spec.hosts.iter().enumerate() {
                 reg.push(HostEntry {
-                    host: Cow::Borrowed(host.as_str()),
+                    host: Cow::Borrowed(host),
                     owner: HostOwner::ServiceEntry(i, h),
                     object: se.object,
                     namespace: object.ns(),
@@ -238,10 +233,10 @@ impl<'i> HostRegistry<'i> {
             .enumerate()
             .filter(|(_, d)| live(d.object))
         {
-            let resolved = resolve(&dr.spec.host, index.objects[dr.object].ns(), &reg.domain);
-            let name = match classify(&dr.spec.host) {
-                HostForm::Short => Some(dr.spec.host.as_str()),
-                _ => split_service_fqdn(&dr.spec.host, &reg.domain).map(|(n, _)| n),
+            let resolved = resolve(dr.spec.host, index.objects[dr.object].ns(), &reg.domain);
+            let name = match classify(dr.spec.host) {
+                HostForm::Short => Some(dr.spec.host),
+                _ => split_service_fqdn(dr.spec.host, &reg.domain).map(|(n, _)| n),
             };
             if let Some(name) = name {
                 reg.rules_by_name

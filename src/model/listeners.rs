@@ -7,7 +7,7 @@
 
 use super::hosts::service_fqdn;
 use super::protocol::{convert_protocol, ListenerClass, PortSpec, Protocol};
-use super::scopes::Subject;
+use super::scopes::{Hosts, Subject};
 use super::visibility::{export_scope, ExportKind, ExportScope, ExportSource};
 use super::{IstioObject, LintContext, MeshIndex, ObjectRef, ServiceInfo};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -169,9 +169,11 @@ impl Listeners {
 
     /// What visibility queries need to know about `l`: scope, namespace, hosts, port.
     pub fn subject<'q>(&'q self, index: &'q MeshIndex<'_>, l: &'q PortListener) -> Subject<'q> {
-        let hosts: &[String] = match l.source {
-            ListenerSource::Service(i) => std::slice::from_ref(&self.service_hosts[i]),
-            ListenerSource::ServiceEntry(i) => &index.service_entries[i].spec.hosts,
+        let hosts = match l.source {
+            ListenerSource::Service(i) => {
+                Hosts::Built(std::slice::from_ref(&self.service_hosts[i]))
+            }
+            ListenerSource::ServiceEntry(i) => Hosts::Written(&index.service_entries[i].spec.hosts),
         };
         Subject {
             scope: &l.scope,
@@ -264,7 +266,7 @@ impl Listeners {
         index: &MeshIndex<'_>,
         cx: &LintContext,
         i: usize,
-        se: &IstioObject<'_, ServiceEntrySpec>,
+        se: &IstioObject<'_, ServiceEntrySpec<'_>>,
     ) {
         let obj = &index.objects[se.object];
         let (scope, scope_source) = export_scope(
@@ -283,7 +285,7 @@ impl Listeners {
             .get(AUTOALLOCATE_LABEL)
             .is_some_and(|v| v.eq_ignore_ascii_case("false"));
         for (pi, port) in se.spec.ports.iter().enumerate() {
-            let protocol = match port.protocol.as_deref().unwrap_or("") {
+            let protocol = match port.protocol.unwrap_or("") {
                 "" => Protocol::Unsupported,
                 p => Protocol::parse(p),
             };
@@ -375,7 +377,7 @@ fn service_bind(
 }
 
 fn service_entry_bind(
-    se: &ServiceEntrySpec,
+    se: &ServiceEntrySpec<'_>,
     auto_allocation: bool,
     allocated: bool,
     protocol: Protocol,
@@ -399,7 +401,7 @@ fn service_entry_bind(
         }
         return (Bind::Vip, "a ServiceEntry with `addresses` binds them");
     }
-    let resolution = se.resolution.as_deref().unwrap_or("NONE");
+    let resolution = se.resolution.unwrap_or("NONE");
     if resolution == "NONE" && se.workload_selector.is_some() {
         return (
             Bind::PerEndpoint,

@@ -175,11 +175,17 @@ impl<'i> Routing<'i> {
             .is_some_and(|l| l.iter().any(|e| e == "."));
         for (i, dr) in index.destination_rules.iter().enumerate() {
             let ns = index.objects[dr.object].ns();
-            let host = resolve(&dr.spec.host, ns, domain);
+            let host = resolve(dr.spec.host, ns, domain);
             // Rules with a workloadSelector are never exported (`setDestinationRules`).
             let export: Vec<String> = match &dr.spec.workload_selector {
                 Some(_) => vec![".".to_owned()],
-                None => dr.spec.export_to.clone().unwrap_or_default(),
+                None => dr
+                    .spec
+                    .export_to
+                    .iter()
+                    .flatten()
+                    .map(|e| (*e).to_owned())
+                    .collect(),
             };
             let local = export.is_empty() || export.iter().any(|e| e == "*" || e == "." || e == ns);
             if local {

@@ -18,8 +18,33 @@ use std::fmt::Write as _;
 pub struct Subject<'q> {
     pub scope: &'q ExportScope,
     pub owner_ns: &'q str,
-    pub hosts: &'q [String],
+    pub hosts: Hosts<'q>,
     pub port: i32,
+}
+
+/// The hosts of a subject: a Service's one name (built by the model), or a ServiceEntry's
+/// `hosts` (borrowed from its spec).
+#[derive(Clone, Copy, Debug)]
+pub enum Hosts<'q> {
+    Built(&'q [String]),
+    Written(&'q [&'q str]),
+}
+
+impl<'q> Hosts<'q> {
+    pub fn iter(self) -> impl Iterator<Item = &'q str> {
+        let (built, written): (&[String], &[&str]) = match self {
+            Hosts::Built(h) => (h, &[]),
+            Hosts::Written(h) => (&[], h),
+        };
+        built
+            .iter()
+            .map(String::as_str)
+            .chain(written.iter().copied())
+    }
+
+    pub fn first(self) -> Option<&'q str> {
+        self.iter().next()
+    }
 }
 
 impl Subject<'_> {

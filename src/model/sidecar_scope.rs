@@ -6,6 +6,7 @@
 //! Size: one entry per Sidecar object; nothing per namespace of the mesh.
 
 use super::hosts::host_matches;
+use super::scopes::Hosts;
 use super::workload::Labels;
 use super::{LintContext, MeshIndex};
 use mesh_lint_kube::istio::SidecarSpec;
@@ -13,11 +14,11 @@ use std::collections::{BTreeMap, HashMap};
 
 /// What one group of proxies imports: a Sidecar's egress, or everything (no Sidecar).
 #[derive(Clone, Copy, Debug)]
-pub struct Egress<'s>(pub Option<&'s SidecarSpec>);
+pub struct Egress<'s>(pub Option<&'s SidecarSpec<'s>>);
 
 impl Egress<'_> {
     /// Whether proxies with this egress import a resource of `owner_ns` with `hosts` on `port`.
-    pub fn imports(self, proxy_ns: &str, owner_ns: &str, hosts: &[String], port: i32) -> bool {
+    pub fn imports(self, proxy_ns: &str, owner_ns: &str, hosts: Hosts<'_>, port: i32) -> bool {
         let Some(sc) = self.0 else { return true };
         if sc.egress.is_empty() {
             return true;
@@ -43,15 +44,15 @@ impl Egress<'_> {
 #[derive(Debug)]
 pub struct WorkloadSidecar<'s> {
     pub selector: &'s BTreeMap<String, String>,
-    pub spec: &'s SidecarSpec,
+    pub spec: &'s SidecarSpec<'s>,
 }
 
 /// Every Sidecar of the inputs, by namespace.
 #[derive(Debug, Default)]
 pub struct SidecarIndex<'s> {
-    per_ns: HashMap<&'s str, &'s SidecarSpec>,
+    per_ns: HashMap<&'s str, &'s SidecarSpec<'s>>,
     per_workload: HashMap<&'s str, Vec<WorkloadSidecar<'s>>>,
-    root_default: Option<&'s SidecarSpec>,
+    root_default: Option<&'s SidecarSpec<'s>>,
     /// Namespaces with a Sidecar of their own (selector-less or with a selector), sorted.
     explicit: Vec<&'s str>,
     /// The egress above inverted: for each namespace an entry names (`ns/...`, or the
@@ -213,7 +214,7 @@ impl<'s> SidecarIndex<'s> {
 
 /// One `namespace/dnsName` egress entry. `~` entries (none, or 1.31 exclusions) import nothing;
 /// exclusions are not applied (knowingly: a wider scope is the conservative side here).
-fn egress_entry_imports(entry: &str, proxy_ns: &str, owner_ns: &str, hosts: &[String]) -> bool {
+fn egress_entry_imports(entry: &str, proxy_ns: &str, owner_ns: &str, hosts: Hosts<'_>) -> bool {
     let Some((ns, host)) = entry.split_once('/') else {
         return false;
     };
@@ -233,23 +234,48 @@ mod tests {
     #[test]
     fn egress_entries() {
         let hosts = vec!["a.app.svc.cluster.local".to_owned()];
-        assert!(egress_entry_imports("*/*", "x", "app", &hosts));
-        assert!(egress_entry_imports("./*", "app", "app", &hosts));
-        assert!(!egress_entry_imports("./*", "x", "app", &hosts));
+        assert!(egress_entry_imports(
+            "*/*",
+            "x",
+            "app",
+            Hosts::Built(&hosts)
+        ));
+        assert!(egress_entry_imports(
+            "./*",
+            "app",
+            "app",
+            Hosts::Built(&hosts)
+        ));
+        assert!(!egress_entry_imports(
+            "./*",
+            "x",
+            "app",
+            Hosts::Built(&hosts)
+        ));
         assert!(egress_entry_imports(
             "app/*.svc.cluster.local",
             "x",
             "app",
-            &hosts
+            Hosts::Built(&hosts)
         ));
-        assert!(!egress_entry_imports("~/*", "app", "app", &hosts));
+        assert!(!egress_entry_imports(
+            "~/*",
+            "app",
+            "app",
+            Hosts::Built(&hosts)
+        ));
         assert!(!egress_entry_imports(
             "istio-system/*",
             "app",
             "app",
-            &hosts
+            Hosts::Built(&hosts)
         ));
-        assert!(!egress_entry_imports("bad", "app", "app", &hosts));
+        assert!(!egress_entry_imports(
+            "bad",
+            "app",
+            "app",
+            Hosts::Built(&hosts)
+        ));
     }
 
     #[test]

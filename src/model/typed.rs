@@ -24,10 +24,10 @@ pub(super) enum Typed<'a> {
     Namespace,
     Service(ServiceParts<'a>),
     Workload(Workload<'a>),
-    ServiceEntry(IstioObject<'a, istio::ServiceEntrySpec>),
-    VirtualService(IstioObject<'a, istio::VirtualServiceSpec>),
-    DestinationRule(IstioObject<'a, istio::DestinationRuleSpec>),
-    Sidecar(IstioObject<'a, istio::SidecarSpec>),
+    ServiceEntry(IstioObject<'a, istio::ServiceEntrySpec<'a>>),
+    VirtualService(IstioObject<'a, istio::VirtualServiceSpec<'a>>),
+    DestinationRule(IstioObject<'a, istio::DestinationRuleSpec<'a>>),
+    Sidecar(IstioObject<'a, istio::SidecarSpec<'a>>),
 }
 
 /// A valid Service: its view, and port values the API server would reject.

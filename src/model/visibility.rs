@@ -98,7 +98,7 @@ impl ExportKind {
 /// annotation split at commas), else the MeshConfig default for the kind, else `*`.
 pub fn export_scope(
     object: &Object<'_>,
-    explicit: Option<&[String]>,
+    explicit: Option<&[&str]>,
     kind: ExportKind,
     mc: &MeshConfig,
 ) -> (ExportScope, ExportSource) {
@@ -115,7 +115,7 @@ pub fn export_scope(
     }
     if let Some(list) = explicit.filter(|l| !l.is_empty()) {
         return (
-            ExportScope::from_entries(list.iter().map(String::as_str), own),
+            ExportScope::from_entries(list.iter().copied(), own),
             ExportSource::Explicit,
         );
     }

@@ -46,10 +46,16 @@ fn edges(ck: &Checker<'_, '_>, port: Option<i32>) -> Vec<Edge> {
                 "ALL (ORIGINAL_DST: reaches what was dialled)".to_owned()
             }
             crate::model::listeners::Bind::Wildcard(WildcardMatch::Sni) => {
-                format!("SNI: {}", subject.hosts.join(", "))
+                format!(
+                    "SNI: {}",
+                    subject.hosts.iter().collect::<Vec<_>>().join(", ")
+                )
             }
             crate::model::listeners::Bind::Wildcard(WildcardMatch::Host) => {
-                format!("Host: {}", subject.hosts.join(", "))
+                format!(
+                    "Host: {}",
+                    subject.hosts.iter().collect::<Vec<_>>().join(", ")
+                )
             }
             _ => "Destination IP".to_owned(),
         };
@@ -57,7 +63,7 @@ fn edges(ck: &Checker<'_, '_>, port: Option<i32>) -> Vec<Edge> {
             listener: format!("0.0.0.0:{}", l.port),
             chain: format!(
                 "{chain} → {}",
-                cluster_name(l.port, "", subject.hosts.first().map_or("", String::as_str))
+                cluster_name(l.port, "", subject.hosts.first().unwrap_or(""))
             ),
             resource: format!(
                 "{} {}/{}\\n{}:{}",

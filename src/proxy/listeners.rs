@@ -5,6 +5,7 @@
 
 use super::{cluster_name, Origin};
 use crate::model::listeners::{Bind, ListenerSource, PortListener, WildcardMatch};
+use crate::model::scopes::Hosts;
 use crate::model::sidecar_scope::Egress;
 use crate::model::visibility::ExportScope;
 use crate::model::Workload;
@@ -89,10 +90,7 @@ impl Proxy<'_, '_> {
 /// `ALLOW_ANY`).
 pub fn registry_only(ck: &Checker<'_, '_>, proxy: &Proxy<'_, '_>) -> bool {
     let from_sidecar = match proxy.egress(ck) {
-        Egress(Some(sc)) => sc
-            .outbound_traffic_policy
-            .as_ref()
-            .and_then(|p| p.mode.clone()),
+        Egress(Some(sc)) => sc.outbound_traffic_policy.as_ref().and_then(|p| p.mode),
         Egress(None) => None,
     };
     let mode = from_sidecar.or_else(|| {
@@ -100,9 +98,9 @@ pub fn registry_only(ck: &Checker<'_, '_>, proxy: &Proxy<'_, '_>) -> bool {
             .mesh_config
             .outbound_traffic_policy
             .as_ref()
-            .and_then(|p| p.mode.clone())
+            .and_then(|p| p.mode.as_deref())
     });
-    mode.as_deref() == Some("REGISTRY_ONLY")
+    mode == Some("REGISTRY_ONLY")
 }
 
 /// The fallback cluster of the virtual outbound listener's passthrough chain.
@@ -172,13 +170,13 @@ pub fn outbound(
 fn rows_of(
     ck: &Checker<'_, '_>,
     l: &PortListener,
-    hosts: &[String],
+    hosts: Hosts<'_>,
     filtered_by: Option<Origin>,
     rows: &mut Vec<ListenerRow>,
 ) {
     let obj = &ck.index.objects[l.object];
     let origin = Origin::of(ck, l.object, l.label_node(ck.index).map(|n| n.span()));
-    let first_host = hosts.first().map_or("", String::as_str);
+    let first_host = hosts.first().unwrap_or("");
     let row = |address: String, matches: String, host: &str, kind: RowKind| ListenerRow {
         address,
         port: l.port,
@@ -207,7 +205,7 @@ fn rows_of(
                 let addresses: Vec<String> = if se.addresses.is_empty() {
                     vec![format!("VIP(auto {qualified})")]
                 } else {
-                    se.addresses.clone()
+                    se.addresses.iter().map(|a| (*a).to_owned()).collect()
                 };
                 for a in addresses {
                     rows.push(row(a, "ALL".into(), first_host, RowKind::Vip));
@@ -241,7 +239,7 @@ fn rows_of(
         }
         Bind::Wildcard(m) => {
             let per_host = |label: &str, rows: &mut Vec<ListenerRow>| {
-                for h in hosts {
+                for h in hosts.iter() {
                     rows.push(row(
                         "0.0.0.0".into(),
                         format!("{label}: {h}"),

@@ -138,7 +138,7 @@ fn resolve_dest(ck: &Checker<'_, '_>, from_ns: &str, target: &Target) -> Result<
             let se = index
                 .service_entries
                 .iter()
-                .find(|se| se.spec.addresses.contains(&text));
+                .find(|se| se.spec.addresses.contains(&text.as_str()));
             let object = svc.map(|s| s.object).or(se.map(|s| s.object));
             Ok(Dest {
                 what: format!("`{ip}`"),
@@ -213,7 +213,7 @@ fn dns_lookup(ck: &Checker<'_, '_>, h: &str, from_ns: &str, domain: &str) -> Opt
         index
             .service_entries
             .iter()
-            .any(|se| se.spec.hosts.iter().any(|x| x == host))
+            .any(|se| se.spec.hosts.contains(&host))
     };
     candidates
         .into_iter()
@@ -586,7 +586,6 @@ pub fn is_original_dst(ck: &Checker<'_, '_>, row: &ListenerRow) -> bool {
             ck.index.service_entries[i]
                 .spec
                 .resolution
-                .as_deref()
                 .unwrap_or("NONE")
                 == "NONE"
         }

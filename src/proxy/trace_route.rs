@@ -239,7 +239,7 @@ fn endpoints(
         }
         Some(ListenerSource::ServiceEntry(i)) => {
             let se = &index.service_entries[i];
-            let resolution = se.spec.resolution.as_deref().unwrap_or("NONE");
+            let resolution = se.spec.resolution.unwrap_or("NONE");
             let origin = Origin::of(
                 ck,
                 se.object,

@@ -8,35 +8,45 @@ use std::collections::BTreeMap;
 /// `networking.istio.io` ServiceEntry `spec`.
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase", default)]
-pub struct ServiceEntrySpec {
-    pub hosts: Vec<String>,
-    pub addresses: Vec<String>,
-    pub ports: Vec<ServiceEntryPort>,
+pub struct ServiceEntrySpec<'a> {
+    #[serde(borrow)]
+    pub hosts: Vec<&'a str>,
+    #[serde(borrow)]
+    pub addresses: Vec<&'a str>,
+    #[serde(borrow)]
+    pub ports: Vec<ServiceEntryPort<'a>>,
     /// `MESH_EXTERNAL` (default) or `MESH_INTERNAL`.
-    pub location: Option<String>,
+    #[serde(borrow)]
+    pub location: Option<&'a str>,
     /// `NONE` (default), `STATIC`, `DNS`, `DNS_ROUND_ROBIN`.
-    pub resolution: Option<String>,
-    pub endpoints: Vec<WorkloadEntrySpec>,
+    #[serde(borrow)]
+    pub resolution: Option<&'a str>,
+    #[serde(borrow)]
+    pub endpoints: Vec<WorkloadEntrySpec<'a>>,
     pub workload_selector: Option<WorkloadSelector>,
-    pub export_to: Option<Vec<String>>,
+    #[serde(borrow)]
+    pub export_to: Option<Vec<&'a str>>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase", default)]
-pub struct ServiceEntryPort {
+pub struct ServiceEntryPort<'a> {
     #[serde(deserialize_with = "crate::port::required")]
     pub number: u32,
     /// Parsed whole and case-insensitively; empty means sniffed (§1.6).
-    pub protocol: Option<String>,
-    pub name: Option<String>,
+    #[serde(borrow)]
+    pub protocol: Option<&'a str>,
+    #[serde(borrow)]
+    pub name: Option<&'a str>,
     #[serde(deserialize_with = "crate::port::optional")]
     pub target_port: Option<u32>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase", default)]
-pub struct WorkloadEntrySpec {
-    pub address: Option<String>,
+pub struct WorkloadEntrySpec<'a> {
+    #[serde(borrow)]
+    pub address: Option<&'a str>,
     #[serde(deserialize_with = "crate::port::by_name")]
     pub ports: BTreeMap<String, u32>,
     pub labels: BTreeMap<String, String>,
@@ -51,49 +61,63 @@ pub struct WorkloadSelector {
 /// `networking.istio.io` VirtualService `spec`.
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase", default)]
-pub struct VirtualServiceSpec {
-    pub hosts: Vec<String>,
-    pub gateways: Vec<String>,
-    pub http: Vec<HttpRoute>,
-    pub tcp: Vec<L4Route>,
-    pub tls: Vec<L4Route>,
-    pub export_to: Option<Vec<String>>,
+pub struct VirtualServiceSpec<'a> {
+    #[serde(borrow)]
+    pub hosts: Vec<&'a str>,
+    #[serde(borrow)]
+    pub gateways: Vec<&'a str>,
+    #[serde(borrow)]
+    pub http: Vec<HttpRoute<'a>>,
+    #[serde(borrow)]
+    pub tcp: Vec<L4Route<'a>>,
+    #[serde(borrow)]
+    pub tls: Vec<L4Route<'a>>,
+    #[serde(borrow)]
+    pub export_to: Option<Vec<&'a str>>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(default)]
-pub struct HttpRoute {
-    pub name: Option<String>,
-    pub route: Vec<RouteDestination>,
-    pub mirror: Option<Destination>,
-    pub mirrors: Vec<MirrorPolicy>,
+pub struct HttpRoute<'a> {
+    #[serde(borrow)]
+    pub name: Option<&'a str>,
+    #[serde(borrow)]
+    pub route: Vec<RouteDestination<'a>>,
+    #[serde(borrow)]
+    pub mirror: Option<Destination<'a>>,
+    #[serde(borrow)]
+    pub mirrors: Vec<MirrorPolicy<'a>>,
 }
 
 /// A `tcp` or `tls` route: only destinations matter here.
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(default)]
-pub struct L4Route {
-    pub route: Vec<RouteDestination>,
+pub struct L4Route<'a> {
+    #[serde(borrow)]
+    pub route: Vec<RouteDestination<'a>>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(default)]
-pub struct RouteDestination {
-    pub destination: Destination,
+pub struct RouteDestination<'a> {
+    #[serde(borrow)]
+    pub destination: Destination<'a>,
     pub weight: Option<i32>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(default)]
-pub struct MirrorPolicy {
-    pub destination: Destination,
+pub struct MirrorPolicy<'a> {
+    #[serde(borrow)]
+    pub destination: Destination<'a>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(default)]
-pub struct Destination {
-    pub host: String,
-    pub subset: Option<String>,
+pub struct Destination<'a> {
+    pub host: &'a str,
+    #[serde(borrow)]
+    pub subset: Option<&'a str>,
     pub port: Option<PortSelector>,
 }
 
@@ -107,48 +131,57 @@ pub struct PortSelector {
 /// `networking.istio.io` DestinationRule `spec`.
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase", default)]
-pub struct DestinationRuleSpec {
-    pub host: String,
-    pub subsets: Vec<Subset>,
-    pub export_to: Option<Vec<String>>,
+pub struct DestinationRuleSpec<'a> {
+    pub host: &'a str,
+    #[serde(borrow)]
+    pub subsets: Vec<Subset<'a>>,
+    #[serde(borrow)]
+    pub export_to: Option<Vec<&'a str>>,
     pub workload_selector: Option<WorkloadSelector>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(default)]
-pub struct Subset {
-    pub name: String,
+pub struct Subset<'a> {
+    pub name: &'a str,
     pub labels: BTreeMap<String, String>,
 }
 
 /// `networking.istio.io` Sidecar `spec`.
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase", default)]
-pub struct SidecarSpec {
+pub struct SidecarSpec<'a> {
     pub workload_selector: Option<WorkloadSelector>,
-    pub egress: Vec<EgressListener>,
-    pub outbound_traffic_policy: Option<OutboundTrafficPolicy>,
+    #[serde(borrow)]
+    pub egress: Vec<EgressListener<'a>>,
+    #[serde(borrow)]
+    pub outbound_traffic_policy: Option<OutboundTrafficPolicy<'a>>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(default)]
-pub struct EgressListener {
+pub struct EgressListener<'a> {
     /// `namespace/dnsName` entries.
-    pub hosts: Vec<String>,
-    pub port: Option<SidecarPort>,
+    #[serde(borrow)]
+    pub hosts: Vec<&'a str>,
+    #[serde(borrow)]
+    pub port: Option<SidecarPort<'a>>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(default)]
-pub struct SidecarPort {
+pub struct SidecarPort<'a> {
     #[serde(deserialize_with = "crate::port::required")]
     pub number: u32,
-    pub protocol: Option<String>,
-    pub name: Option<String>,
+    #[serde(borrow)]
+    pub protocol: Option<&'a str>,
+    #[serde(borrow)]
+    pub name: Option<&'a str>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(default)]
-pub struct OutboundTrafficPolicy {
-    pub mode: Option<String>,
+pub struct OutboundTrafficPolicy<'a> {
+    #[serde(borrow)]
+    pub mode: Option<&'a str>,
 }

@@ -18,30 +18,33 @@ pub fn pod_template(node: Node<'_>, budget: &mut Budget) -> Result<PodTemplateSp
 }
 
 /// The `spec` of a ServiceEntry.
-pub fn service_entry(
-    spec: Node<'_>,
+pub fn service_entry<'a>(
+    spec: Node<'a>,
     budget: &mut Budget,
-) -> Result<crate::istio::ServiceEntrySpec, DeError> {
+) -> Result<crate::istio::ServiceEntrySpec<'a>, DeError> {
     spec.deserialize(budget)
 }
 
 /// The `spec` of a VirtualService.
-pub fn virtual_service(
-    spec: Node<'_>,
+pub fn virtual_service<'a>(
+    spec: Node<'a>,
     budget: &mut Budget,
-) -> Result<crate::istio::VirtualServiceSpec, DeError> {
+) -> Result<crate::istio::VirtualServiceSpec<'a>, DeError> {
     spec.deserialize(budget)
 }
 
 /// The `spec` of a DestinationRule.
-pub fn destination_rule(
-    spec: Node<'_>,
+pub fn destination_rule<'a>(
+    spec: Node<'a>,
     budget: &mut Budget,
-) -> Result<crate::istio::DestinationRuleSpec, DeError> {
+) -> Result<crate::istio::DestinationRuleSpec<'a>, DeError> {
     spec.deserialize(budget)
 }
 
 /// The `spec` of a Sidecar.
-pub fn sidecar(spec: Node<'_>, budget: &mut Budget) -> Result<crate::istio::SidecarSpec, DeError> {
+pub fn sidecar<'a>(
+    spec: Node<'a>,
+    budget: &mut Budget,
+) -> Result<crate::istio::SidecarSpec<'a>, DeError> {
     spec.deserialize(budget)
 }

@@ -59,8 +59,8 @@ impl serde::de::Error for DeError {
     }
 }
 
-pub(crate) fn deserialize<T: serde::de::DeserializeOwned>(
-    node: Node<'_>,
+pub(crate) fn deserialize<'a, T: serde::Deserialize<'a>>(
+    node: Node<'a>,
     budget: &mut Budget,
 ) -> Result<T, DeError> {
     let mut ctx = Ctx {

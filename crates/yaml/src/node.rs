@@ -197,10 +197,8 @@ impl<'a> Node<'a> {
     /// the target asks for "any" (serde_json::Value, untagged enums, IntOrString); a string
     /// target accepts any scalar's text. Every visited node counts against `budget`, so alias
     /// bombs fail fast. Errors carry the span and dotted path of the node that did not fit.
-    pub fn deserialize<T: serde::de::DeserializeOwned>(
-        self,
-        budget: &mut Budget,
-    ) -> Result<T, DeError> {
+    /// Strings may borrow from the tree (`&'a str` fields with `#[serde(borrow)]`).
+    pub fn deserialize<T: serde::Deserialize<'a>>(self, budget: &mut Budget) -> Result<T, DeError> {
         crate::de::deserialize(self, budget)
     }
 

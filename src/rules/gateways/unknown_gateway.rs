@@ -88,7 +88,7 @@ impl Rule for UnknownGateway {
 
 /// The `gateways` entries of a VirtualService with their nodes.
 pub(super) fn gateway_entries<'a>(
-    vs: &IstioObject<'a, VirtualServiceSpec>,
+    vs: &IstioObject<'a, VirtualServiceSpec<'_>>,
 ) -> Vec<(Node<'a>, &'a str)> {
     vs.spec_node
         .get("gateways")
@@ -99,7 +99,7 @@ pub(super) fn gateway_entries<'a>(
 fn report(
     ck: &Checker<'_, '_>,
     model: &Gateways<'_>,
-    vs: &IstioObject<'_, VirtualServiceSpec>,
+    vs: &IstioObject<'_, VirtualServiceSpec<'_>>,
     node: Node<'_>,
     entry: &str,
     ns: &str,

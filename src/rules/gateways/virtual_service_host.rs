@@ -104,7 +104,7 @@ struct Served<'g> {
 fn check_vs(
     ck: &Checker<'_, '_>,
     model: &Gateways<'_>,
-    vs: &IstioObject<'_, VirtualServiceSpec>,
+    vs: &IstioObject<'_, VirtualServiceSpec<'_>>,
     out: &mut Findings,
 ) {
     let ns = ck.index.objects[vs.object].ns();
@@ -214,7 +214,7 @@ fn istio_hosts<'g>(node: Node<'g>, gw: &Gateway<'_>, vs_ns: &str) -> Served<'g> 
 
 fn no_host(
     ck: &Checker<'_, '_>,
-    vs: &IstioObject<'_, VirtualServiceSpec>,
+    vs: &IstioObject<'_, VirtualServiceSpec<'_>>,
     s: &Served<'_>,
     hosts: &[(Node<'_>, &str)],
 ) -> Diagnostic {

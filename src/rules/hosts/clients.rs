@@ -86,13 +86,7 @@ fn destination_rule_clients(ck: &Checker<'_, '_>, r: &HostRef<'_>, own: &str) ->
     if dr.spec.workload_selector.is_some() {
         return Clients::Namespaces(vec![sidecar(own)]);
     }
-    let export: Vec<&str> = dr
-        .spec
-        .export_to
-        .iter()
-        .flatten()
-        .map(String::as_str)
-        .collect();
+    let export: Vec<&str> = dr.spec.export_to.iter().flatten().copied().collect();
     let private_only = export.len() == 1 && (export[0] == "." || export[0] == own);
     let default_private = export.is_empty()
         && ck

@@ -277,7 +277,7 @@ fn placement_could_define(ck: &Checker<'_, '_>, r: &HostRef<'_>, subset: &str) -
         .filter(|dr| dr.spec.subsets.iter().any(|s| s.name == subset))
         .any(|dr| {
             let dr_unplaced = !ck.index.objects[dr.object].namespace_explicit;
-            let dr_short = classify(&dr.spec.host) == HostForm::Short;
+            let dr_short = classify(dr.spec.host) == HostForm::Short;
             (dr_unplaced && dr_short) || (route_unplaced && short)
         })
 }
@@ -289,7 +289,7 @@ fn placement_could_define(ck: &Checker<'_, '_>, r: &HostRef<'_>, subset: &str) -
 /// another alternative defines is not worth an error.
 fn a_copy_defines(
     ck: &Checker<'_, '_>,
-    rules: &[&crate::model::IstioObject<'_, mesh_lint_kube::istio::DestinationRuleSpec>],
+    rules: &[&crate::model::IstioObject<'_, mesh_lint_kube::istio::DestinationRuleSpec<'_>>],
     subset: &str,
 ) -> bool {
     rules

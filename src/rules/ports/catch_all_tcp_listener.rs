@@ -360,8 +360,9 @@ fn target(ck: &Checker<'_, '_>, l: &PortListener) -> String {
             .spec
             .hosts
             .first()
-            .cloned()
-            .unwrap_or_else(|| "the ServiceEntry's host".into()),
+            .copied()
+            .unwrap_or("the ServiceEntry's host")
+            .to_owned(),
     }
 }
 

@@ -134,14 +134,14 @@ impl Rule for ConflictingServiceEntryProtocols {
                 .collect();
             for host in &se.spec.hosts {
                 for (p, port) in se.spec.ports.iter().enumerate() {
-                    let written = port.protocol.clone().unwrap_or_default();
+                    let written = port.protocol.unwrap_or_default().to_owned();
                     let item = port_nodes.get(p).copied().unwrap_or(se.spec_node);
                     let node = item
                         .get("protocol")
                         .filter(|n| !n.is_null())
                         .unwrap_or(item);
                     by_key
-                        .entry((host.as_str(), port.number))
+                        .entry((*host, port.number))
                         .or_default()
                         .push(PortUse {
                             se: i,

@@ -63,7 +63,12 @@ pub fn source_hosts(
     source: ListenerSource,
 ) -> Vec<String> {
     match source {
-        ListenerSource::ServiceEntry(i) => ck.index.service_entries[i].spec.hosts.clone(),
+        ListenerSource::ServiceEntry(i) => ck.index.service_entries[i]
+            .spec
+            .hosts
+            .iter()
+            .map(|h| (*h).to_owned())
+            .collect(),
         ListenerSource::Service(_) => {
             let o = &ck.index.objects[object];
             vec![service_fqdn(o.name, o.ns(), &ck.cx.cluster_domain)]

@@ -66,7 +66,7 @@ pub fn report(
         "{}; connections still reach the address they dialled, but {}; telemetry attributes them to `{}`",
         l.why,
         changes.join(", and "),
-        se.spec.hosts.first().map_or("the entry", String::as_str),
+        se.spec.hosts.first().copied().unwrap_or("the entry"),
     ).into());
     for &r in &rules {
         let dr = &ck.index.destination_rules[r];

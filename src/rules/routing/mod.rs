@@ -19,7 +19,7 @@ use mesh_lint_kube::istio::VirtualServiceSpec;
 use mesh_lint_yaml::{Node, Span};
 use route_order::{Finding, Rule};
 
-type Vs<'s, 'a> = &'s IstioObject<'a, VirtualServiceSpec>;
+type Vs<'s, 'a> = &'s IstioObject<'a, VirtualServiceSpec<'a>>;
 
 /// The VirtualServices that take part in the mesh: not replaced by a later copy of the same
 /// identity (see `lint/copies.rs`).

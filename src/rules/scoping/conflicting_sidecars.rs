@@ -79,7 +79,7 @@ impl Rule for ConflictingSidecars {
     }
 
     fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {
-        let mut by_ns: BTreeMap<&str, Vec<&IstioObject<'_, SidecarSpec>>> = BTreeMap::new();
+        let mut by_ns: BTreeMap<&str, Vec<&IstioObject<'_, SidecarSpec<'_>>>> = BTreeMap::new();
         // A copy that a later object of the same identity replaces does not exist after
         // `kubectl apply` of the inputs: it competes with nothing.
         let live = ck
@@ -100,7 +100,7 @@ impl Rule for ConflictingSidecars {
     }
 }
 
-type Sc<'s, 'a> = &'s IstioObject<'a, SidecarSpec>;
+type Sc<'s, 'a> = &'s IstioObject<'a, SidecarSpec<'a>>;
 
 fn check_namespace(
     ck: &Checker<'_, '_>,

@@ -5,6 +5,7 @@ use crate::model::hosts::service_fqdn;
 use crate::model::is_system_namespace;
 use crate::model::listeners::ListenerSource;
 use crate::model::scopes::thousands;
+use crate::model::scopes::Hosts;
 use crate::model::visibility::{export_scope, ExportKind, ExportSource};
 use crate::model::ObjectRef;
 use crate::rules::ports::export_to::{
@@ -102,7 +103,8 @@ impl Rule for ExportToEverywhere {
             let explicit = se.spec.export_to.as_deref();
             if let Some(mut d) = check(ck, se.object, explicit, ExportKind::Service) {
                 let ports: Vec<i32> = se.spec.ports.iter().map(|p| p.number as i32).collect();
-                confined_by_sidecars(ck, &importers, &mut d, se.object, &se.spec.hosts, &ports);
+                let hosts = Hosts::Written(&se.spec.hosts);
+                confined_by_sidecars(ck, &importers, &mut d, se.object, hosts, &ports);
                 let source = ListenerSource::ServiceEntry(i);
                 narrowing_fix(ck, &users, &mut d, se.object, source, |list| {
                     let quoted: Vec<String> = list.iter().map(|n| format!("\"{n}\"")).collect();
@@ -119,7 +121,14 @@ impl Rule for ExportToEverywhere {
                 let obj = &ix.objects[svc.object];
                 let hosts = [service_fqdn(obj.name, obj.ns(), &ck.cx.cluster_domain)];
                 let ports: Vec<i32> = svc.spec.ports.iter().map(|p| p.port).collect();
-                confined_by_sidecars(ck, &importers, &mut d, svc.object, &hosts, &ports);
+                confined_by_sidecars(
+                    ck,
+                    &importers,
+                    &mut d,
+                    svc.object,
+                    Hosts::Built(&hosts),
+                    &ports,
+                );
                 let source = ListenerSource::Service(i);
                 narrowing_fix(ck, &users, &mut d, svc.object, source, |list| {
                     format!(
@@ -131,7 +140,7 @@ impl Rule for ExportToEverywhere {
             }
         }
         for vs in &ix.virtual_services {
-            let gateway_bound = vs.spec.gateways.iter().any(|g| g != "mesh");
+            let gateway_bound = vs.spec.gateways.iter().any(|g| *g != "mesh");
             if gateway_bound {
                 continue;
             }
@@ -173,7 +182,7 @@ fn confined_by_sidecars(
     importers: &Importers<'_>,
     d: &mut Diagnostic,
     object: ObjectRef,
-    hosts: &[String],
+    hosts: Hosts<'_>,
     ports: &[i32],
 ) {
     let owner = ck.index.objects[object].ns();
@@ -278,7 +287,7 @@ fn with_spec_fix(
 fn check(
     ck: &Checker<'_, '_>,
     object: ObjectRef,
-    explicit: Option<&[String]>,
+    explicit: Option<&[&str]>,
     kind: ExportKind,
 ) -> Option<Diagnostic> {
     let obj = &ck.index.objects[object];

@@ -4,6 +4,7 @@
 //! import from that namespace, so asking for every ServiceEntry of an 8,000-namespace mesh stays
 //! linear (the scope model's namespace walk is per query).
 
+use crate::model::scopes::Hosts;
 use crate::model::sidecar_scope::Egress;
 use crate::model::MeshIndex;
 use mesh_lint_kube::istio::SidecarSpec;
@@ -11,14 +12,14 @@ use std::collections::HashMap;
 
 pub(crate) struct Importers<'s> {
     /// Named namespace → (proxy namespace, Sidecar) whose egress names it.
-    by_named: HashMap<&'s str, Vec<(&'s str, &'s SidecarSpec)>>,
+    by_named: HashMap<&'s str, Vec<(&'s str, &'s SidecarSpec<'s>)>>,
     /// Sidecars with a `*/...` entry: they may import from any namespace.
-    any: Vec<(&'s str, &'s SidecarSpec)>,
+    any: Vec<(&'s str, &'s SidecarSpec<'s>)>,
 }
 
 impl<'s> Importers<'s> {
     pub(crate) fn new(index: &'s MeshIndex<'_>) -> Self {
-        let mut by_named: HashMap<&str, Vec<(&str, &SidecarSpec)>> = HashMap::new();
+        let mut by_named: HashMap<&str, Vec<(&str, &SidecarSpec<'_>)>> = HashMap::new();
         let mut any = Vec::new();
         for sc in &index.sidecars {
             if index.objects[sc.object].is_shadowed() {
@@ -50,7 +51,7 @@ impl<'s> Importers<'s> {
 
     /// Namespaces other than `owner` with a Sidecar whose egress imports `hosts` of `owner`
     /// on `port`, sorted and deduplicated.
-    pub(crate) fn others(&self, owner: &str, hosts: &[String], port: i32) -> Vec<&'s str> {
+    pub(crate) fn others(&self, owner: &str, hosts: Hosts<'_>, port: i32) -> Vec<&'s str> {
         let named = self.by_named.get(owner).into_iter().flatten();
         let mut out: Vec<&str> = named
             .chain(self.any.iter())
@@ -93,10 +94,21 @@ mod tests {
         let index = MeshIndex::build(&parsed, &LintContext::default(), &Limits::default());
         let importers = Importers::new(&index);
         let api = vec!["api.example.com".to_owned()];
-        assert_eq!(importers.others("shop", &api, 443), vec!["a", "b"]);
+        assert_eq!(
+            importers.others("shop", Hosts::Built(&api), 443),
+            vec!["a", "b"]
+        );
         let other = vec!["other.example.com".to_owned()];
-        assert_eq!(importers.others("shop", &other, 443), vec!["a"]);
-        assert_eq!(importers.others("billing", &other, 443), vec!["d"]);
-        assert!(importers.others("nowhere", &other, 443).is_empty());
+        assert_eq!(
+            importers.others("shop", Hosts::Built(&other), 443),
+            vec!["a"]
+        );
+        assert_eq!(
+            importers.others("billing", Hosts::Built(&other), 443),
+            vec!["d"]
+        );
+        assert!(importers
+            .others("nowhere", Hosts::Built(&other), 443)
+            .is_empty());
     }
 }

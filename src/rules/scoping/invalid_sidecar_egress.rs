@@ -105,7 +105,7 @@ impl Rule for InvalidSidecarEgress {
 
 fn check_host(
     ck: &Checker<'_, '_>,
-    sc: &IstioObject<'_, SidecarSpec>,
+    sc: &IstioObject<'_, SidecarSpec<'_>>,
     node: Node<'_>,
     text: &str,
     declares_namespaces: bool,
@@ -226,7 +226,7 @@ fn check_host(
 /// Warnings for a namespace or Service host the inputs do not have, where they would.
 fn unknown_target(
     ck: &Checker<'_, '_>,
-    sc: &IstioObject<'_, SidecarSpec>,
+    sc: &IstioObject<'_, SidecarSpec<'_>>,
     node: Node<'_>,
     text: &str,
     ns: &str,
@@ -358,7 +358,7 @@ fn nearest_namespace<'c>(ck: &'c Checker<'_, '_>, name: &str) -> Option<&'c str>
 /// A display fix replacing the host entry, keeping its quotes.
 fn replace(
     ck: &Checker<'_, '_>,
-    sc: &IstioObject<'_, SidecarSpec>,
+    sc: &IstioObject<'_, SidecarSpec<'_>>,
     node: Node<'_>,
     new: &str,
 ) -> Option<Fix> {

@@ -16,7 +16,7 @@ use mesh_lint_yaml::{Node, Span};
 /// A Sidecar "without a selector" for Istio's namespace-wide purposes: no `workloadSelector`
 /// or one without labels (`{}` selects every workload: `sidecar.proto`, and the analyzer
 /// treats it as namespace-wide).
-pub(crate) fn is_namespace_wide(spec: &istio::SidecarSpec) -> bool {
+pub(crate) fn is_namespace_wide(spec: &istio::SidecarSpec<'_>) -> bool {
     spec.workload_selector
         .as_ref()
         .is_none_or(|s| s.labels.is_empty())
@@ -31,7 +31,7 @@ pub(crate) fn name_span(ck: &Checker<'_, '_>, object: ObjectRef) -> Span {
 /// A Sidecar's `workloadSelector` node when present, else its name.
 pub(crate) fn selector_span(
     ck: &Checker<'_, '_>,
-    sc: &IstioObject<'_, istio::SidecarSpec>,
+    sc: &IstioObject<'_, istio::SidecarSpec<'_>>,
 ) -> Span {
     sc.spec_node
         .get("workloadSelector")

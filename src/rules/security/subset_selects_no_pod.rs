@@ -131,10 +131,10 @@ impl Rule for SubsetSelectsNoPod {
 /// namespace see it.
 fn service_of<'c, 'a>(
     ck: &'c Checker<'_, 'a>,
-    dr: &IstioObject<'_, DestinationRuleSpec>,
+    dr: &IstioObject<'_, DestinationRuleSpec<'_>>,
 ) -> Option<&'c ServiceInfo<'a>> {
     let ns = ck.index.objects[dr.object].ns();
-    let host = resolve(&dr.spec.host, ns, &ck.cx.cluster_domain);
+    let host = resolve(dr.spec.host, ns, &ck.cx.cluster_domain);
     if host.starts_with('*') {
         return None;
     }
@@ -158,9 +158,9 @@ fn comparable(labels: &BTreeMap<String, String>) -> BTreeMap<String, String> {
 
 fn check(
     ck: &Checker<'_, '_>,
-    dr: &IstioObject<'_, DestinationRuleSpec>,
+    dr: &IstioObject<'_, DestinationRuleSpec<'_>>,
     index: usize,
-    subset: &Subset,
+    subset: &Subset<'_>,
     svc: &ServiceInfo<'_>,
     endpoints: &[usize],
 ) -> Option<Diagnostic> {

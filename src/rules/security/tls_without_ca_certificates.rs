@@ -133,7 +133,7 @@ fn text<'a>(tls: Node<'a>, key: &str) -> &'a str {
 
 fn check(
     ck: &Checker<'_, '_>,
-    dr: &IstioObject<'_, DestinationRuleSpec>,
+    dr: &IstioObject<'_, DestinationRuleSpec<'_>>,
     place: &str,
     tls: Node<'_>,
 ) -> Option<Diagnostic> {
@@ -167,16 +167,12 @@ fn check(
 /// the SNI sent (`sni`, else the host, as auto-SNI does) is `*.svc.<domain>`, `*.svc` or short.
 fn in_cluster(
     ck: &Checker<'_, '_>,
-    dr: &IstioObject<'_, DestinationRuleSpec>,
+    dr: &IstioObject<'_, DestinationRuleSpec<'_>>,
     tls: Node<'_>,
 ) -> bool {
     let ns = ck.index.objects[dr.object].ns();
     let sni = text(tls, "sni");
-    let name = if sni.is_empty() {
-        dr.spec.host.as_str()
-    } else {
-        sni
-    };
+    let name = if sni.is_empty() { dr.spec.host } else { sni };
     if name.starts_with('*') || classify(name) == HostForm::Ip {
         return false;
     }
@@ -195,7 +191,7 @@ fn level(place: &str) -> String {
 
 fn no_ca(
     ck: &Checker<'_, '_>,
-    dr: &IstioObject<'_, DestinationRuleSpec>,
+    dr: &IstioObject<'_, DestinationRuleSpec<'_>>,
     place: &str,
     tls: Node<'_>,
     mode: &str,
@@ -239,7 +235,7 @@ fn no_ca(
 
 fn credential_without_selector(
     ck: &Checker<'_, '_>,
-    dr: &IstioObject<'_, DestinationRuleSpec>,
+    dr: &IstioObject<'_, DestinationRuleSpec<'_>>,
     place: &str,
     tls: Node<'_>,
     mode: &str,

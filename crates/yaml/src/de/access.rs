@@ -14,7 +14,7 @@ use serde::Deserializer as _;
 fn child<'de, S: DeserializeSeed<'de>>(
     ctx: &mut Ctx,
     seg: Seg,
-    node: Node<'_>,
+    node: Node<'de>,
     seed: S,
 ) -> Result<S::Value, DeError> {
     ctx.path.push(seg);
@@ -47,7 +47,7 @@ impl<'a, 'c> SeqAcc<'a, 'c> {
     }
 }
 
-impl<'de> SeqAccess<'de> for SeqAcc<'_, '_> {
+impl<'de> SeqAccess<'de> for SeqAcc<'de, '_> {
     type Error = DeError;
 
     fn next_element_seed<T: DeserializeSeed<'de>>(
@@ -88,7 +88,7 @@ impl<'a, 'c> MapAcc<'a, 'c> {
     }
 }
 
-impl<'de> MapAccess<'de> for MapAcc<'_, '_> {
+impl<'de> MapAccess<'de> for MapAcc<'de, '_> {
     type Error = DeError;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(
@@ -117,9 +117,9 @@ pub(crate) struct EnumAcc<'a, 'c> {
     pub ctx: &'c mut Ctx,
 }
 
-impl<'a, 'c, 'de> EnumAccess<'de> for EnumAcc<'a, 'c> {
+impl<'de, 'c> EnumAccess<'de> for EnumAcc<'de, 'c> {
     type Error = DeError;
-    type Variant = VariantAcc<'a, 'c>;
+    type Variant = VariantAcc<'de, 'c>;
 
     fn variant_seed<V: DeserializeSeed<'de>>(
         self,
@@ -152,7 +152,7 @@ impl VariantAcc<'_, '_> {
     }
 }
 
-impl<'de> VariantAccess<'de> for VariantAcc<'_, '_> {
+impl<'de> VariantAccess<'de> for VariantAcc<'de, '_> {
     type Error = DeError;
 
     fn unit_variant(self) -> Result<(), DeError> {

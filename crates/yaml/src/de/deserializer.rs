@@ -113,7 +113,7 @@ impl<'a, 'c> De<'a, 'c> {
 
 /// The scalar's meaning under the core schema, if the core schema applies to it: plain scalars
 /// without a tag or with a core tag other than `!!str`.
-fn resolved(node: Node<'_>) -> Option<Resolved<'_>> {
+fn resolved<'a>(node: Node<'a>) -> Option<Resolved<'a>> {
     let s = node.scalar()?;
     let core_tag = matches!(
         s.tag,
@@ -189,14 +189,14 @@ macro_rules! text {
     ($($method:ident)*) => {$(
         fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
             self.run(|node, _| match node.as_str() {
-                Some(text) => visitor.visit_str(text),
+                Some(text) => visitor.visit_borrowed_str(text),
                 None => mismatch(node, &visitor),
             })
         }
     )*};
 }
 
-impl<'de> serde::Deserializer<'de> for De<'_, '_> {
+impl<'de> serde::Deserializer<'de> for De<'de, '_> {
     type Error = DeError;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
@@ -209,8 +209,8 @@ impl<'de> serde::Deserializer<'de> for De<'_, '_> {
                 Some(Resolved::Int(i)) => visitor.visit_i64(i),
                 Some(Resolved::UInt(u)) => visitor.visit_u64(u),
                 Some(Resolved::Float(f)) => visitor.visit_f64(f),
-                Some(Resolved::Str(s)) => visitor.visit_str(s),
-                None => visitor.visit_str(node.as_str().unwrap_or_default()),
+                Some(Resolved::Str(s)) => visitor.visit_borrowed_str(s),
+                None => visitor.visit_borrowed_str(node.as_str().unwrap_or_default()),
             },
         })
     }
