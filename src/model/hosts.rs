@@ -181,6 +181,10 @@ impl<'i> HostRegistry<'i> {
         };
         // Shadowed copies (an identity defined again later) are not separate hosts.
         let live = |object: ObjectRef| !index.objects[object].is_shadowed();
+        // One entry per Service and per ServiceEntry host, at most: sized once.
+        let se_hosts = index.service_entries.iter().map(|s| s.spec.hosts.len());
+        reg.entries
+            .reserve_exact(index.services.len() + se_hosts.sum::<usize>());
         for (i, svc) in index
             .services
             .iter()

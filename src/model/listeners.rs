@@ -144,6 +144,10 @@ impl Listeners {
             .collect();
         // One identity is one object: a copy that a later definition replaces has no listeners.
         let live = |object: ObjectRef| !index.objects[object].is_shadowed();
+        // At most one listener per port: sized once, the list leaves no grown-out buffers behind.
+        let ports = index.services.iter().map(|s| s.spec.ports.len());
+        let se_ports = index.service_entries.iter().map(|s| s.spec.ports.len());
+        out.all.reserve_exact(ports.chain(se_ports).sum());
         for (i, svc) in index.services.iter().enumerate() {
             if live(svc.object) {
                 out.add_service(index, cx, i, svc);
