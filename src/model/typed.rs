@@ -38,12 +38,45 @@ pub(super) struct ServiceParts<'a> {
     pub problems: Vec<InvalidObject>,
 }
 
-/// Reads every object of `found` (each with the ordinal of its document), in order. Objects of
-/// one document (the items of a `kind: List`) share its alias budget and are read in turn.
+/// The view an object gets in the index, if any, by its kind alone (a workload without a pod
+/// template, or an invalid object, gets none when read).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum View {
+    Namespace,
+    Service,
+    Workload,
+    ServiceEntry,
+    VirtualService,
+    DestinationRule,
+    Sidecar,
+}
+
+pub(super) fn view_of(object: &Object<'_>) -> Option<View> {
+    let core = object.group().is_empty();
+    let apps_like = matches!(object.group(), "" | "apps" | "batch" | "argoproj.io");
+    match object.kind {
+        "Service" if core => Some(View::Service),
+        "Namespace" if core => Some(View::Namespace),
+        "ServiceEntry" if object.is_istio_networking() => Some(View::ServiceEntry),
+        "VirtualService" if object.is_istio_networking() => Some(View::VirtualService),
+        "DestinationRule" if object.is_istio_networking() => Some(View::DestinationRule),
+        "Sidecar" if object.is_istio_networking() => Some(View::Sidecar),
+        kind if apps_like && template_path(kind).is_some() => Some(View::Workload),
+        _ => None,
+    }
+}
+
+/// Reads every object of `found` (each with the ordinal of its document), in order; the first
+/// is object `first` of the index. Objects of one document (the items of a `kind: List`) share
+/// its alias budget and are read in turn, so `found` must hold whole documents.
 ///
 /// The results go straight into one list, split at document boundaries among the threads:
 /// results collected in pieces and moved on leave holes in the heap that outlast the index.
-pub(super) fn read_all<'a>(found: &[(Object<'a>, usize)], limits: &Limits) -> Vec<Typed<'a>> {
+pub(super) fn read_all<'a>(
+    found: &[(Object<'a>, usize)],
+    first: ObjectRef,
+    limits: &Limits,
+) -> Vec<Typed<'a>> {
     let mut out: Vec<Typed<'a>> = (0..found.len()).map(|_| Typed::Other).collect();
     let pieces = rayon::current_num_threads() * 8;
     let mut slices = Vec::with_capacity(pieces);
@@ -67,7 +100,7 @@ pub(super) fn read_all<'a>(found: &[(Object<'a>, usize)], limits: &Limits) -> Ve
             if k > 0 && found[i].1 != found[i - 1].1 {
                 budget = Budget::new(limits.max_expanded_nodes);
             }
-            *slot = read(i, &found[i].0, &mut budget);
+            *slot = read(first + i, &found[i].0, &mut budget);
         }
     });
     out
@@ -76,21 +109,19 @@ pub(super) fn read_all<'a>(found: &[(Object<'a>, usize)], limits: &Limits) -> Ve
 /// What object `id` adds to the index.
 fn read<'a>(id: ObjectRef, object: &Object<'a>, budget: &mut Budget) -> Typed<'a> {
     let (kind, node) = (object.kind, object.node);
-    let core = object.group().is_empty();
-    let apps_like = matches!(object.group(), "" | "apps" | "batch" | "argoproj.io");
-    match kind {
-        "Service" if core => service(id, node, budget),
-        "Namespace" if core => match mesh_lint_kube::namespace(node, budget) {
+    let Some(view) = view_of(object) else {
+        return Typed::Other;
+    };
+    match view {
+        View::Service => service(id, node, budget),
+        View::Namespace => match mesh_lint_kube::namespace(node, budget) {
             Ok(_) => Typed::Namespace,
             Err(err) => invalid(id, "", err),
         },
-        "ServiceEntry" | "VirtualService" | "DestinationRule" | "Sidecar"
-            if object.is_istio_networking() =>
-        {
+        View::Workload => workload(id, kind, node, budget),
+        View::ServiceEntry | View::VirtualService | View::DestinationRule | View::Sidecar => {
             istio(id, kind, node, budget)
         }
-        _ if apps_like => workload(id, kind, node, budget),
-        _ => Typed::Other,
     }
 }
 
@@ -306,6 +337,7 @@ fn invalid<'a>(object: ObjectRef, prefix: &str, err: DeError) -> Typed<'a> {
 
 #[cfg(test)]
 mod tests {
+    use crate::model::index::READ_BATCH;
     use crate::model::{LintContext, MeshIndex};
     use crate::parse::parse_file;
     use crate::source::{FileId, SourceFile};
@@ -325,14 +357,15 @@ mod tests {
     }
 
     #[test]
-    fn a_list_shares_its_document_budget_wherever_the_threads_split_the_objects() {
+    fn a_list_shares_its_document_budget_wherever_the_objects_are_split() {
         let cost = service_cost();
-        // Many documents, so the objects are split among threads; one `kind: List` of three
-        // Services among them, whose budget fits two.
+        // Enough documents for two batches, each split among the threads; one `kind: List`
+        // of three Services across the first batch's end, whose budget fits two.
         let mut text = String::new();
-        for i in 0..200 {
+        let list_at = READ_BATCH - 2;
+        for i in 0..READ_BATCH + 8 {
             text.push_str("---\n");
-            if i == 101 {
+            if i == list_at {
                 text.push_str("apiVersion: v1\nkind: List\nitems:\n");
                 for name in ["l1", "l2", "l3"] {
                     let item = SERVICE.replace("NAME", name);
@@ -356,12 +389,16 @@ mod tests {
             .map(|i| index.objects[i.object].name)
             .collect();
         assert_eq!(invalid, ["l3"]);
-        assert_eq!(index.services.len(), 201);
+        assert_eq!(index.services.len(), READ_BATCH + 9);
         let names: Vec<&str> = index
             .services
             .iter()
             .map(|s| index.objects[s.object].name)
             .collect();
-        assert_eq!(names[100..104], ["s100", "l1", "l2", "s102"]);
+        let around = [list_at - 1, list_at + 1, list_at + 2].map(|i| format!("s{i}"));
+        assert_eq!(
+            names[list_at - 1..list_at + 4],
+            [&around[0], "l1", "l2", &around[1], &around[2]]
+        );
     }
 }
