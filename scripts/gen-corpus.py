@@ -267,6 +267,11 @@ def namespace_text(n, rng):
 def main():
     if len(sys.argv) < 2:
         sys.exit(__doc__.strip())
+    if sys.argv[1] in ("-h", "--help"):
+        print(__doc__.strip())
+        sys.exit(0)
+    if sys.argv[1].startswith("-"):
+        sys.exit(f"unknown option {sys.argv[1]}\n\n{__doc__.strip()}")
     out = sys.argv[1]
     count = int(sys.argv[2]) if len(sys.argv) > 2 else 1000
     rng = random.Random(42)

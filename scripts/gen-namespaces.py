@@ -14,6 +14,21 @@ ROOT_SIDECAR=1, `mesh.yaml` adds the root namespace's default Sidecar (`./*`,
 import os
 import sys
 
+
+def check_usage():
+    """Print the usage and exit for -h/--help (status 0) or any other option (status 2):
+    the first argument is a directory to create, never an option."""
+    if len(sys.argv) < 2:
+        sys.exit(__doc__.strip())
+    if sys.argv[1] in ("-h", "--help"):
+        print(__doc__.strip())
+        sys.exit(0)
+    if sys.argv[1].startswith("-"):
+        print(f"unknown option {sys.argv[1]}\n\n{__doc__.strip()}", file=sys.stderr)
+        sys.exit(2)
+
+
+check_usage()
 out = sys.argv[1]
 n = int(sys.argv[2]) if len(sys.argv) > 2 else 8000
 root_sidecar = (sys.argv[3] if len(sys.argv) > 3 else "1") == "1"
