@@ -140,10 +140,7 @@ impl<'a> MeshIndex<'a> {
         let mut found = VecDeque::from(found);
         while !found.is_empty() {
             let batch = found.make_contiguous();
-            let mut end = batch.len().min(READ_BATCH);
-            while end < batch.len() && batch[end].1 == batch[end - 1].1 {
-                end += 1;
-            }
+            let end = typed::document_end(batch, READ_BATCH);
             let typed = typed::read_all(&batch[..end], index.objects.len(), limits);
             for typed in typed {
                 let Some((object, _)) = found.pop_front() else {

@@ -132,7 +132,7 @@ pub struct Routing<'i> {
     root_local: HostPool,
     root: String,
     /// Per DestinationRule, its exportTo entries as Istio holds them (empty: everywhere).
-    dr_export: Vec<Vec<String>>,
+    dr_export: Vec<Vec<&'i str>>,
     dr_by_object: HashMap<ObjectRef, usize>,
 }
 
@@ -177,17 +177,12 @@ impl<'i> Routing<'i> {
             let ns = index.objects[dr.object].ns();
             let host = resolve(dr.spec.host, ns, domain);
             // Rules with a workloadSelector are never exported (`setDestinationRules`).
-            let export: Vec<String> = match &dr.spec.workload_selector {
-                Some(_) => vec![".".to_owned()],
-                None => dr
-                    .spec
-                    .export_to
-                    .iter()
-                    .flatten()
-                    .map(|e| (*e).to_owned())
-                    .collect(),
+            let export: Vec<&str> = match &dr.spec.workload_selector {
+                Some(_) => vec!["."],
+                None => dr.spec.export_to.clone().unwrap_or_default(),
             };
-            let local = export.is_empty() || export.iter().any(|e| e == "*" || e == "." || e == ns);
+            let local =
+                export.is_empty() || export.iter().any(|&e| e == "*" || e == "." || e == ns);
             if local {
                 out.namespace_local.add(ns, &host, i);
             }
@@ -316,7 +311,7 @@ impl<'i> Routing<'i> {
     /// Whether DestinationRule `dr` is exported to `ns` (`getExportedDestinationRuleFromNamespace`).
     pub fn exported_to(&self, dr: usize, ns: &str) -> bool {
         let export = &self.dr_export[dr];
-        export.is_empty() || export.iter().any(|e| e == "*" || e == ns)
+        export.is_empty() || export.iter().any(|&e| e == "*" || e == ns)
     }
 
     pub fn root_namespace(&self) -> &str {

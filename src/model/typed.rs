@@ -78,19 +78,15 @@ pub(super) fn read_all<'a>(
     limits: &Limits,
 ) -> Vec<Typed<'a>> {
     let mut out: Vec<Typed<'a>> = (0..found.len()).map(|_| Typed::Other).collect();
-    let pieces = rayon::current_num_threads() * 8;
-    let mut slices = Vec::with_capacity(pieces);
+    let target = found.len().div_ceil(rayon::current_num_threads() * 8);
+    let mut slices = Vec::new();
     let mut rest = out.as_mut_slice();
     let mut start = 0;
     while !rest.is_empty() {
-        let mut len = rest.len().div_ceil(pieces - slices.len().min(pieces - 1));
-        // Whole documents only: a document's objects share one budget.
-        while start + len < found.len() && found[start + len].1 == found[start + len - 1].1 {
-            len += 1;
-        }
-        let (piece, tail) = rest.split_at_mut(len.min(rest.len()));
+        let end = document_end(found, start + target);
+        let (piece, tail) = rest.split_at_mut(end - start);
         slices.push((start, piece));
-        start += len;
+        start = end;
         rest = tail;
     }
     slices.into_par_iter().for_each(|(start, piece)| {
@@ -104,6 +100,16 @@ pub(super) fn read_all<'a>(
         }
     });
     out
+}
+
+/// Where the document of object `at - 1` ends: `at` moved past the rest of that document's
+/// objects (which share its alias budget), or the end of `found`.
+pub(super) fn document_end(found: &[(Object<'_>, usize)], at: usize) -> usize {
+    let mut end = at.min(found.len());
+    while end > 0 && end < found.len() && found[end].1 == found[end - 1].1 {
+        end += 1;
+    }
+    end
 }
 
 /// What object `id` adds to the index.
@@ -207,15 +213,14 @@ fn l4_protocols(id: ObjectRef, port_nodes: &[Node<'_>]) -> Vec<InvalidObject> {
         if matches!(text, "TCP" | "UDP" | "SCTP") {
             continue;
         }
-        out.push(InvalidObject {
-            object: id,
-            path: format!("spec.ports[{i}].protocol"),
-            span: value.span(),
-            message: format!(
+        out.push(port_problem(
+            id,
+            format!("spec.ports[{i}].protocol"),
+            value,
+            format!(
                 "unsupported value `{text}`: the L4 protocol is TCP, UDP or SCTP; the application protocol goes in the port name or `appProtocol`"
             ),
-            budget_exceeded: false,
-        });
+        ));
     }
     out
 }
@@ -234,18 +239,26 @@ fn port_numbers(id: ObjectRef, port_nodes: &[Node<'_>]) -> Vec<InvalidObject> {
             if mesh_lint_kube::port::in_range(n) || (zero_ok && n == 0) {
                 continue;
             }
-            out.push(InvalidObject {
-                object: id,
-                path: format!("spec.ports[{i}].{field}"),
-                span: value.span(),
-                message: format!(
-                    "invalid value: integer `{n}`, expected a port number from 1 to 65535"
-                ),
-                budget_exceeded: false,
-            });
+            out.push(port_problem(
+                id,
+                format!("spec.ports[{i}].{field}"),
+                value,
+                format!("invalid value: integer `{n}`, expected a port number from 1 to 65535"),
+            ));
         }
     }
     out
+}
+
+/// A port value the API server would reject, at its node.
+fn port_problem(id: ObjectRef, path: String, value: Node<'_>, message: String) -> InvalidObject {
+    InvalidObject {
+        object: id,
+        path,
+        span: value.span(),
+        message,
+        budget_exceeded: false,
+    }
 }
 
 fn workload<'a>(id: ObjectRef, kind: &str, node: Node<'a>, budget: &mut Budget) -> Typed<'a> {

@@ -1,4 +1,5 @@
 use super::index::ServicePortView;
+use super::object::string_map;
 use super::ObjectRef;
 use k8s_openapi::api::core::v1::PodTemplateSpec;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -132,13 +133,8 @@ impl<'a> Labels<'a> {
     /// Like [`Labels::of`] but the last of equal keys wins, as for an object's own labels (see
     /// [`crate::model::StrMap`]).
     pub fn of_last_wins(node: Option<Node<'a>>) -> Labels<'a> {
-        let mut entries: Vec<(&'a str, &'a str)> = node
-            .into_iter()
-            .flat_map(|n| n.entries())
-            .filter_map(|(k, v)| Some((k.as_str()?, v.as_str()?)))
-            .collect();
-        entries.reverse();
-        entries.into_iter().collect()
+        // Sorted and unique already: its entries as they are.
+        Labels(string_map(node).iter().map(|(k, v)| (*k, *v)).collect())
     }
 
     pub fn get(&self, key: &str) -> Option<&'a str> {
