@@ -333,7 +333,7 @@ impl<'c, 'a> Injection<'c, 'a> {
             };
         };
         let labels = self.index.namespace_labels(info);
-        let get = |k: &str| labels.and_then(|l| l.get(k)).copied();
+        let get = |k: &str| labels.and_then(|l| l.get(k));
         NamespaceView {
             object,
             injection: get(NAMESPACE_INJECTION_LABEL),

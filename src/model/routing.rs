@@ -351,7 +351,7 @@ fn gateway_namespaces(index: &MeshIndex<'_>) -> GatewayMaps {
         let selected: Vec<usize> = selector
             .iter()
             .next()
-            .and_then(|(k, v)| by_label.get(&(*k, *v)))
+            .and_then(|(k, v)| by_label.get(&(k, v)))
             .into_iter()
             .flatten()
             .copied()
@@ -359,7 +359,7 @@ fn gateway_namespaces(index: &MeshIndex<'_>) -> GatewayMaps {
             .filter(|&wi| {
                 selector
                     .iter()
-                    .all(|(k, v)| index.workloads[wi].labels.get(k) == Some(*v))
+                    .all(|(k, v)| index.workloads[wi].labels.get(k) == Some(v))
             })
             .collect();
         let mut namespaces: Vec<String> = selected

@@ -134,7 +134,7 @@ impl<'a> Labels<'a> {
     /// [`crate::model::StrMap`]).
     pub fn of_last_wins(node: Option<Node<'a>>) -> Labels<'a> {
         // Sorted and unique already: its entries as they are.
-        Labels(string_map(node).iter().map(|(k, v)| (*k, *v)).collect())
+        Labels(string_map(node).iter().collect())
     }
 
     pub fn get(&self, key: &str) -> Option<&'a str> {

@@ -87,7 +87,7 @@ fn namespace_labels(
     if name == ck.cx.mesh_config.root_namespace() {
         return None;
     }
-    let injection = labels.get(NAMESPACE_INJECTION_LABEL).copied();
+    let injection = labels.get(NAMESPACE_INJECTION_LABEL);
     let counts = injection.is_none_or(|v| v == "enabled");
     let mut present: Vec<&str> = Vec::new();
     if injection.is_some() {
@@ -146,7 +146,7 @@ fn check_workload(ck: &Checker<'_, '_>, w: &Workload<'_>, out: &mut Findings) {
         .namespaces
         .get(ns)
         .and_then(|i| ck.index.namespace_labels(i))
-        .and_then(|l| l.get(NAMESPACE_INJECTION_LABEL).copied());
+        .and_then(|l| l.get(NAMESPACE_INJECTION_LABEL));
     if label == Some("true") {
         let (_, v) = template_entry(w, "labels", SIDECAR_INJECT).unzip();
         let span = v.map_or(super::template_anchor(ck, w), |v| v.span());

@@ -116,7 +116,7 @@ fn is_skipped(ck: &Checker<'_, '_>, svc: &ServiceInfo<'_>) -> bool {
         return true;
     }
     let labels = &object.labels;
-    if labels.contains_key("istio") || labels.get("release") == Some(&"istio") {
+    if labels.contains_key("istio") || labels.get("release") == Some("istio") {
         return true;
     }
     if labels
