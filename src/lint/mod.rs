@@ -13,7 +13,7 @@ use crate::crash;
 use crate::diagnostic::{Diagnostic, Findings, MAX_RELATED};
 use crate::model::{LintContext, MeshIndex};
 use crate::parse::{parse_file, ParsedFile};
-use crate::rules::{self, Checker, ModelStats, RuleSelection, Selector};
+use crate::rules::{self, Checker, ModelStats, Rule, RuleSelection, Selector};
 use crate::source::anchored::relative_to;
 use crate::source::{FileId, Files};
 use globset::GlobMatcher;
@@ -116,26 +116,20 @@ fn lint_mesh(
     context.patch_files = crate::model::kustomize::patch_files(files, parsed);
     let index = MeshIndex::build(parsed, &context, &opts.limits);
     detect::context_from_inputs(&index, &mut context);
-    let ck = Checker::new(files, parsed, &index, &context);
-    // Each rule's findings stay in their own list (a collect that regrouped them item by item
-    // would hold them about twice over at the moment memory peaks); `lint` moves them into one
-    // list once this mesh's trees and index are gone.
-    let mut per_rule: Vec<Findings> = rules::all()
-        .par_iter()
+    let mut ck = Checker::new(files, parsed, &index, &context);
+    // The rules that read the larger models run first and those models go before the others
+    // run: the findings of a big mesh come mostly from the later rules (MESH201, MESH202), and
+    // both together were the peak of a run.
+    let (early, late): (Vec<&dyn Rule>, Vec<&dyn Rule>) = rules::all()
+        .iter()
+        .copied()
         .filter(|rule| opts.selection.enabled(rule.meta()))
-        .map(|rule| {
-            let meta = rule.meta();
-            let _w = crash::working_on(format!(
-                "running rule {} ({}) on {inputs}",
-                meta.code, meta.name
-            ));
-            let mut out = Findings::default();
-            rule.check(&ck, &mut out);
-            out.finish();
-            out
-        })
-        .collect();
-    let models = ck.stats();
+        .partition(|rule| rule.models().iter().any(|m| !m.kept()));
+    let mut per_rule = run_rules(&ck, &early, &inputs);
+    let early_models = ck.stats();
+    ck.release_models();
+    per_rule.extend(run_rules(&ck, &late, &inputs));
+    let models = early_models.or(ck.stats());
     drop(ck);
     for out in &mut per_rule {
         out.retain(|d| {
@@ -145,27 +139,53 @@ fn lint_mesh(
         });
     }
     for d in per_rule.iter_mut().flat_map(Findings::iter_mut) {
-        d.notes
-            .extend(copies::note(d, &index, files).map(Into::into));
-        let omitted = d.related.omitted();
-        if omitted > 0 {
-            d.notes.push(
-                format!(
+        finish(d, &index, files, opts);
+    }
+    (per_rule, index.objects.len(), models)
+}
+
+/// Adds to a finding that is kept the notes only the whole run can give, and the severity the
+/// config sets.
+fn finish(d: &mut Diagnostic, index: &MeshIndex<'_>, files: &Files, opts: &LintOptions) {
+    d.notes
+        .extend(copies::note(d, index, files).map(Into::into));
+    let omitted = d.related.omitted();
+    if omitted > 0 {
+        d.notes.push(
+            format!(
                 "{omitted} more related location{} not shown (at most {MAX_RELATED} per finding)",
                 if omitted == 1 { " is" } else { "s are" }
             )
-                .into(),
-            );
-        }
-        if let Some(meta) = rules::find(d.code) {
-            // A rule may escalate one finding (MESH101 on server-first ports); an override
-            // from the config replaces whatever the rule chose.
-            if let Some(&sev) = opts.selection.severity.get(meta.code) {
-                d.severity = sev;
-            }
+            .into(),
+        );
+    }
+    if let Some(meta) = rules::find(d.code) {
+        // A rule may escalate one finding (MESH101 on server-first ports); an override from
+        // the config replaces whatever the rule chose.
+        if let Some(&sev) = opts.selection.severity.get(meta.code) {
+            d.severity = sev;
         }
     }
-    (per_rule, index.objects.len(), models)
+}
+
+/// Runs `rules` in parallel. Each rule's findings stay in their own list (a collect that
+/// regrouped them item by item would hold them about twice over at the moment memory peaks);
+/// `lint` moves them into one list once this mesh's trees and index are gone.
+fn run_rules(ck: &Checker<'_, '_>, rules: &[&dyn Rule], inputs: &str) -> Vec<Findings> {
+    rules
+        .par_iter()
+        .map(|rule| {
+            let meta = rule.meta();
+            let _w = crash::working_on(format!(
+                "running rule {} ({}) on {inputs}",
+                meta.code, meta.name
+            ));
+            let mut out = Findings::default();
+            rule.check(ck, &mut out);
+            out.finish();
+            out
+        })
+        .collect()
 }
 
 /// Sorts findings by position and code, and drops exact repeats (one finding reached twice,

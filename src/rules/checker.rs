@@ -32,6 +32,31 @@ pub struct Checker<'c, 'a> {
     /// Per workload (by [`Workload::id`]), its pods' data-plane mode: a dozen rules ask it of
     /// every workload, and the full decision (with its reason) is only needed for a finding.
     injection_modes: OnceLock<Box<[Mode]>>,
+    /// Set by [`Checker::release_models`]: from then on only rules that read kept models run.
+    released: bool,
+}
+
+/// A model of the [`Checker`], for [`Rule::models`](super::Rule::models).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Model {
+    Hosts,
+    HostRefs,
+    Listeners,
+    Scopes,
+    Routing,
+    WorkloadLabels,
+    Gateways,
+}
+
+impl Model {
+    /// Kept for every rule of a run: small (the scope index is a few bytes per Sidecar host,
+    /// the host references one record per host field) and read by the rules whose findings are
+    /// most numerous, MESH201 and MESH202 (one per exported object). The other models are
+    /// dropped once the rules that read them are done, so at a 92,000-object mesh their 26 MB
+    /// and the 35 MB of those findings are not held at the same time.
+    pub fn kept(self) -> bool {
+        matches!(self, Model::Scopes | Model::HostRefs)
+    }
 }
 
 /// Which lazily built models a run needed, and their sizes (for tests and `--verbose`-style
@@ -48,6 +73,17 @@ pub struct ModelStats {
 }
 
 impl ModelStats {
+    /// The stats of `self`, with those of `later` for the models `self` did not build.
+    pub fn or(self, later: ModelStats) -> ModelStats {
+        ModelStats {
+            hosts: self.hosts.or(later.hosts),
+            host_refs: self.host_refs.or(later.host_refs),
+            listeners: self.listeners.or(later.listeners),
+            scopes: self.scopes.or(later.scopes),
+            routing: self.routing || later.routing,
+        }
+    }
+
     /// Adds another mesh's models (a run split by `meshes:` builds one set per mesh).
     pub fn absorb(&mut self, other: ModelStats) {
         fn add(a: &mut Option<usize>, b: Option<usize>) {
@@ -83,39 +119,65 @@ impl<'c, 'a> Checker<'c, 'a> {
             workload_labels: OnceLock::new(),
             gateways: OnceLock::new(),
             injection_modes: OnceLock::new(),
+            released: false,
         }
+    }
+
+    /// Drops every model that is not [`Model::kept`]; the rules that read them have run.
+    pub fn release_models(&mut self) {
+        self.hosts = OnceLock::new();
+        self.listeners = OnceLock::new();
+        self.routing = OnceLock::new();
+        self.workload_labels = OnceLock::new();
+        self.gateways = OnceLock::new();
+        self.released = true;
+    }
+
+    /// Stops a debug build when a rule reads a released model without declaring it in
+    /// [`Rule::models`](super::Rule::models): the model would be built a second time.
+    fn reading(&self, model: Model) {
+        debug_assert!(
+            model.kept() || !self.released,
+            "a rule read the {model:?} model without declaring it in `Rule::models`"
+        );
     }
 
     /// Every host the inputs define, with its exportTo scope (§3, §4).
     pub fn hosts(&self) -> &HostRegistry<'c> {
+        self.reading(Model::Hosts);
         self.hosts
             .get_or_init(|| HostRegistry::build(self.index, self.cx))
     }
 
     /// Every host-bearing field of VirtualServices, DestinationRules and ServiceEntries.
     pub fn host_refs(&self) -> &[HostRef<'a>] {
+        self.reading(Model::HostRefs);
         self.host_refs.get_or_init(|| host_refs(self.index))
     }
 
     /// The outbound listener each Service and ServiceEntry port produces (§6).
     pub fn listeners(&self) -> &Listeners {
+        self.reading(Model::Listeners);
         self.listeners
             .get_or_init(|| Listeners::build(self.index, self.cx))
     }
 
     /// Visibility queries: exportTo scopes against the Sidecar egress index (§4, §5).
     pub fn scopes(&self) -> &Scopes<'c> {
+        self.reading(Model::Scopes);
         self.scopes.get_or_init(|| Scopes::new(self.index, self.cx))
     }
 
     /// VirtualServices by host and gateway, DestinationRules in Istio's lookup order.
     pub fn routing(&self) -> &Routing<'c> {
+        self.reading(Model::Routing);
         self.routing
             .get_or_init(|| Routing::build(self.index, self.cx))
     }
 
     /// Workload label sets by namespace and label, for selectors (policies, subsets).
     pub fn workload_labels(&self) -> &WorkloadLabels<'c> {
+        self.reading(Model::WorkloadLabels);
         self.workload_labels
             .get_or_init(|| WorkloadLabels::build(self.index))
     }
@@ -123,6 +185,7 @@ impl<'c, 'a> Checker<'c, 'a> {
     /// Istio Gateways with their servers, the gateway proxies they apply to, Gateway API
     /// Gateways and the Secrets gateways read.
     pub fn gateways(&self) -> &Gateways<'a> {
+        self.reading(Model::Gateways);
         self.gateways
             .get_or_init(|| Gateways::build(self.index, self.cx))
     }
@@ -187,5 +250,38 @@ impl<'c, 'a> Checker<'c, 'a> {
                 .map(|w| injection.workload(w).mode)
                 .collect()
         })[w.id]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_checker(f: impl FnOnce(&mut Checker<'_, '_>)) {
+        let (files, index, cx) = (Files::default(), MeshIndex::default(), LintContext::default());
+        f(&mut Checker::new(&files, &[], &index, &cx));
+    }
+
+    #[test]
+    fn released_models_are_dropped_and_kept_ones_stay() {
+        with_checker(|ck| {
+            ck.hosts();
+            ck.scopes();
+            ck.release_models();
+            let stats = ck.stats();
+            assert_eq!(stats.hosts, None);
+            assert!(stats.scopes.is_some());
+            ck.host_refs();
+        });
+    }
+
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "without declaring it")]
+    fn a_released_model_read_again_stops_a_debug_build() {
+        with_checker(|ck| {
+            ck.release_models();
+            ck.listeners();
+        });
     }
 }

@@ -19,7 +19,7 @@ mod security;
 mod selection;
 pub mod yaml_edit;
 
-pub use checker::{Checker, ModelStats};
+pub use checker::{Checker, Model, ModelStats};
 pub use meta::{FixAvailability, RuleMeta, Subject, DOCS_BASE};
 pub use registry::{all, find, metas, not_a_rule};
 pub use selection::{RuleSelection, Selector, ALWAYS_ON};
@@ -30,4 +30,12 @@ use crate::diagnostic::Findings;
 pub trait Rule: Sync {
     fn meta(&self) -> &'static RuleMeta;
     fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings);
+
+    /// The models of the [`Checker`] the rule reads. The rules that read a model not
+    /// [`Model::kept`] run first, and those models are dropped before the other rules run (see
+    /// `lint`). A rule that reads a model it does not declare still works (the model is built
+    /// again), but debug builds stop it, so the declaration stays true under the tests.
+    fn models(&self) -> &'static [Model] {
+        &[]
+    }
 }

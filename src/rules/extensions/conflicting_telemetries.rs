@@ -3,7 +3,7 @@ use super::{same_namespace, span_or_name};
 use crate::diagnostic::{Diagnostic, Findings};
 use crate::model::injection::Mode;
 use crate::model::Workload;
-use crate::rules::{Checker, Rule, RuleMeta};
+use crate::rules::{Checker, Model, Rule, RuleMeta};
 use std::collections::{BTreeMap, HashSet};
 
 declare_rule! {
@@ -78,6 +78,10 @@ pub struct ConflictingTelemetries;
 impl Rule for ConflictingTelemetries {
     fn meta(&self) -> &'static RuleMeta {
         &META
+    }
+
+    fn models(&self) -> &'static [Model] {
+        &[Model::WorkloadLabels]
     }
 
     fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {

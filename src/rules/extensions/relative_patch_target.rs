@@ -2,7 +2,7 @@ use super::envoy_filter::{envoy_filters, EnvoyFilter, Patch, HCM};
 use super::operations::effective;
 use super::patch_order;
 use crate::diagnostic::{Diagnostic, Findings};
-use crate::rules::{Checker, Rule, RuleMeta};
+use crate::rules::{Checker, Model, Rule, RuleMeta};
 use mesh_lint_yaml::Node;
 
 declare_rule! {
@@ -84,6 +84,10 @@ pub struct RelativePatchTarget;
 impl Rule for RelativePatchTarget {
     fn meta(&self) -> &'static RuleMeta {
         &META
+    }
+
+    fn models(&self) -> &'static [Model] {
+        &[Model::WorkloadLabels]
     }
 
     fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {

@@ -3,7 +3,7 @@ use crate::diagnostic::{Diagnostic, Findings};
 use crate::model::gateways::merge::{DropReason, Dropped};
 use crate::model::gateways::servers::{Gateway, Server};
 use crate::model::gateways::Gateways;
-use crate::rules::{Checker, Rule, RuleMeta};
+use crate::rules::{Checker, Model, Rule, RuleMeta};
 use mesh_lint_yaml::Node;
 
 declare_rule! {
@@ -84,6 +84,10 @@ pub struct ConflictingServers;
 impl Rule for ConflictingServers {
     fn meta(&self) -> &'static RuleMeta {
         &META
+    }
+
+    fn models(&self) -> &'static [Model] {
+        &[Model::Scopes, Model::Gateways]
     }
 
     fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {

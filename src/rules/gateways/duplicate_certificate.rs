@@ -2,7 +2,7 @@ use super::{gateway_name, proxy_words};
 use crate::diagnostic::{Diagnostic, Findings};
 use crate::model::gateways::servers::Server;
 use crate::model::gateways::Gateways;
-use crate::rules::{Checker, Rule, RuleMeta};
+use crate::rules::{Checker, Model, Rule, RuleMeta};
 use mesh_lint_yaml::Node;
 use std::collections::{HashMap, HashSet};
 
@@ -73,6 +73,10 @@ pub struct DuplicateCertificate;
 impl Rule for DuplicateCertificate {
     fn meta(&self) -> &'static RuleMeta {
         &META
+    }
+
+    fn models(&self) -> &'static [Model] {
+        &[Model::Gateways]
     }
 
     fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {

@@ -7,7 +7,7 @@ use crate::model::gateways::secrets::{
 use crate::model::gateways::servers::{Credential, Gateway, Server};
 use crate::model::gateways::Gateways;
 use crate::model::ObjectRef;
-use crate::rules::{Checker, Rule, RuleMeta};
+use crate::rules::{Checker, Model, Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it does
@@ -64,6 +64,10 @@ pub struct InvalidCredential;
 impl Rule for InvalidCredential {
     fn meta(&self) -> &'static RuleMeta {
         &META
+    }
+
+    fn models(&self) -> &'static [Model] {
+        &[Model::Gateways]
     }
 
     fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {

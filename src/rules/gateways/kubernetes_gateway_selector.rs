@@ -4,7 +4,7 @@ use crate::model::gateways::k8s::{ClassKind, GATEWAY_NAME_LABEL};
 use crate::model::gateways::proxies::{Proxy, ProxyKind};
 use crate::model::gateways::Gateways;
 use crate::model::Object;
-use crate::rules::{Checker, Rule, RuleMeta};
+use crate::rules::{Checker, Model, Rule, RuleMeta};
 use std::collections::{BTreeMap, HashMap};
 
 declare_rule! {
@@ -72,6 +72,10 @@ pub struct KubernetesGatewaySelector;
 impl Rule for KubernetesGatewaySelector {
     fn meta(&self) -> &'static RuleMeta {
         &META
+    }
+
+    fn models(&self) -> &'static [Model] {
+        &[Model::Gateways]
     }
 
     fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {

@@ -4,7 +4,7 @@ use crate::model::gateways::proxies::ProxyKind;
 use crate::model::gateways::servers::{selector_text, Gateway};
 use crate::model::gateways::Gateways;
 use crate::model::{Workload, COMPLETE_INPUTS_NOTE};
-use crate::rules::{Checker, Rule, RuleMeta};
+use crate::rules::{Checker, Model, Rule, RuleMeta};
 use std::collections::{BTreeMap, HashMap};
 
 declare_rule! {
@@ -67,6 +67,10 @@ pub struct NoGatewayProxy;
 impl Rule for NoGatewayProxy {
     fn meta(&self) -> &'static RuleMeta {
         &META
+    }
+
+    fn models(&self) -> &'static [Model] {
+        &[Model::Scopes, Model::Gateways]
     }
 
     fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {

@@ -3,7 +3,7 @@ use crate::diagnostic::{Diagnostic, Findings};
 use crate::model::gateways::proxies::ProxyKind;
 use crate::model::gateways::servers::Gateway;
 use crate::model::gateways::Gateways;
-use crate::rules::{Checker, Rule, RuleMeta};
+use crate::rules::{Checker, Model, Rule, RuleMeta};
 use std::collections::BTreeSet;
 
 declare_rule! {
@@ -63,6 +63,10 @@ pub struct PortNotExposed;
 impl Rule for PortNotExposed {
     fn meta(&self) -> &'static RuleMeta {
         &META
+    }
+
+    fn models(&self) -> &'static [Model] {
+        &[Model::Gateways]
     }
 
     fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {

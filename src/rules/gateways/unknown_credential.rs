@@ -1,6 +1,6 @@
 use super::{gateway_name, loaded_credentials, proxy_words, secret_namespaces};
 use crate::diagnostic::Findings;
-use crate::rules::{Checker, Rule, RuleMeta};
+use crate::rules::{Checker, Model, Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it does
@@ -60,6 +60,10 @@ pub struct UnknownCredential;
 impl Rule for UnknownCredential {
     fn meta(&self) -> &'static RuleMeta {
         &META
+    }
+
+    fn models(&self) -> &'static [Model] {
+        &[Model::Listeners, Model::Gateways]
     }
 
     fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {

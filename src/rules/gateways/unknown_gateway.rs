@@ -2,7 +2,7 @@ use crate::diagnostic::{Applicability, Diagnostic, Findings, Fix};
 use crate::model::gateways::{GatewayRef, Gateways};
 use crate::model::IstioObject;
 use crate::rules::yaml_edit::replace_scalar;
-use crate::rules::{Checker, Rule, RuleMeta};
+use crate::rules::{Checker, Model, Rule, RuleMeta};
 use mesh_lint_kube::istio::VirtualServiceSpec;
 use mesh_lint_yaml::Node;
 
@@ -63,6 +63,10 @@ pub struct UnknownGateway;
 impl Rule for UnknownGateway {
     fn meta(&self) -> &'static RuleMeta {
         &META
+    }
+
+    fn models(&self) -> &'static [Model] {
+        &[Model::Gateways]
     }
 
     fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {

@@ -4,7 +4,7 @@ use crate::diagnostic::{Diagnostic, Findings};
 use crate::model::gateways::servers::{hosts_overlap, Gateway};
 use crate::model::gateways::{GatewayRef, Gateways};
 use crate::model::IstioObject;
-use crate::rules::{Checker, Rule, RuleMeta};
+use crate::rules::{Checker, Model, Rule, RuleMeta};
 use mesh_lint_kube::istio::VirtualServiceSpec;
 use mesh_lint_yaml::Node;
 
@@ -75,6 +75,10 @@ pub struct VirtualServiceHost;
 impl Rule for VirtualServiceHost {
     fn meta(&self) -> &'static RuleMeta {
         &META
+    }
+
+    fn models(&self) -> &'static [Model] {
+        &[Model::Gateways]
     }
 
     fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {

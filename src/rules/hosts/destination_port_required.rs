@@ -3,7 +3,7 @@ use crate::diagnostic::{Applicability, Diagnostic, Edit, Findings, Fix};
 use crate::model::host_refs::HostRef;
 use crate::model::hosts::{classify, resolve, HostForm};
 use crate::rules::yaml_edit::{set_key, Place, Value};
-use crate::rules::{Checker, Rule, RuleMeta};
+use crate::rules::{Checker, Model, Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it does
@@ -65,6 +65,10 @@ pub struct DestinationPortRequired;
 impl Rule for DestinationPortRequired {
     fn meta(&self) -> &'static RuleMeta {
         &META
+    }
+
+    fn models(&self) -> &'static [Model] {
+        &[Model::Hosts, Model::HostRefs]
     }
 
     fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {

@@ -2,7 +2,7 @@ use super::{entry_label, registry, replace_host, rule_ns, SHORT_HOST_NOTE};
 use crate::diagnostic::{Applicability, Diagnostic, Findings, Fix};
 use crate::model::host_refs::HostRef;
 use crate::model::hosts::{classify, resolve, service_fqdn, HostForm};
-use crate::rules::{Checker, Rule, RuleMeta};
+use crate::rules::{Checker, Model, Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it does
@@ -74,6 +74,10 @@ pub struct HostResolvesElsewhere;
 impl Rule for HostResolvesElsewhere {
     fn meta(&self) -> &'static RuleMeta {
         &META
+    }
+
+    fn models(&self) -> &'static [Model] {
+        &[Model::Hosts, Model::HostRefs]
     }
 
     fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {

@@ -1,7 +1,7 @@
 use crate::diagnostic::{Diagnostic, Findings};
 use crate::model::host_refs::{HostField, HostRef};
 use crate::model::hosts::{classify, HostForm};
-use crate::rules::{Checker, Rule, RuleMeta};
+use crate::rules::{Checker, Model, Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it does
@@ -62,6 +62,10 @@ pub struct IpAddressHost;
 impl Rule for IpAddressHost {
     fn meta(&self) -> &'static RuleMeta {
         &META
+    }
+
+    fn models(&self) -> &'static [Model] {
+        &[Model::HostRefs, Model::Routing]
     }
 
     fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {

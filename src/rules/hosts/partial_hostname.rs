@@ -2,7 +2,7 @@ use super::{entry_label, registry, replace_host};
 use crate::diagnostic::{Applicability, Diagnostic, Findings, Fix, Severity};
 use crate::model::host_refs::HostRef;
 use crate::model::hosts::{classify, service_fqdn, HostForm};
-use crate::rules::{Checker, Rule, RuleMeta};
+use crate::rules::{Checker, Model, Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it does
@@ -66,6 +66,10 @@ pub struct PartialHostname;
 impl Rule for PartialHostname {
     fn meta(&self) -> &'static RuleMeta {
         &META
+    }
+
+    fn models(&self) -> &'static [Model] {
+        &[Model::Hosts, Model::HostRefs, Model::Routing]
     }
 
     fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {

@@ -5,7 +5,7 @@ use crate::diagnostic::{Applicability, Diagnostic, Findings, Fix};
 use crate::model::host_refs::HostRef;
 use crate::model::hosts::{classify, resolve, HostForm};
 use crate::model::Origin;
-use crate::rules::{Checker, Rule, RuleMeta};
+use crate::rules::{Checker, Model, Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it does
@@ -69,6 +69,10 @@ pub struct ShortHostname;
 impl Rule for ShortHostname {
     fn meta(&self) -> &'static RuleMeta {
         &META
+    }
+
+    fn models(&self) -> &'static [Model] {
+        &[Model::Hosts, Model::HostRefs, Model::Gateways]
     }
 
     fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {

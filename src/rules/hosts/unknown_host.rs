@@ -4,7 +4,7 @@ use crate::diagnostic::{Diagnostic, Findings};
 use crate::model::host_refs::{HostField, HostRef};
 use crate::model::hosts::{classify, resolve, split_service_fqdn, HostForm};
 use crate::model::istio_services::installed_group;
-use crate::rules::{Checker, Rule, RuleMeta};
+use crate::rules::{Checker, Model, Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it does
@@ -95,6 +95,15 @@ pub struct UnknownHost;
 impl Rule for UnknownHost {
     fn meta(&self) -> &'static RuleMeta {
         &META
+    }
+
+    fn models(&self) -> &'static [Model] {
+        &[
+            Model::Hosts,
+            Model::HostRefs,
+            Model::Routing,
+            Model::Gateways,
+        ]
     }
 
     fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {

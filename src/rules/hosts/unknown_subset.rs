@@ -4,7 +4,7 @@ use crate::diagnostic::{Diagnostic, Findings};
 use crate::model::host_refs::HostRef;
 use crate::model::hosts::{classify, resolve, split_service_fqdn, HostForm};
 use crate::model::routing::{DrChoice, DrStep};
-use crate::rules::{Checker, Rule, RuleMeta};
+use crate::rules::{Checker, Model, Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it does
@@ -75,6 +75,10 @@ pub struct UnknownSubset;
 impl Rule for UnknownSubset {
     fn meta(&self) -> &'static RuleMeta {
         &META
+    }
+
+    fn models(&self) -> &'static [Model] {
+        &[Model::Hosts, Model::HostRefs, Model::Routing]
     }
 
     fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {

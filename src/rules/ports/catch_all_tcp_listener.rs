@@ -5,7 +5,7 @@ use crate::model::protocol::ListenerClass;
 use crate::model::scopes::thousands;
 use crate::model::visibility::{ExportScope, ExportSource};
 use crate::model::ServiceInfo;
-use crate::rules::{Checker, Rule, RuleMeta};
+use crate::rules::{Checker, Model, Rule, RuleMeta};
 use std::cell::OnceCell;
 
 /// Namespaces named in a note before "and N more".
@@ -124,6 +124,15 @@ pub struct CatchAllTcpListener;
 impl Rule for CatchAllTcpListener {
     fn meta(&self) -> &'static RuleMeta {
         &META
+    }
+
+    fn models(&self) -> &'static [Model] {
+        &[
+            Model::Hosts,
+            Model::HostRefs,
+            Model::Listeners,
+            Model::Scopes,
+        ]
     }
 
     fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {

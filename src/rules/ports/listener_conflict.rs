@@ -2,7 +2,7 @@ use crate::diagnostic::{Diagnostic, Findings, Severity};
 use crate::model::listeners::{Bind, PortListener, WildcardMatch};
 use crate::model::protocol::Protocol;
 use crate::model::scopes::{Seen, Subject};
-use crate::rules::{Checker, Rule, RuleMeta};
+use crate::rules::{Checker, Model, Rule, RuleMeta};
 use std::collections::BTreeSet;
 
 declare_rule! {
@@ -76,6 +76,10 @@ pub struct ListenerConflict;
 impl Rule for ListenerConflict {
     fn meta(&self) -> &'static RuleMeta {
         &META
+    }
+
+    fn models(&self) -> &'static [Model] {
+        &[Model::Listeners, Model::Scopes]
     }
 
     fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {

@@ -1,7 +1,7 @@
 use crate::diagnostic::{Diagnostic, Findings};
 use crate::model::listeners::{Bind, ListenerSource, PortListener};
 use crate::model::protocol::ListenerClass;
-use crate::rules::{Checker, Rule, RuleMeta};
+use crate::rules::{Checker, Model, Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it does
@@ -57,6 +57,10 @@ pub struct SharedTcpPort;
 impl Rule for SharedTcpPort {
     fn meta(&self) -> &'static RuleMeta {
         &META
+    }
+
+    fn models(&self) -> &'static [Model] {
+        &[Model::Listeners]
     }
 
     fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {

@@ -5,7 +5,7 @@ use crate::diagnostic::{Diagnostic, Findings};
 use crate::model::hosts::resolve;
 use crate::model::routing::MESH_GATEWAY;
 use crate::model::visibility::ExportScope;
-use crate::rules::{Checker, Rule, RuleMeta};
+use crate::rules::{Checker, Model, Rule, RuleMeta};
 use mesh_lint_yaml::{Node, NodeKind, Span};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -95,6 +95,10 @@ struct Clash {
 impl Rule for ConflictingGatewayRoutes {
     fn meta(&self) -> &'static RuleMeta {
         &META
+    }
+
+    fn models(&self) -> &'static [Model] {
+        &[Model::Routing]
     }
 
     fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {

@@ -2,7 +2,7 @@ use super::{live_virtual_services, name_list, name_span, object_name, vs_scope, 
 use crate::diagnostic::{Diagnostic, Findings, Severity};
 use crate::model::hosts::resolve;
 use crate::model::visibility::ExportScope;
-use crate::rules::{Checker, Rule, RuleMeta};
+use crate::rules::{Checker, Model, Rule, RuleMeta};
 use mesh_lint_yaml::Span;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -150,6 +150,10 @@ struct Seen {
 impl Rule for ConflictingMeshVirtualServices {
     fn meta(&self) -> &'static RuleMeta {
         &META
+    }
+
+    fn models(&self) -> &'static [Model] {
+        &[Model::Routing]
     }
 
     fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {

@@ -2,7 +2,7 @@ use super::{live_virtual_services, object_name, Vs};
 use crate::diagnostic::{Diagnostic, Findings};
 use crate::model::hosts::resolve;
 use crate::model::routing::MESH_GATEWAY;
-use crate::rules::{Checker, Rule, RuleMeta};
+use crate::rules::{Checker, Model, Rule, RuleMeta};
 use mesh_lint_yaml::Node;
 use std::collections::BTreeMap;
 
@@ -72,6 +72,10 @@ pub struct GatewaySkipsMeshRouting;
 impl Rule for GatewaySkipsMeshRouting {
     fn meta(&self) -> &'static RuleMeta {
         &META
+    }
+
+    fn models(&self) -> &'static [Model] {
+        &[Model::Routing, Model::Gateways]
     }
 
     fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {

@@ -2,7 +2,7 @@ use super::{live_virtual_services, name_span, object_name, Vs};
 use crate::diagnostic::{Diagnostic, Findings, Severity};
 use crate::model::owned_string_map;
 use crate::model::routing::MESH_GATEWAY;
-use crate::rules::{Checker, Rule, RuleMeta};
+use crate::rules::{Checker, Model, Rule, RuleMeta};
 use mesh_lint_yaml::Node;
 use std::collections::BTreeMap;
 
@@ -127,6 +127,10 @@ fn authns(ck: &Checker<'_, '_>) -> Vec<Authn> {
 impl Rule for JwtClaimRouteWithoutAuthn {
     fn meta(&self) -> &'static RuleMeta {
         &META
+    }
+
+    fn models(&self) -> &'static [Model] {
+        &[Model::Routing]
     }
 
     fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {

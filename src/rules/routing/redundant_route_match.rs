@@ -3,7 +3,7 @@ use super::route_order::{Finding, Rule, Taker};
 use super::unreachable_route::{taker_span, taker_words};
 use super::{match_label, route_findings, rule_label, Vs};
 use crate::diagnostic::{Diagnostic, Findings, Severity};
-use crate::rules::{Checker, Rule as LintRule, RuleMeta};
+use crate::rules::{Checker, Model, Rule as LintRule, RuleMeta};
 
 declare_rule! {
     /// ## What it does
@@ -66,6 +66,10 @@ pub struct RedundantRouteMatch;
 impl LintRule for RedundantRouteMatch {
     fn meta(&self) -> &'static RuleMeta {
         &META
+    }
+
+    fn models(&self) -> &'static [Model] {
+        &[Model::Routing]
     }
 
     fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {

@@ -2,7 +2,7 @@ use super::cover::Proto;
 use super::route_order::{Finding, Rule, Taker};
 use super::{match_label, route_findings, rule_label, Vs};
 use crate::diagnostic::{Diagnostic, Findings};
-use crate::rules::{Checker, Rule as LintRule, RuleMeta};
+use crate::rules::{Checker, Model, Rule as LintRule, RuleMeta};
 use mesh_lint_yaml::{Node, Span};
 
 declare_rule! {
@@ -70,6 +70,10 @@ pub struct UnreachableRoute;
 impl LintRule for UnreachableRoute {
     fn meta(&self) -> &'static RuleMeta {
         &META
+    }
+
+    fn models(&self) -> &'static [Model] {
+        &[Model::Routing]
     }
 
     fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {

@@ -12,7 +12,7 @@ use crate::rules::ports::export_to::{
     export_list, export_to_own_namespace, source_hosts, HostUsers, MAX_KEPT,
 };
 use crate::rules::yaml_edit::{set_key, Place, Value};
-use crate::rules::{Checker, Rule, RuleMeta};
+use crate::rules::{Checker, Model, Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it does
@@ -93,6 +93,10 @@ pub struct ExportToEverywhere;
 impl Rule for ExportToEverywhere {
     fn meta(&self) -> &'static RuleMeta {
         &META
+    }
+
+    fn models(&self) -> &'static [Model] {
+        &[Model::HostRefs, Model::Scopes]
     }
 
     fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {

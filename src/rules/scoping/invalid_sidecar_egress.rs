@@ -3,7 +3,7 @@ use crate::diagnostic::{Applicability, Diagnostic, Findings, Fix, Severity};
 use crate::model::hosts::{service_fqdn, split_service_fqdn};
 use crate::model::{is_system_namespace, IstioObject};
 use crate::rules::yaml_edit::replace_scalar;
-use crate::rules::{Checker, Rule, RuleMeta};
+use crate::rules::{Checker, Model, Rule, RuleMeta};
 use mesh_lint_kube::istio::SidecarSpec;
 use mesh_lint_yaml::{Node, ScalarStyle};
 
@@ -80,6 +80,10 @@ pub struct InvalidSidecarEgress;
 impl Rule for InvalidSidecarEgress {
     fn meta(&self) -> &'static RuleMeta {
         &META
+    }
+
+    fn models(&self) -> &'static [Model] {
+        &[Model::Hosts]
     }
 
     fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {

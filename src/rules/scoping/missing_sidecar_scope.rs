@@ -3,7 +3,7 @@ use crate::diagnostic::{Applicability, Diagnostic, Edit, Findings, Fix};
 use crate::model::injection::{Mode, Reason, State};
 use crate::model::ObjectRef;
 use crate::rules::yaml_edit::line_ending_at;
-use crate::rules::{Checker, Rule, RuleMeta};
+use crate::rules::{Checker, Model, Rule, RuleMeta};
 use mesh_lint_yaml::Span;
 use std::collections::{BTreeMap, HashSet};
 
@@ -87,6 +87,10 @@ pub struct MissingSidecarScope;
 impl Rule for MissingSidecarScope {
     fn meta(&self) -> &'static RuleMeta {
         &META
+    }
+
+    fn models(&self) -> &'static [Model] {
+        &[Model::Scopes]
     }
 
     fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {

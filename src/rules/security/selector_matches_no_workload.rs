@@ -3,7 +3,7 @@ use super::{describe, labels_label, none_of, show_labels, targets_gateway};
 use crate::diagnostic::{Diagnostic, Findings};
 use crate::model::gateways::proxies::ProxyKind;
 use crate::model::COMPLETE_INPUTS_NOTE;
-use crate::rules::{Checker, Rule, RuleMeta};
+use crate::rules::{Checker, Model, Rule, RuleMeta};
 use std::collections::BTreeMap;
 
 declare_rule! {
@@ -84,6 +84,10 @@ pub struct SelectorMatchesNoWorkload;
 impl Rule for SelectorMatchesNoWorkload {
     fn meta(&self) -> &'static RuleMeta {
         &META
+    }
+
+    fn models(&self) -> &'static [Model] {
+        &[Model::WorkloadLabels, Model::Gateways]
     }
 
     fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {

@@ -2,7 +2,7 @@ use super::{closest, describe, labels_label, none_of, show_labels};
 use crate::diagnostic::{Diagnostic, Findings};
 use crate::model::hosts::{resolve, HostOwner};
 use crate::model::{IstioObject, ServiceInfo, COMPLETE_INPUTS_NOTE};
-use crate::rules::{Checker, Rule, RuleMeta};
+use crate::rules::{Checker, Model, Rule, RuleMeta};
 use mesh_lint_kube::istio::{DestinationRuleSpec, Subset};
 use std::collections::BTreeMap;
 
@@ -97,6 +97,10 @@ pub struct SubsetSelectsNoPod;
 impl Rule for SubsetSelectsNoPod {
     fn meta(&self) -> &'static RuleMeta {
         &META
+    }
+
+    fn models(&self) -> &'static [Model] {
+        &[Model::Hosts, Model::WorkloadLabels]
     }
 
     fn check(&self, ck: &Checker<'_, '_>, out: &mut Findings) {
