@@ -3,6 +3,7 @@
 
 mod findings;
 mod fix;
+mod packed;
 mod related;
 
 pub use findings::Findings;

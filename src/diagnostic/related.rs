@@ -35,6 +35,12 @@ impl Related {
         }
     }
 
+    /// The list as [`Related::push`] left it: `labels` kept (at most [`MAX_RELATED`]) and
+    /// `omitted` counted.
+    pub fn from_parts(labels: Vec<Label>, omitted: usize) -> Related {
+        Related { labels, omitted }
+    }
+
     /// Labels added past the cap and dropped.
     pub fn omitted(&self) -> usize {
         self.omitted

@@ -132,14 +132,16 @@ fn lint_mesh(
     let models = early_models.or(ck.stats());
     drop(ck);
     for out in &mut per_rule {
-        out.retain(|d| {
-            copies::keep(d, &index)
-                && !suppress::is_suppressed(d, &index)
-                && !path_ignored(d, files, opts)
+        out.retain_mut(|d| {
+            if !copies::keep(d, &index)
+                || suppress::is_suppressed(d, &index)
+                || path_ignored(d, files, opts)
+            {
+                return false;
+            }
+            finish(d, &index, files, opts);
+            true
         });
-    }
-    for d in per_rule.iter_mut().flat_map(Findings::iter_mut) {
-        finish(d, &index, files, opts);
     }
     (per_rule, index.objects.len(), models)
 }
@@ -182,7 +184,6 @@ fn run_rules(ck: &Checker<'_, '_>, rules: &[&dyn Rule], inputs: &str) -> Vec<Fin
             ));
             let mut out = Findings::default();
             rule.check(ck, &mut out);
-            out.finish();
             out
         })
         .collect()
