@@ -19,6 +19,7 @@ pub mod crash;
 pub mod diagnostic;
 pub mod fix;
 pub mod lint;
+pub mod memory;
 pub mod model;
 pub mod parse;
 pub mod proxy;

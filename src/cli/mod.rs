@@ -22,6 +22,7 @@ use std::process::ExitCode;
 pub const EXIT_USAGE: u8 = 2;
 
 pub fn main() -> ExitCode {
+    crate::memory::configure();
     crate::crash::install_hook();
     let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
     // Cobra's hidden completion command, for a `kubectl_complete-mesh_lint` shim that runs
