@@ -258,7 +258,11 @@ mod tests {
     use super::*;
 
     fn with_checker(f: impl FnOnce(&mut Checker<'_, '_>)) {
-        let (files, index, cx) = (Files::default(), MeshIndex::default(), LintContext::default());
+        let (files, index, cx) = (
+            Files::default(),
+            MeshIndex::default(),
+            LintContext::default(),
+        );
         f(&mut Checker::new(&files, &[], &index, &cx));
     }
 
