@@ -288,4 +288,14 @@ mod tests {
             ck.listeners();
         });
     }
+
+    /// The memory design of `lint`: the rules that report once per namespace or per exported
+    /// object run after the larger models are dropped.
+    #[test]
+    fn the_rules_with_the_most_findings_read_only_kept_models() {
+        for code in ["MESH201", "MESH202"] {
+            let rule = crate::rules::all().iter().find(|r| r.meta().code == code);
+            assert!(rule.is_some_and(|r| r.models().iter().all(|m| m.kept())));
+        }
+    }
 }
