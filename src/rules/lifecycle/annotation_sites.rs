@@ -6,7 +6,6 @@ use crate::model::injection::Mode;
 use crate::model::ObjectRef;
 use crate::rules::Checker;
 use mesh_lint_yaml::Node;
-use std::collections::HashMap;
 
 /// One `metadata` mapping whose annotations Istio may read.
 pub(super) struct Site<'a> {
@@ -21,39 +20,53 @@ pub(super) struct Site<'a> {
     pub workload: Option<usize>,
 }
 
-/// Every site, pod templates first, then every object's own metadata, in input order.
-pub(super) fn annotation_sites<'a>(ck: &Checker<'_, 'a>) -> Vec<Site<'a>> {
-    // Per object: whether its pods are never injected, and the Pod's workload.
-    let mut workloads: HashMap<ObjectRef, (bool, Option<usize>)> = HashMap::new();
-    let mut sites = Vec::new();
-    for w in &ck.index.workloads {
-        let skip = ck.injection_mode(w) == Mode::None;
-        let pod = w.template_path.is_empty().then_some(w.id);
-        workloads.insert(w.object, (skip, pod));
-        if pod.is_some() {
-            continue;
+/// Every site, pod templates first, then every object's own metadata, in input order. Made
+/// as the rules walk them: three rules walk them at once, and a list of the sites of a large
+/// mesh took 7 MB each.
+pub(super) fn annotation_sites<'r, 'c, 'a>(
+    ck: &'r Checker<'c, 'a>,
+) -> impl Iterator<Item = Site<'a>> + use<'r, 'c, 'a> {
+    // Per workload object: whether its pods are never injected, and the Pod's workload; sorted
+    // by object for the lookups below.
+    let mut workloads: Vec<(ObjectRef, bool, Option<usize>)> = ck
+        .index
+        .workloads
+        .iter()
+        .map(|w| {
+            let pod = w.template_path.is_empty().then_some(w.id);
+            (w.object, ck.injection_mode(w) == Mode::None, pod)
+        })
+        .collect();
+    workloads.sort_unstable_by_key(|w| w.0);
+    let templates = ck.index.workloads.iter().filter_map(|w| {
+        // A Pod's own metadata is its template: it comes with the objects.
+        if w.template_path.is_empty() {
+            return None;
         }
-        if let Some(meta) = w.template_node.get("metadata") {
-            sites.push(Site {
-                object: w.object,
-                meta,
-                kind: "Pod",
-                never_injected: skip,
-                workload: Some(w.id),
-            });
-        }
-    }
-    for (id, o) in ck.index.objects.iter().enumerate() {
-        if let Some(meta) = o.node.get("metadata") {
-            let (never_injected, workload) = workloads.get(&id).copied().unwrap_or_default();
-            sites.push(Site {
+        Some(Site {
+            object: w.object,
+            meta: w.template_node.get("metadata")?,
+            kind: "Pod",
+            never_injected: ck.injection_mode(w) == Mode::None,
+            workload: Some(w.id),
+        })
+    });
+    let objects = ck
+        .index
+        .objects
+        .iter()
+        .enumerate()
+        .filter_map(move |(id, o)| {
+            let (never_injected, workload) = workloads
+                .binary_search_by_key(&id, |w| w.0)
+                .map_or((false, None), |i| (workloads[i].1, workloads[i].2));
+            Some(Site {
                 object: id,
-                meta,
+                meta: o.node.get("metadata")?,
                 kind: o.kind,
                 never_injected,
                 workload,
-            });
-        }
-    }
-    sites
+            })
+        });
+    templates.chain(objects)
 }
