@@ -1,6 +1,7 @@
 //! The lint pipeline: parse every file (in parallel), build the mesh index once, detect context
-//! from the inputs, run the selected rules (in parallel), then apply suppressions, severity
-//! overrides and per-path ignores, and sort.
+//! from the inputs, run the selected rules (in parallel, in two phases: those that read the
+//! larger models, then the others once those models are dropped), then apply suppressions,
+//! severity overrides and per-path ignores, and sort.
 
 mod copies;
 mod detect;
